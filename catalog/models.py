@@ -1,0 +1,255 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Department
+
+
+class Theme(models.Model):
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+    slug = models.SlugField(_("identifiant"), max_length=140, unique=True)
+
+    class Meta:
+        verbose_name = _("thématique")
+        verbose_name_plural = _("thématiques")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Provider(models.Model):
+    """A training body that runs sessions and makes requests effective (R10)."""
+
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    email = models.EmailField(_("adresse électronique"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("comptes du prestataire"),
+        blank=True,
+        related_name="providers",
+    )
+
+    class Meta:
+        verbose_name = _("prestataire")
+        verbose_name_plural = _("prestataires")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ActionKind(models.TextChoices):
+    """The kinds of action of DESIGN.md (FAQ Q3, Q4, Q10)."""
+
+    TRAINING = "training", _("Action de formation")
+    TUTORED_SELF_TRAINING = "tutored_self_training", _("Autoformation tutorée")
+    PRACTICE_WORKSHOP = "practice_workshop", _("Atelier d'échanges de pratiques")
+    DISCOVERY_MODULE = "discovery_module", _("Module découverte")
+    WEBINAR = "webinar", _("Webinaire")
+    CONFERENCE = "conference", _("Conférence")
+    ROUND_TABLE = "round_table", _("Table ronde")
+    WEB_WORKSHOP = "web_workshop", _("Webatelier")
+
+
+MEMBER_ONLY_KINDS = frozenset(
+    {
+        ActionKind.TRAINING,
+        ActionKind.TUTORED_SELF_TRAINING,
+        ActionKind.PRACTICE_WORKSHOP,
+        ActionKind.DISCOVERY_MODULE,
+    }
+)
+SHORT_FORMAT_KINDS = frozenset(set(ActionKind) - MEMBER_ONLY_KINDS)
+
+
+def is_member_only(kind: str) -> bool:
+    """Q3: trainings, tutored self-training, practice workshops and discovery modules."""
+    return kind in MEMBER_ONLY_KINDS
+
+
+class ActionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def member_only(self):
+        return self.filter(kind__in=MEMBER_ONLY_KINDS)
+
+
+class Action(models.Model):
+    """A professional-development action of the catalogue; it runs as one or more sessions."""
+
+    Kind = ActionKind
+
+    title = models.CharField(_("titre"), max_length=200)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=220, unique=True)
+    kind = models.CharField(_("type d'action"), max_length=30, choices=ActionKind.choices)
+    summary = models.TextField(_("résumé"))
+    objectives = models.TextField(_("objectifs"))
+    audience = models.TextField(_("public"), blank=True)
+    prerequisites = models.TextField(_("prérequis"), blank=True)
+    programme = models.TextField(_("programme"), blank=True)
+    duration_days = models.DecimalField(
+        _("durée (jours)"), max_digits=3, decimal_places=1, help_text=_("Par exemple 0,5 ou 2.")
+    )
+    theme = models.ForeignKey(
+        Theme, verbose_name=_("thématique"), on_delete=models.PROTECT, related_name="actions"
+    )
+    provider = models.ForeignKey(
+        Provider, verbose_name=_("prestataire"), on_delete=models.PROTECT, related_name="actions"
+    )
+    is_published = models.BooleanField(_("publiée"), default=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_days__gt=0), name="action_duration_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="training") | Q(duration_days__gte=1, duration_days__lte=3),
+                name="action_training_lasts_1_to_3_days",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("catalog:action_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_member_only(self) -> bool:
+        return is_member_only(self.kind)
+
+    @property
+    def is_training(self) -> bool:
+        return self.kind == ActionKind.TRAINING
+
+
+class SessionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Session.Status.PUBLISHED, action__is_published=True)
+
+    def upcoming(self, now=None):
+        return self.filter(starts_at__gt=now or timezone.now())
+
+    def open_for_registration(self, now=None):
+        now = now or timezone.now()
+        return self.published().filter(registration_deadline__gt=now, starts_at__gt=now)
+
+
+class Session(models.Model):
+    """One run of an action, with its dates, place and capacity."""
+
+    class Status(models.TextChoices):
+        PUBLISHED = "published", _("Publiée")
+        CANCELLED = "cancelled", _("Annulée")
+
+    class Format(models.TextChoices):
+        ON_SITE = "on_site", _("En présentiel")
+        REMOTE = "remote", _("À distance")
+
+    action = models.ForeignKey(
+        Action, verbose_name=_("action"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    starts_at = models.DateTimeField(_("début"))
+    ends_at = models.DateTimeField(_("fin"))
+    format = models.CharField(
+        _("format"), max_length=10, choices=Format.choices, default=Format.ON_SITE
+    )
+    location = models.CharField(_("lieu"), max_length=255, blank=True)
+    remote_url = models.URLField(_("lien de connexion"), blank=True)
+    department = models.CharField(
+        _("département"), max_length=2, choices=Department.choices, blank=True
+    )
+    capacity = models.PositiveIntegerField(_("nombre de places"))
+    registration_deadline = models.DateTimeField(_("date limite d'inscription"))
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.PUBLISHED
+    )
+    cap_released_at = models.DateTimeField(
+        _("plafond par structure levé le"), null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["status", "starts_at"], name="session_status_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="session_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_deadline__lte=F("starts_at")),
+                name="session_deadline_before_start",
+            ),
+        ]
+
+    def __str__(self):
+        local = timezone.localtime(self.starts_at)
+        return f"{self.action.title} — {local:%d/%m/%Y}"
+
+    def get_absolute_url(self):
+        return self.action.get_absolute_url() + f"#session-{self.pk}"
+
+    @property
+    def is_remote(self):
+        return self.format == self.Format.REMOTE
+
+    @property
+    def is_cancelled(self):
+        return self.status == self.Status.CANCELLED
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.action.is_published
+            and self.registration_deadline > now
+            and self.starts_at > now
+        )
+
+
+class FaqEntry(models.Model):
+    """One question of the FAQ page, managed by staff."""
+
+    class Category(models.TextChoices):
+        PROGRAMME = "programme", _("Le programme")
+        AUDIENCE = "audience", _("Pour qui ?")
+        MEMBERSHIP = "membership", _("Adhésion")
+        REGISTRATION = "registration", _("Comment s'inscrire ?")
+        QUOTAS = "quotas", _("Inscriptions multiples")
+        CANCELLATION = "cancellation", _("Annulation")
+        E_PARCOURSPRO = "e_parcourspro", _("e-ParcoursPro")
+        FUNDING = "funding", _("Financement")
+
+    question = models.CharField(_("question"), max_length=300)
+    answer = models.TextField(_("réponse"), help_text=_("Texte simple ; une ligne vide sépare les paragraphes."))
+    category = models.CharField(_("rubrique"), max_length=20, choices=Category.choices)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    is_published = models.BooleanField(_("publiée"), default=True)
+
+    class Meta:
+        verbose_name = _("question de la FAQ")
+        verbose_name_plural = _("FAQ")
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.question

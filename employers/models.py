@@ -1,0 +1,136 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Department
+
+from .validators import normalize_siret, validate_siret
+
+
+class StructureQuerySet(models.QuerySet):
+    def validated(self):
+        return self.filter(is_validated=True)
+
+    def members_for_year(self, year: int):
+        """Structures holding a membership for the calendar year `year`."""
+        return self.filter(memberships__year=year).distinct()
+
+    def approved_by(self, user):
+        return self.filter(approvers=user)
+
+
+class Structure(models.Model):
+    """An employer of professionals, or the one-person structure of an independent."""
+
+    class Kind(models.TextChoices):
+        ASSOCIATION = "association", _("Association")
+        TRAINING_BODY = "training_body", _("Organisme de formation")
+        LOCAL_MISSION = "local_mission", _("Mission locale")
+        PUBLIC_BODY = "public_body", _("Établissement ou service public")
+        INTEGRATION = "integration", _("Structure d'insertion")
+        COMPANY = "company", _("Entreprise")
+        INDEPENDENT = "independent", _("Indépendant·e")
+        OTHER = "other", _("Autre")
+
+    name = models.CharField(_("nom"), max_length=200)
+    siret = models.CharField(
+        _("SIRET"), max_length=14, unique=True, validators=[validate_siret]
+    )
+    address = models.CharField(_("adresse"), max_length=255, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    department = models.CharField(_("département"), max_length=2, choices=Department.choices)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    is_validated = models.BooleanField(
+        _("validée par Cap Métiers"),
+        default=True,
+        help_text=_("Une structure proposée par un utilisateur attend la validation de l'équipe."),
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposed_structures",
+    )
+    approvers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("valideurs (employeur)"),
+        blank=True,
+        related_name="approved_structures",
+        help_text=_("Les personnes qui acceptent ou refusent les demandes des salariés."),
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    objects = StructureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("structure")
+        verbose_name_plural = _("structures")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(siret__regex=r"^[0-9]{14}$"), name="structure_siret_14_digits"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.siret = normalize_siret(self.siret)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_independent(self):
+        return self.kind == self.Kind.INDEPENDENT
+
+    def is_member(self, year: int) -> bool:
+        return self.memberships.filter(year=year).exists()
+
+
+class Membership(models.Model):
+    """A structure's yearly membership of Cap Métiers (FAQ Q3)."""
+
+    class Formula(models.TextChoices):
+        BASE = "base", _("Cotisation de base (100 €)")
+        EXTENDED = "extended", _("Cotisation élargie (150 €, salles à Pessac)")
+
+    PRICES = {Formula.BASE: Decimal("100.00"), Formula.EXTENDED: Decimal("150.00")}
+
+    structure = models.ForeignKey(
+        Structure, verbose_name=_("structure"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    year = models.PositiveSmallIntegerField(_("année civile"))
+    formula = models.CharField(_("formule"), max_length=10, choices=Formula.choices)
+    amount = models.DecimalField(_("montant (€)"), max_digits=7, decimal_places=2, blank=True)
+    paid_on = models.DateField(_("payée le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("adhésion")
+        verbose_name_plural = _("adhésions")
+        ordering = ["-year", "structure__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "year"], name="membership_one_per_year"),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000) & Q(year__lte=2100), name="membership_year_sane"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="membership_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.structure} — {self.year} ({self.get_formula_display()})"
+
+    def save(self, *args, **kwargs):
+        if self.amount is None:
+            self.amount = self.PRICES[self.formula]
+        super().save(*args, **kwargs)
+
+    @property
+    def is_paid(self):
+        return self.paid_on is not None

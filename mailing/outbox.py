@@ -1,0 +1,47 @@
+"""Record emails in the current transaction; send them through Celery once it commits."""
+
+import logging
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from .models import Email
+
+logger = logging.getLogger(__name__)
+
+
+def render_email(template: str, context: dict) -> tuple[str, str, str]:
+    """Subject, text and HTML bodies from templates/emails/<template>.{subject.txt,txt,html}."""
+    context = {"SITE_URL": settings.SITE_URL, **context}
+    subject = render_to_string(f"emails/{template}.subject.txt", context)
+    subject = " ".join(subject.split())
+    text = render_to_string(f"emails/{template}.txt", context).strip() + "\n"
+    html = render_to_string(f"emails/{template}.html", context)
+    return subject, text, html
+
+
+def queue_email(template: str, *, to: str, context: dict, attachments=None) -> Email:
+    """Record an email in the outbox; it is sent by a Celery task after the commit."""
+    subject, text, html = render_email(template, context)
+    email = Email.objects.create(
+        template=template,
+        to=to,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        attachments=attachments or [],
+    )
+    transaction.on_commit(partial(enqueue_sending, email.pk), robust=True)
+    return email
+
+
+def enqueue_sending(email_id: int) -> None:
+    """Hand an email to the broker; on a broker outage the periodic sweep sends it later."""
+    from .tasks import send_email
+
+    try:
+        send_email.delay(email_id)
+    except Exception:  # noqa: BLE001 — any broker failure leaves the email for the sweep
+        logger.warning("Broker unavailable: email %s left for the sweep", email_id, exc_info=True)

@@ -1,0 +1,63 @@
+import base64
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Email
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+def deliver(email_id: int) -> bool:
+    """Send one outbox email at most once; True when it is (or already was) sent."""
+    with transaction.atomic():
+        email = Email.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.sent_at is not None:
+            return True
+        if email.gave_up:
+            return False
+        message = EmailMultiAlternatives(email.subject, email.body_text, to=[email.to])
+        if email.body_html:
+            message.attach_alternative(email.body_html, "text/html")
+        for attachment in email.attachments:
+            message.attach(
+                attachment["filename"],
+                base64.b64decode(attachment["content"]),
+                attachment.get("mimetype", "application/octet-stream"),
+            )
+        email.attempts += 1
+        try:
+            message.send()
+        except Exception as error:  # noqa: BLE001 — recorded, retried by the task and the sweep
+            email.last_error = repr(error)[:2000]
+            email.gave_up = email.attempts >= MAX_ATTEMPTS
+            email.save(update_fields=["attempts", "last_error", "gave_up"])
+            return False
+        email.sent_at = timezone.now()
+        email.last_error = ""
+        email.save(update_fields=["attempts", "sent_at", "last_error"])
+        return True
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=30, ignore_result=True)
+def send_email(self, email_id: int):
+    """Send an outbox email, retrying with a growing delay when the SMTP server fails."""
+    if not deliver(email_id):
+        raise self.retry(countdown=30 * 2**self.request.retries)
+
+
+@shared_task(ignore_result=True)
+def sweep_unsent_emails(older_than_seconds: int = 30) -> int:
+    """Send the emails that no task delivered (broker down at commit, worker lost)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(Email.objects.unsent().filter(created_at__lte=cutoff).values_list("pk", flat=True))
+    sent = 0
+    for email_id in ids:
+        sent += deliver(email_id)
+    return sent

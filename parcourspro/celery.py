@@ -1,0 +1,11 @@
+"""The Celery app: tasks run on a Redis broker, or eagerly when no broker is configured."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parcourspro.settings")
+
+app = Celery("parcourspro")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
