@@ -104,9 +104,6 @@ class Registration(models.Model):
         help_text=_("Les demandes d'un même panier partagent cet identifiant."),
     )
     submitted_at = models.DateTimeField(_("demandée le"), db_index=True)
-    member_only = models.BooleanField(_("réservée aux adhérents"))
-    is_training = models.BooleanField(_("action de formation"))
-    session_year = models.PositiveSmallIntegerField(_("année de la session"))
 
     # Contact snapshot and motivations (R3).
     first_name = models.CharField(_("prénom"), max_length=150)
@@ -141,7 +138,7 @@ class Registration(models.Model):
         ordering = ["submitted_at", "id"]
         indexes = [
             models.Index(fields=["session", "status", "submitted_at"], name="reg_session_status"),
-            models.Index(fields=["user", "session_year"], name="reg_user_year"),
+            models.Index(fields=["user", "status"], name="reg_user_status"),
             models.Index(fields=["structure", "status"], name="reg_structure_status"),
         ]
         constraints = [

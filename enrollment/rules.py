@@ -1,0 +1,224 @@
+"""The programme's registration rules (DESIGN.md R1–R9), one pure function each.
+
+Every function takes plain values (the caller reads the database and passes `now`) and
+returns nothing, or raises `RuleViolation` with a rule code and a French message that says
+what happened and what to do next. Services apply them; views and forms may call them early
+for feedback, and the services check again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+
+from accounts.choices import EmploymentStatus
+
+STRUCTURE_CAP = 2  # Q9: at most 2 employees of one structure in the same session
+ANNUAL_MEMBER_ONLY_QUOTA = 4  # Q10: at most 4 member-only actions a year…
+ANNUAL_TRAINING_QUOTA = 3  # …of which at most 3 trainings
+BASE_MEMBERSHIP_PRICE = 100
+EXTENDED_MEMBERSHIP_PRICE = 150
+
+
+class RuleViolation(ValidationError):
+    """A rule refused: `code` names the rule, `message` tells the user what to do next."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message, code=code)
+
+    def __str__(self):
+        return self.message
+
+
+MESSAGES = {
+    "audience_job_seeker": (
+        "Cette action est réservée aux salariés et indépendants des structures adhérentes à "
+        "Cap Métiers : elle n'est pas ouverte aux demandeurs d'emploi. Les formats courts "
+        "(webinaires, conférences, tables rondes, webateliers) vous sont ouverts."
+    ),
+    "audience_no_structure": (
+        "Cette action passe obligatoirement par votre structure employeuse : elle n'est pas "
+        "accessible à titre individuel. Indiquez votre structure dans votre profil."
+    ),
+    "audience_incomplete_profile": (
+        "Complétez votre profil (situation professionnelle) avant de vous inscrire."
+    ),
+    "membership": (
+        "Votre structure n'est pas adhérente à Cap Métiers pour {year} : l'adhésion est "
+        "obligatoire pour cette action. Deux formules annuelles existent : la cotisation de base "
+        "({base} €) ou la cotisation élargie ({extended} €, avec accès aux salles de réunion de "
+        "Pessac). Contact : {contact}."
+    ),
+    "structure_cap": (
+        "Deux salariés de votre structure ont déjà une place dans cette session (2 au maximum, "
+        "pour favoriser la mixité des participants). Votre demande est placée en liste "
+        "d'attente et pourra être satisfaite s'il reste des places."
+    ),
+    "full": (
+        "Cette session est complète : votre demande est placée en liste d'attente. Les places "
+        "sont attribuées dans l'ordre des demandes ; vous serez prévenu par courriel si une "
+        "place se libère."
+    ),
+    "quota": (
+        "Vous avez atteint la limite de {limit} actions réservées aux adhérents pour {year}. "
+        "Les formats courts (webinaires, conférences…) restent illimités."
+    ),
+    "quota_training": (
+        "Vous avez atteint la limite de {limit} actions de formation pour {year} (sur 4 actions "
+        "réservées aux adhérents). Vous pouvez encore choisir une autoformation tutorée, un "
+        "atelier ou un module découverte, ou un format court."
+    ),
+    "closed": (
+        "Les inscriptions à cette session sont closes. Consultez les autres sessions de "
+        "l'action dans le catalogue."
+    ),
+    "cancelled_session": "Cette session a été annulée. Consultez les autres sessions de l'action.",
+    "already_requested": (
+        "Vous avez déjà une demande en cours pour cette session : retrouvez-la dans « Mon espace »."
+    ),
+    "started": "La session a déjà commencé : il n'est plus possible de vous désister en ligne.",
+    "not_cancellable": "Cette demande est déjà close : il n'y a rien à annuler.",
+    "reason_required": "Indiquez le motif : il est obligatoire.",
+    "lead_time": (
+        "Il reste moins de 3 semaines avant le début de cette session : nous recommandons de "
+        "s'inscrire au moins 3 semaines avant, pour laisser le temps à votre employeur et au "
+        "prestataire de valider votre demande."
+    ),
+}
+
+
+def _refuse(code: str, **values) -> RuleViolation:
+    return RuleViolation(code, MESSAGES[code].format(**values))
+
+
+def check_audience(*, member_only: bool, employment_status: str, has_structure: bool = True):
+    """R1 (Q2, Q4, Q5): short formats are open to every professional, employed or job-seeking;
+    member-only actions only to employees and independents, through their structure."""
+    if not member_only:
+        return
+    if not employment_status:
+        raise _refuse("audience_incomplete_profile")
+    if employment_status == EmploymentStatus.JOB_SEEKER:
+        raise _refuse("audience_job_seeker")
+    if not has_structure:
+        raise _refuse("audience_no_structure")
+
+
+def check_membership(*, member_only: bool, structure_is_member: bool, year: int, contact: str = ""):
+    """R2 (Q3): a member-only registration needs a membership for the session's year."""
+    if member_only and not structure_is_member:
+        raise _refuse(
+            "membership",
+            year=year,
+            base=BASE_MEMBERSHIP_PRICE,
+            extended=EXTENDED_MEMBERSHIP_PRICE,
+            contact=contact or "adhesion@cap-metiers.pro",
+        )
+
+
+def check_registration_open(
+    *,
+    now: dt.datetime,
+    registration_deadline: dt.datetime,
+    starts_at: dt.datetime,
+    is_cancelled: bool = False,
+):
+    """R9 (Q12): a session closes at its registration deadline (and at its start)."""
+    if is_cancelled:
+        raise _refuse("cancelled_session")
+    if now >= registration_deadline or now >= starts_at:
+        raise _refuse("closed")
+
+
+def lead_time_warning(
+    *, member_only: bool, now: dt.datetime, starts_at: dt.datetime, recommended_days: int = 21
+) -> str | None:
+    """R9 (Q12): member-only requests are best made 3 weeks ahead; a warning, never a block."""
+    if member_only and starts_at - now < dt.timedelta(days=recommended_days):
+        return MESSAGES["lead_time"]
+    return None
+
+
+def structure_cap_released(*, now: dt.datetime, starts_at: dt.datetime, release_days: int) -> bool:
+    """R5 (Q9): the cap of 2 per structure is lifted `release_days` before the start."""
+    return starts_at - now <= dt.timedelta(days=release_days)
+
+
+def check_structure_cap(*, member_only: bool, colleagues_holding: int, cap_released: bool):
+    """R5 (Q9): at most 2 employees of one structure hold places in a member-only session;
+    the next ones wait (code "structure_cap"), until the cap is released."""
+    if member_only and not cap_released and colleagues_holding >= STRUCTURE_CAP:
+        raise _refuse("structure_cap")
+
+
+def check_annual_quota(
+    *,
+    member_only: bool,
+    is_training: bool,
+    year: int,
+    counted_member_only: int,
+    counted_trainings: int,
+):
+    """R6 (Q10): at most 4 member-only actions a year, of which at most 3 trainings.
+
+    `counted_*` are the requests already counted for that calendar year (holding a place,
+    done, or cancelled late). Short formats are unlimited.
+    """
+    if not member_only:
+        return
+    if counted_member_only >= ANNUAL_MEMBER_ONLY_QUOTA:
+        raise _refuse("quota", limit=ANNUAL_MEMBER_ONLY_QUOTA, year=year)
+    if is_training and counted_trainings >= ANNUAL_TRAINING_QUOTA:
+        raise RuleViolation(
+            "quota",
+            MESSAGES["quota_training"].format(limit=ANNUAL_TRAINING_QUOTA, year=year),
+        )
+
+
+def check_places_left(*, capacity: int, held: int):
+    """R7 (Q9, Q12): places go in order of request; once all are held, requests wait
+    (code "full")."""
+    if held >= capacity:
+        raise _refuse("full")
+
+
+def needs_employer_approval(
+    *, member_only: bool, is_independent: bool, pre_approved: bool = False
+) -> bool:
+    """R4 (Q5, Q8): member-only requests of employees wait for their employer; independents
+    approve themselves; short formats need no approval."""
+    return member_only and not is_independent and not pre_approved
+
+
+def needs_provider_confirmation(*, member_only: bool) -> bool:
+    """R10 (Q12): member-only requests wait for the provider; short formats are confirmed."""
+    return member_only
+
+
+def is_late_cancellation(*, now: dt.datetime, starts_at: dt.datetime, late_days: int) -> bool:
+    """R8 (Q11): a cancellation less than `late_days` (10) days before the start counts in
+    the quota; exactly 10 days before does not."""
+    return starts_at - now < dt.timedelta(days=late_days)
+
+
+def check_cancellation_allowed(
+    *, now: dt.datetime, starts_at: dt.datetime, is_live: bool, reason: str
+):
+    """R8 (Q11): a cancellation is made before the start, with a reason."""
+    if not is_live:
+        raise _refuse("not_cancellable")
+    if now >= starts_at:
+        raise _refuse("started")
+    check_reason_given(reason)
+
+
+def check_reason_given(reason: str):
+    """Refusals, declines and cancellations always carry a reason (R4, R8, R10)."""
+    if not (reason or "").strip():
+        raise _refuse("reason_required")
+
+
+def approval_is_overdue(*, now: dt.datetime, registration_deadline: dt.datetime) -> bool:
+    """R9 (Q12): a request still waiting for the employer at the deadline lapses."""
+    return now >= registration_deadline
