@@ -10,7 +10,9 @@ class Cart(models.Model):
     """The sessions a professional has chosen and not yet validated (FAQ Q7)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("utilisateur"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("utilisateur"),
+        on_delete=models.CASCADE,
         related_name="cart",
     )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
@@ -27,7 +29,9 @@ class Cart(models.Model):
 class CartItem(models.Model):
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
     session = models.ForeignKey(
-        "catalog.Session", verbose_name=_("session"), on_delete=models.CASCADE,
+        "catalog.Session",
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
         related_name="cart_items",
     )
     added_at = models.DateTimeField(_("ajoutée le"), auto_now_add=True)
@@ -77,6 +81,14 @@ LIVE_STATUSES = HOLDING_STATUSES | {
 QUOTA_STATUSES = HOLDING_STATUSES | {RegistrationStatus.ATTENDED, RegistrationStatus.ABSENT}
 
 
+class RegistrationQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(status__in=LIVE_STATUSES)
+
+    def holding(self):
+        return self.filter(status__in=HOLDING_STATUSES)
+
+
 class Registration(models.Model):
     """One request of a professional for one session."""
 
@@ -87,20 +99,30 @@ class Registration(models.Model):
         STRUCTURE_CAP = "structure_cap", _("Déjà 2 collègues de votre structure inscrits")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("professionnel"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("professionnel"),
+        on_delete=models.CASCADE,
         related_name="registrations",
     )
     session = models.ForeignKey(
-        "catalog.Session", verbose_name=_("session"), on_delete=models.PROTECT,
+        "catalog.Session",
+        verbose_name=_("session"),
+        on_delete=models.PROTECT,
         related_name="registrations",
     )
     structure = models.ForeignKey(
-        "employers.Structure", verbose_name=_("structure à la demande"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="registrations",
+        "employers.Structure",
+        verbose_name=_("structure à la demande"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="registrations",
     )
     status = models.CharField(_("statut"), max_length=20, choices=RegistrationStatus.choices)
     submission = models.UUIDField(
-        _("validation de panier"), default=uuid.uuid4, editable=False,
+        _("validation de panier"),
+        default=uuid.uuid4,
+        editable=False,
         help_text=_("Les demandes d'un même panier partagent cet identifiant."),
     )
     submitted_at = models.DateTimeField(_("demandée le"), db_index=True)
@@ -116,21 +138,32 @@ class Registration(models.Model):
     waitlist_reason = models.CharField(
         _("motif de l'attente"), max_length=20, choices=WaitlistReason.choices, blank=True
     )
-    employer_approved_at = models.DateTimeField(_("acceptée par l'employeur le"), null=True, blank=True)
-    employer_approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("acceptée par"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+    employer_approved_at = models.DateTimeField(
+        _("acceptée par l'employeur le"), null=True, blank=True
     )
-    provider_decided_at = models.DateTimeField(_("décision du prestataire le"), null=True, blank=True)
+    employer_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acceptée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    provider_decided_at = models.DateTimeField(
+        _("décision du prestataire le"), null=True, blank=True
+    )
     decision_reason = models.TextField(_("motif du refus"), blank=True)
     cancelled_at = models.DateTimeField(_("désistement le"), null=True, blank=True)
     cancellation_reason = models.TextField(_("motif du désistement"), blank=True)
     counted_in_quota = models.BooleanField(
-        _("décomptée"), default=False,
+        _("décomptée"),
+        default=False,
         help_text=_("Désistement tardif : la demande compte dans le quota annuel."),
     )
     approval_reminded_at = models.DateTimeField(_("rappel à l'employeur le"), null=True, blank=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    objects = RegistrationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("demande d'inscription")
@@ -172,16 +205,18 @@ class Registration(models.Model):
 class RegistrationEvent(models.Model):
     """The audit trail: who moved a registration from one state to another, when and why."""
 
-    registration = models.ForeignKey(
-        Registration, on_delete=models.CASCADE, related_name="events"
-    )
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(
         _("de"), max_length=20, choices=RegistrationStatus.choices, blank=True
     )
     to_status = models.CharField(_("vers"), max_length=20, choices=RegistrationStatus.choices)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("par"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     at = models.DateTimeField(_("le"), auto_now_add=True)
     reason = models.TextField(_("motif"), blank=True)

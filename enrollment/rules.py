@@ -88,8 +88,9 @@ MESSAGES = {
 }
 
 
-def _refuse(code: str, **values) -> RuleViolation:
-    return RuleViolation(code, MESSAGES[code].format(**values))
+def _refuse(key: str, *, code: str = "", **values) -> RuleViolation:
+    """The violation for a message of MESSAGES; `code` defaults to the message's key."""
+    return RuleViolation(code or key, MESSAGES[key].format(**values))
 
 
 def check_audience(*, member_only: bool, employment_status: str, has_structure: bool = True):
@@ -98,11 +99,11 @@ def check_audience(*, member_only: bool, employment_status: str, has_structure: 
     if not member_only:
         return
     if not employment_status:
-        raise _refuse("audience_incomplete_profile")
+        raise _refuse("audience_incomplete_profile", code="audience")
     if employment_status == EmploymentStatus.JOB_SEEKER:
-        raise _refuse("audience_job_seeker")
+        raise _refuse("audience_job_seeker", code="audience")
     if not has_structure:
-        raise _refuse("audience_no_structure")
+        raise _refuse("audience_no_structure", code="audience")
 
 
 def check_membership(*, member_only: bool, structure_is_member: bool, year: int, contact: str = ""):
@@ -170,10 +171,7 @@ def check_annual_quota(
     if counted_member_only >= ANNUAL_MEMBER_ONLY_QUOTA:
         raise _refuse("quota", limit=ANNUAL_MEMBER_ONLY_QUOTA, year=year)
     if is_training and counted_trainings >= ANNUAL_TRAINING_QUOTA:
-        raise RuleViolation(
-            "quota",
-            MESSAGES["quota_training"].format(limit=ANNUAL_TRAINING_QUOTA, year=year),
-        )
+        raise _refuse("quota_training", code="quota", limit=ANNUAL_TRAINING_QUOTA, year=year)
 
 
 def check_places_left(*, capacity: int, held: int):

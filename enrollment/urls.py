@@ -5,7 +5,9 @@ app_name = "enrollment"
 
 
 def _placeholder(heading):
-    return TemplateView.as_view(template_name="placeholder.html", extra_context={"heading": heading})
+    return TemplateView.as_view(
+        template_name="placeholder.html", extra_context={"heading": heading}
+    )
 
 
 urlpatterns = [

@@ -5,7 +5,8 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 
 from .models import Email
 
@@ -15,11 +16,15 @@ logger = logging.getLogger(__name__)
 def render_email(template: str, context: dict) -> tuple[str, str, str]:
     """Subject, text and HTML bodies from templates/emails/<template>.{subject.txt,txt,html}."""
     context = {"SITE_URL": settings.SITE_URL, **context}
-    subject = render_to_string(f"emails/{template}.subject.txt", context)
-    subject = " ".join(subject.split())
-    text = render_to_string(f"emails/{template}.txt", context).strip() + "\n"
+    subject = " ".join(_render_plain(f"emails/{template}.subject.txt", context).split())
+    text = _render_plain(f"emails/{template}.txt", context).strip() + "\n"
     html = render_to_string(f"emails/{template}.html", context)
     return subject, text, html
+
+
+def _render_plain(name: str, context: dict) -> str:
+    """Render a text template without HTML escaping (plain-text subjects and bodies)."""
+    return get_template(name).template.render(Context(context, autoescape=False))
 
 
 def queue_email(template: str, *, to: str, context: dict, attachments=None) -> Email:

@@ -1,0 +1,130 @@
+"""The emails that registrations cause, recorded in the outbox of the current transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.conf import settings
+from django.urls import reverse
+
+from mailing.outbox import queue_email
+
+from .models import Registration, RegistrationStatus
+
+Status = RegistrationStatus
+
+
+def _links() -> dict[str, str]:
+    return {
+        "my_space_url": settings.SITE_URL + reverse("enrollment:my_space"),
+        "employer_space_url": settings.SITE_URL + reverse("employers:space"),
+        "catalogue_url": settings.SITE_URL + reverse("catalog:catalogue"),
+        "programme_email": settings.PROGRAMME_CONTACT_EMAIL,
+        "e_parcourspro_url": settings.E_PARCOURSPRO_URL,
+    }
+
+
+def _approvers(registration: Registration):
+    if registration.structure is None:
+        return []
+    return [
+        approver
+        for approver in registration.structure.approvers.all()
+        if approver.pk != registration.user_id
+    ]
+
+
+def cart_submitted(user, registrations: list[Registration]) -> None:
+    """Acknowledgement to the professional, a waitlist notice per waitlisted request, and one
+    email per approver listing the employee's new member-only requests (Q8, Q12)."""
+    context = {"user": user, "registrations": registrations, **_links()}
+    queue_email("registration_acknowledgement", to=registrations[0].email, context=context)
+    for registration in registrations:
+        if registration.status == Status.WAITLISTED:
+            queue_email(
+                "registration_waitlisted",
+                to=registration.email,
+                context={"registration": registration, **_links()},
+            )
+    to_decide = defaultdict(list)
+    for registration in registrations:
+        if registration.session.action.is_member_only and registration.status in {
+            Status.PENDING_EMPLOYER,
+            Status.WAITLISTED,
+        }:
+            for approver in _approvers(registration):
+                to_decide[approver].append(registration)
+    for approver, requests in to_decide.items():
+        queue_email(
+            "approval_requested",
+            to=approver.email,
+            context={"approver": approver, "employee": user, "registrations": requests, **_links()},
+        )
+
+
+def employer_decided(registration: Registration) -> None:
+    queue_email(
+        "employer_decision",
+        to=registration.email,
+        context={"registration": registration, **_links()},
+    )
+
+
+def provider_decided(registration: Registration) -> None:
+    queue_email(
+        "provider_decision",
+        to=registration.email,
+        context={"registration": registration, **_links()},
+    )
+    if registration.status == Status.DECLINED:
+        for approver in _approvers(registration):
+            queue_email(
+                "provider_declined_approver",
+                to=approver.email,
+                context={"approver": approver, "registration": registration, **_links()},
+            )
+
+
+def cancelled(registration: Registration) -> None:
+    """Confirmation to the professional; notice to approvers who had approved, and to staff."""
+    context = {"registration": registration, **_links()}
+    queue_email("cancellation_confirmed", to=registration.email, context=context)
+    recipients = [settings.PROGRAMME_CONTACT_EMAIL]
+    if registration.employer_approved_at is not None:
+        recipients += [approver.email for approver in _approvers(registration)]
+    for recipient in dict.fromkeys(recipients):
+        queue_email("cancellation_notice", to=recipient, context=context)
+
+
+def promoted(registration: Registration) -> None:
+    context = {"registration": registration, **_links()}
+    queue_email("registration_promoted", to=registration.email, context=context)
+    if registration.status == Status.PENDING_EMPLOYER:
+        for approver in _approvers(registration):
+            queue_email(
+                "approval_requested",
+                to=approver.email,
+                context={
+                    "approver": approver,
+                    "employee": registration.user,
+                    "registrations": [registration],
+                    "promoted": True,
+                    **_links(),
+                },
+            )
+
+
+def promotion_skipped(registration: Registration, violation) -> None:
+    queue_email(
+        "promotion_skipped",
+        to=registration.email,
+        context={"registration": registration, "reason": violation.message, **_links()},
+    )
+
+
+def lapsed(registration: Registration) -> None:
+    queue_email(
+        "registration_lapsed",
+        to=registration.email,
+        context={"registration": registration, **_links()},
+    )

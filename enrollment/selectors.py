@@ -1,0 +1,130 @@
+"""Reads of carts and registrations: counts the rules need, pages' querysets, guarded getters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from catalog.models import MEMBER_ONLY_KINDS, ActionKind
+
+from .models import HOLDING_STATUSES, QUOTA_STATUSES, CartItem, Registration, RegistrationStatus
+
+
+@dataclass(frozen=True)
+class QuotaUse:
+    """What counts in a professional's annual quota (R6) for one calendar year."""
+
+    year: int
+    member_only: int
+    trainings: int
+
+
+def counted_in_quota_q() -> Q:
+    """R6: requests holding a place or done, and late cancellations."""
+    return Q(status__in=QUOTA_STATUSES) | Q(
+        status=RegistrationStatus.CANCELLED, counted_in_quota=True
+    )
+
+
+def quota_use(user_id: int, year: int) -> QuotaUse:
+    counts = Registration.objects.filter(
+        counted_in_quota_q(),
+        user_id=user_id,
+        session__starts_at__year=year,
+        session__action__kind__in=MEMBER_ONLY_KINDS,
+    ).aggregate(
+        member_only=Count("pk"),
+        trainings=Count("pk", filter=Q(session__action__kind=ActionKind.TRAINING)),
+    )
+    return QuotaUse(year=year, member_only=counts["member_only"], trainings=counts["trainings"])
+
+
+def places_held(session_id: int) -> int:
+    return Registration.objects.filter(session_id=session_id, status__in=HOLDING_STATUSES).count()
+
+
+def colleagues_holding(session_id: int, structure_id: int | None) -> int:
+    if structure_id is None:
+        return 0
+    return Registration.objects.filter(
+        session_id=session_id, structure_id=structure_id, status__in=HOLDING_STATUSES
+    ).count()
+
+
+def has_live_registration(user_id: int, session_id: int) -> bool:
+    return Registration.objects.live().filter(user_id=user_id, session_id=session_id).exists()
+
+
+def waitlist(session_id: int) -> QuerySet[Registration]:
+    """The waiting list of a session, first come first served (R7)."""
+    return Registration.objects.filter(
+        session_id=session_id, status=RegistrationStatus.WAITLISTED
+    ).order_by("submitted_at", "pk")
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the first waitlisted request of the session, None when not waitlisted."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    ahead = (
+        waitlist(registration.session_id)
+        .filter(
+            Q(submitted_at__lt=registration.submitted_at)
+            | Q(submitted_at=registration.submitted_at, pk__lt=registration.pk)
+        )
+        .count()
+    )
+    return ahead + 1
+
+
+def cart_items(user) -> QuerySet[CartItem]:
+    return (
+        CartItem.objects.filter(cart__user=user)
+        .select_related("session__action__theme", "session__action__provider")
+        .order_by("added_at", "pk")
+    )
+
+
+def registrations_of(user) -> QuerySet[Registration]:
+    return (
+        Registration.objects.filter(user=user)
+        .select_related("session__action__theme", "session__action__provider", "structure")
+        .order_by("-session__starts_at", "-pk")
+    )
+
+
+def registration_of_user_or_404(user, registration_id) -> Registration:
+    """A registration that belongs to `user`; anyone else's answers 404."""
+    return get_object_or_404(
+        Registration.objects.select_related("session__action"), pk=registration_id, user=user
+    )
+
+
+def with_waitlist_positions(registrations) -> list[Registration]:
+    """Attach `waitlist_position` to each registration with one query per waitlisted session."""
+    registrations = list(registrations)
+    waitlisted = [r for r in registrations if r.status == RegistrationStatus.WAITLISTED]
+    positions = {}
+    if waitlisted:
+        session_ids = {r.session_id for r in waitlisted}
+        queue = (
+            Registration.objects.filter(
+                session_id__in=session_ids, status=RegistrationStatus.WAITLISTED
+            )
+            .order_by("session_id", "submitted_at", "pk")
+            .values_list("pk", "session_id")
+        )
+        rank = {}
+        for pk, session_id in queue:
+            rank[session_id] = rank.get(session_id, 0) + 1
+            positions[pk] = rank[session_id]
+    for registration in registrations:
+        registration.waitlist_position = positions.get(registration.pk)
+    return registrations
+
+
+def current_year() -> int:
+    return timezone.localdate().year
