@@ -241,7 +241,9 @@ class FaqEntry(models.Model):
         FUNDING = "funding", _("Financement")
 
     question = models.CharField(_("question"), max_length=300)
-    answer = models.TextField(_("réponse"), help_text=_("Texte simple ; une ligne vide sépare les paragraphes."))
+    answer = models.TextField(
+        _("réponse"), help_text=_("Texte simple ; une ligne vide sépare les paragraphes.")
+    )
     category = models.CharField(_("rubrique"), max_length=20, choices=Category.choices)
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
     is_published = models.BooleanField(_("publiée"), default=True)

@@ -1,0 +1,220 @@
+"""Staff screens for the catalogue (Django admin, in French)."""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors
+from .models import Action, FaqEntry, Provider, Session, Theme
+
+
+def user_autocomplete(fields: list[str]) -> list[str]:
+    """`fields` when the User admin (accounts, another team's module) is registered with
+    search fields, as autocomplete requires; else [] so that `raw_id_fields` applies."""
+    user_admin = admin.site._registry.get(get_user_model())
+    return list(fields) if user_admin is not None and user_admin.search_fields else []
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "action_count"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_action_count=Count("actions"))
+
+    @admin.display(description=_("actions"), ordering="_action_count")
+    def action_count(self, obj):
+        return obj._action_count
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "phone", "action_count"]
+    search_fields = ["name", "email"]
+    raw_id_fields = ["users"]
+
+    def get_autocomplete_fields(self, request):
+        return user_autocomplete(["users"])
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_action_count=Count("actions"))
+
+    @admin.display(description=_("actions"), ordering="_action_count")
+    def action_count(self, obj):
+        return obj._action_count
+
+
+class SessionInline(admin.StackedInline):
+    model = Session
+    extra = 0
+    fields = [
+        ("starts_at", "ends_at", "registration_deadline"),
+        ("format", "department", "capacity", "status"),
+        "location",
+        "remote_url",
+    ]
+    show_change_link = True
+
+
+class UpcomingFilter(admin.SimpleListFilter):
+    title = _("sessions")
+    parameter_name = "a_venir"
+
+    def lookups(self, request, model_admin):
+        return [("oui", _("avec une session à venir")), ("non", _("sans session à venir"))]
+
+    def queryset(self, request, queryset):
+        upcoming = Q(sessions__starts_at__gt=timezone.now())
+        if self.value() == "oui":
+            return queryset.filter(upcoming).distinct()
+        if self.value() == "non":
+            return queryset.exclude(upcoming)
+        return queryset
+
+
+@admin.register(Action)
+class ActionAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "kind",
+        "theme",
+        "provider",
+        "duration_days",
+        "next_start",
+        "is_published",
+    ]
+    list_filter = ["is_published", "kind", UpcomingFilter, "theme", "provider"]
+    list_select_related = ["theme", "provider"]
+    search_fields = ["title", "slug", "summary"]
+    autocomplete_fields = ["theme", "provider"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [SessionInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "kind",
+                    "theme",
+                    "provider",
+                    "duration_days",
+                    "is_published",
+                ]
+            },
+        ),
+        (
+            _("Contenu"),
+            {"fields": ["summary", "objectives", "audience", "prerequisites", "programme"]},
+        ),
+    ]
+    actions = ["publish", "unpublish"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _next_start=Min(
+                    "sessions__starts_at", filter=Q(sessions__starts_at__gt=timezone.now())
+                )
+            )
+        )
+
+    @admin.display(description=_("prochaine session"), ordering="_next_start")
+    def next_start(self, obj):
+        return obj._next_start
+
+    @admin.action(description=_("Publier les actions sélectionnées"))
+    def publish(self, request, queryset):
+        updated = queryset.update(is_published=True)
+        self.message_user(request, _("%(count)d action(s) publiée(s).") % {"count": updated})
+
+    @admin.action(description=_("Dépublier les actions sélectionnées"))
+    def unpublish(self, request, queryset):
+        updated = queryset.update(is_published=False)
+        self.message_user(request, _("%(count)d action(s) dépubliée(s).") % {"count": updated})
+
+
+class PlacesFilter(admin.SimpleListFilter):
+    title = _("places")
+    parameter_name = "places"
+
+    def lookups(self, request, model_admin):
+        return [("libres", _("places libres")), ("complet", _("complètes"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "libres":
+            return queryset.filter(places_left__gt=0)
+        if self.value() == "complet":
+            return queryset.filter(places_left=0)
+        return queryset
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "starts_at",
+        "where",
+        "capacity",
+        "places_held",
+        "places_waiting",
+        "places_left",
+        "registration_deadline",
+        "status",
+    ]
+    list_filter = [
+        "status",
+        "format",
+        "department",
+        PlacesFilter,
+        "action__kind",
+        "action__provider",
+    ]
+    search_fields = ["action__title", "location"]
+    autocomplete_fields = ["action"]
+    date_hierarchy = "starts_at"
+    ordering = ["starts_at"]
+    fields = [
+        "action",
+        ("starts_at", "ends_at", "registration_deadline"),
+        ("format", "department", "capacity", "status"),
+        "location",
+        "remote_url",
+    ]
+
+    def get_queryset(self, request):
+        return selectors.sessions_for_admin(super().get_queryset(request))
+
+    @admin.display(description=_("lieu"), ordering="department")
+    def where(self, obj):
+        if obj.is_remote:
+            return _("À distance")
+        return obj.location or obj.get_department_display()
+
+    @admin.display(description=_("places occupées"), ordering="places_held")
+    def places_held(self, obj):
+        return obj.places_held
+
+    @admin.display(description=_("en attente"), ordering="places_waiting")
+    def places_waiting(self, obj):
+        return obj.places_waiting
+
+    @admin.display(description=_("places libres"), ordering="places_left")
+    def places_left(self, obj):
+        return obj.places_left
+
+
+@admin.register(FaqEntry)
+class FaqEntryAdmin(admin.ModelAdmin):
+    list_display = ["question", "category", "order", "is_published"]
+    list_editable = ["order", "is_published"]
+    list_filter = ["category", "is_published"]
+    search_fields = ["question", "answer"]
+    ordering = ["order", "id"]

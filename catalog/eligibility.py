@@ -1,0 +1,104 @@
+"""Who may register for an action's sessions, as shown on the action page.
+
+The rules themselves are enrollment's: this module imports the pure module `enrollment.rules`
+(plain values in, `RuleViolation` out, no models), which keeps catalog independent of
+enrollment's models. The services check again when the cart is validated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from employers.selectors import member_years
+from enrollment import rules  # pure functions only (see the module docstring)
+
+from .models import Action, Session
+
+
+@dataclass
+class SessionState:
+    """What the action page says about one session."""
+
+    session: Session
+    is_open: bool
+    is_full: bool
+    refusal: str = ""
+    lead_time_warning: str = ""
+    cart_add_url: str = ""
+
+
+@dataclass
+class Eligibility:
+    """The user's situation for an action: a general refusal (R1) and one state per session."""
+
+    general_refusal: str = ""
+    sessions: list[SessionState] = field(default_factory=list)
+
+
+def cart_add_url(session_pk: int) -> str:
+    """The URL of « Ajouter au panier », or "" while enrollment does not provide it."""
+    try:
+        return reverse("enrollment:cart_add", args=[session_pk])
+    except NoReverseMatch:
+        return ""
+
+
+def _session_year(session: Session) -> int:
+    return timezone.localtime(session.starts_at).year
+
+
+def for_user(
+    user, action: Action, sessions: list[Session], now: dt.datetime | None = None
+) -> Eligibility:
+    """R1, R2 and R9 applied to `user` (anonymous users get no refusal) for each session.
+
+    `sessions` carry the `places_left` annotation of `catalog.selectors.with_places`.
+    """
+    now = now or timezone.now()
+    member_only = action.is_member_only
+    eligibility = Eligibility()
+    authenticated = bool(user and user.is_authenticated)
+    member_of: set[int] = set()
+    if authenticated:
+        try:
+            rules.check_audience(
+                member_only=member_only,
+                employment_status=user.employment_status,
+                has_structure=user.structure_id is not None,
+            )
+        except rules.RuleViolation as violation:
+            eligibility.general_refusal = violation.message
+        if member_only and not eligibility.general_refusal:
+            member_of = member_years(user.structure_id, {_session_year(s) for s in sessions})
+    for session in sessions:
+        is_open = session.registration_deadline > now and session.starts_at > now
+        state = SessionState(session=session, is_open=is_open, is_full=session.places_left <= 0)
+        if is_open:
+            if authenticated and not eligibility.general_refusal:
+                try:
+                    rules.check_membership(
+                        member_only=member_only,
+                        structure_is_member=_session_year(session) in member_of,
+                        year=_session_year(session),
+                        contact=settings.MEMBERSHIP_CONTACT_EMAIL,
+                    )
+                except rules.RuleViolation as violation:
+                    state.refusal = violation.message
+            state.lead_time_warning = (
+                rules.lead_time_warning(
+                    member_only=member_only,
+                    now=now,
+                    starts_at=session.starts_at,
+                    recommended_days=settings.RECOMMENDED_LEAD_DAYS,
+                )
+                or ""
+            )
+            if not (eligibility.general_refusal or state.refusal):
+                state.cart_add_url = cart_add_url(session.pk)
+        eligibility.sessions.append(state)
+    return eligibility

@@ -1,0 +1,212 @@
+"""Reads of the catalogue: actions, sessions and their places, the FAQ.
+
+Every function returns querysets whose number of SQL queries does not grow with the data:
+places are counted by correlated subqueries, next sessions are prefetched with a sliced
+`Prefetch` (one query for a whole page of actions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from .models import MEMBER_ONLY_KINDS, SHORT_FORMAT_KINDS, Action, FaqEntry, Session
+
+# The stable state names of enrollment.Registration (DESIGN.md, "Names that stay stable").
+# catalog never imports enrollment's models (STYLE.md: apps depend one way), so the two names
+# it needs to count places live here; tests/test_catalog_selectors.py checks that they equal
+# enrollment.models.HOLDING_STATUSES.
+PLACE_HOLDING_STATUSES = ("pending_employer", "pending_provider", "confirmed")
+WAITLIST_STATUS = "waitlisted"
+
+CATALOGUE_PAGE_SIZE = 12
+NEXT_SESSIONS_PER_ACTION = 3
+
+AUDIENCE_MEMBERS = "members"
+AUDIENCE_ALL = "all"
+
+
+def _registration_model():
+    # Reached through the reverse relation so that catalog does not import enrollment.
+    return Session._meta.get_field("registrations").related_model
+
+
+def _count_registrations(statuses) -> Coalesce:
+    """A correlated subquery counting a session's registrations in `statuses`."""
+    registrations = (
+        _registration_model()
+        .objects.filter(session=OuterRef("pk"), status__in=statuses)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(registrations, output_field=IntegerField()), Value(0))
+
+
+def with_places(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    """Annotate `places_held`, `places_waiting` and `places_left` (never negative)."""
+    return sessions.annotate(
+        places_held=_count_registrations(PLACE_HOLDING_STATUSES),
+        places_waiting=_count_registrations([WAITLIST_STATUS]),
+    ).annotate(places_left=Greatest(F("capacity") - F("places_held"), Value(0)))
+
+
+def upcoming_sessions(now: dt.datetime | None = None) -> QuerySet[Session]:
+    """Published sessions of published actions that have not started yet."""
+    return Session.objects.published().upcoming(now)
+
+
+@dataclass(frozen=True)
+class CatalogueCriteria:
+    """What the catalogue's form asks for; every field is optional."""
+
+    q: str = ""
+    kind: str = ""
+    theme_id: int | None = None
+    department: str = ""
+    format: str = ""
+    audience: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    places_only: bool = False
+    sort: str = "date"
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def matching_sessions(criteria: CatalogueCriteria, now: dt.datetime | None = None):
+    """Upcoming published sessions that satisfy the session-level criteria."""
+    sessions = upcoming_sessions(now)
+    if criteria.department:
+        sessions = sessions.filter(department=criteria.department)
+    if criteria.format:
+        sessions = sessions.filter(format=criteria.format)
+    if criteria.date_from:
+        sessions = sessions.filter(starts_at__gte=_local_midnight(criteria.date_from))
+    if criteria.date_to:
+        sessions = sessions.filter(
+            starts_at__lt=_local_midnight(criteria.date_to + dt.timedelta(days=1))
+        )
+    if criteria.places_only:
+        sessions = sessions.alias(held=_count_registrations(PLACE_HOLDING_STATUSES)).filter(
+            held__lt=F("capacity")
+        )
+    return sessions
+
+
+def _search(actions: QuerySet[Action], q: str) -> QuerySet[Action]:
+    """Full-text search in French on PostgreSQL; a plain `icontains` elsewhere."""
+    if settings.IS_POSTGRES:
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        query = SearchQuery(q, config="french", search_type="websearch")
+        # Same expression as the GIN index of migration 0002 (action_search_fr), so it is used.
+        return actions.alias(
+            document=SearchVector("title", "summary", "objectives", config="french"),
+            theme_document=SearchVector("theme__name", config="french"),
+        ).filter(Q(document=query) | Q(theme_document=query))
+    return actions.filter(
+        Q(title__icontains=q)
+        | Q(summary__icontains=q)
+        | Q(objectives__icontains=q)
+        | Q(theme__name__icontains=q)
+    )
+
+
+def catalogue_actions(
+    criteria: CatalogueCriteria | None = None, now: dt.datetime | None = None
+) -> QuerySet[Action]:
+    """Published actions with at least one upcoming session matching `criteria`, each with
+    `next_start` and `next_sessions` (the first few matching sessions, places annotated),
+    ordered by next session date (default) or title."""
+    criteria = criteria or CatalogueCriteria()
+    sessions = matching_sessions(criteria, now)
+    actions = (
+        Action.objects.published()
+        .filter(Exists(sessions.filter(action=OuterRef("pk"))))
+        .select_related("theme", "provider")
+    )
+    if criteria.kind:
+        actions = actions.filter(kind=criteria.kind)
+    if criteria.theme_id:
+        actions = actions.filter(theme_id=criteria.theme_id)
+    if criteria.audience == AUDIENCE_MEMBERS:
+        actions = actions.filter(kind__in=MEMBER_ONLY_KINDS)
+    elif criteria.audience == AUDIENCE_ALL:
+        actions = actions.filter(kind__in=SHORT_FORMAT_KINDS)
+    if criteria.q:
+        actions = _search(actions, criteria.q)
+    first_start = (
+        sessions.filter(action=OuterRef("pk")).order_by("starts_at").values("starts_at")[:1]
+    )
+    actions = actions.annotate(next_start=Subquery(first_start))
+    if criteria.sort == "title":
+        actions = actions.order_by("title", "pk")
+    else:
+        actions = actions.order_by("next_start", "title", "pk")
+    return actions.prefetch_related(
+        Prefetch(
+            "sessions",
+            queryset=with_places(sessions.order_by("starts_at", "pk"))[:NEXT_SESSIONS_PER_ACTION],
+            to_attr="next_sessions",
+        )
+    )
+
+
+def next_sessions(limit: int = 6, now: dt.datetime | None = None) -> list[Session]:
+    """The next sessions still open for registration, for the home page."""
+    now = now or timezone.now()
+    return list(
+        with_places(Session.objects.open_for_registration(now))
+        .select_related("action", "action__theme")
+        .order_by("starts_at", "pk")[:limit]
+    )
+
+
+def published_action_or_404(slug: str) -> Action:
+    """The published action with this slug, with theme and provider."""
+    return get_object_or_404(
+        Action.objects.published().select_related("theme", "provider"), slug=slug
+    )
+
+
+def action_upcoming_sessions(action: Action, now: dt.datetime | None = None) -> list[Session]:
+    """The action's sessions that have not started yet, places annotated."""
+    return list(
+        with_places(upcoming_sessions(now).filter(action=action)).order_by("starts_at", "pk")
+    )
+
+
+def sessions_for_admin(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    """The admin's session list: places annotated, action joined."""
+    return with_places(sessions.select_related("action", "action__provider"))
+
+
+def faq_by_category() -> list[tuple[str, list[FaqEntry]]]:
+    """Published FAQ entries grouped by category, categories in the order of their first
+    entry (so staff order categories through the entries' `order`)."""
+    groups: dict[str, list[FaqEntry]] = {}
+    for entry in FaqEntry.objects.filter(is_published=True).order_by("order", "id"):
+        groups.setdefault(entry.category, []).append(entry)
+    labels = dict(FaqEntry.Category.choices)
+    return [(labels.get(category, category), entries) for category, entries in groups.items()]

@@ -1,0 +1,49 @@
+"""Public pages of the catalogue: home, catalogue, action page, FAQ (reads only)."""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from . import eligibility, selectors
+from .filters import CatalogueFilterSet
+from .models import Action
+
+
+@require_safe
+def home(request):
+    return render(request, "catalog/home.html", {"next_sessions": selectors.next_sessions(6)})
+
+
+@require_safe
+def catalogue(request):
+    filterset = CatalogueFilterSet(request.GET, queryset=Action.objects.none())
+    page = Paginator(filterset.qs, selectors.CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "catalog/catalogue.html",
+        {"filterset": filterset, "form": filterset.form, "page": page},
+    )
+
+
+@require_safe
+def action_detail(request, slug):
+    action = selectors.published_action_or_404(slug)
+    now = timezone.now()
+    sessions = selectors.action_upcoming_sessions(action, now)
+    return render(
+        request,
+        "catalog/action_detail.html",
+        {
+            "action": action,
+            "eligibility": eligibility.for_user(request.user, action, sessions, now),
+            "recommended_lead_days": settings.RECOMMENDED_LEAD_DAYS,
+            "recommended_lead_weeks": settings.RECOMMENDED_LEAD_DAYS // 7,
+        },
+    )
+
+
+@require_safe
+def faq(request):
+    return render(request, "catalog/faq.html", {"groups": selectors.faq_by_category()})
