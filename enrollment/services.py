@@ -126,7 +126,9 @@ def _move(registration: Registration, to: str, *, by=None, reason: str = "", fie
 def _lock_sessions(session_ids: Iterable[int]) -> dict[int, Session]:
     """Lock session rows in id order (no deadlock between two carts) and load their actions."""
     sessions = list(
-        Session.objects.select_for_update().filter(pk__in=set(session_ids)).order_by("pk")
+        Session.objects.select_for_update(of=("self",))
+        .filter(pk__in=set(session_ids))
+        .order_by("pk")
     )
     actions = {
         s.pk: s.action
@@ -143,7 +145,7 @@ def _lock_registration(registration: Registration) -> tuple[Registration, Sessio
     """Lock the registration's session, then the registration, and return fresh copies."""
     session = _lock_sessions([registration.session_id])[registration.session_id]
     locked = (
-        Registration.objects.select_for_update()
+        Registration.objects.select_for_update(of=("self",))
         .select_related("user", "structure")
         .get(pk=registration.pk)
     )
@@ -272,7 +274,9 @@ def submit_cart(
     contact = _clean_contact(contact)
     User = get_user_model()
     with transaction.atomic():
-        user = User.objects.select_for_update().select_related("structure").get(pk=user.pk)
+        user = (
+            User.objects.select_for_update(of=("self",)).select_related("structure").get(pk=user.pk)
+        )
         items = list(
             CartItem.objects.filter(cart__user=user)
             .order_by("added_at", "pk")
@@ -547,7 +551,9 @@ def promote_waitlist(session: Session, *, by=None, now: dt.datetime | None = Non
         year = _session_year(session)
         promoted = []
         candidates = (
-            selectors.waitlist(session.pk).select_for_update().select_related("user", "structure")
+            selectors.waitlist(session.pk)
+            .select_for_update(of=("self",))
+            .select_related("user", "structure")
         )
         for registration in candidates:
             if free <= 0:
@@ -635,7 +641,7 @@ def lapse_overdue(session: Session, *, now: dt.datetime | None = None) -> list[R
         ):
             return []
         overdue = list(
-            Registration.objects.select_for_update()
+            Registration.objects.select_for_update(of=("self",))
             .filter(session=session, status__in=[Status.PENDING_EMPLOYER, Status.WAITLISTED])
             .select_related("user", "structure")
         )
