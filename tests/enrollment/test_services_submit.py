@@ -206,8 +206,12 @@ def test_q10_three_trainings_and_one_self_training_allowed(employee):
 def test_q10_fifth_member_only_action_refused(employee):
     for month, kind in zip(
         (1, 2, 3, 4),
-        [ActionKind.TRAINING, ActionKind.PRACTICE_WORKSHOP, ActionKind.DISCOVERY_MODULE,
-         ActionKind.TUTORED_SELF_TRAINING],
+        [
+            ActionKind.TRAINING,
+            ActionKind.PRACTICE_WORKSHOP,
+            ActionKind.DISCOVERY_MODULE,
+            ActionKind.TUTORED_SELF_TRAINING,
+        ],
         strict=True,
     ):
         counted(employee, kind, month=month)
@@ -305,8 +309,9 @@ def test_q12_full_session_waitlists_in_order():
     assert statuses == [Status.CONFIRMED, Status.CONFIRMED, Status.WAITLISTED, Status.WAITLISTED]
 
 
-def test_emails_recorded_and_sent_after_commit(employee, member_structure,
-                                               django_capture_on_commit_callbacks):
+def test_emails_recorded_and_sent_after_commit(
+    employee, member_structure, django_capture_on_commit_callbacks
+):
     webinar = session_of(ActionKind.WEBINAR)
     training = session_of(ActionKind.TRAINING)
     with django_capture_on_commit_callbacks(execute=True):
