@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from mailing.outbox import queue_email
 
+from .calendar import ics_attachment
 from .models import Registration, RegistrationStatus
 
 Status = RegistrationStatus
@@ -71,10 +72,15 @@ def employer_decided(registration: Registration) -> None:
 
 
 def provider_decided(registration: Registration) -> None:
+    """The convocation (with its .ics) when confirmed; the reason when declined."""
+    attachments = []
+    if registration.status == Status.CONFIRMED:
+        attachments.append(ics_attachment(registration))
     queue_email(
         "provider_decision",
         to=registration.email,
         context={"registration": registration, **_links()},
+        attachments=attachments,
     )
     if registration.status == Status.DECLINED:
         for approver in _approvers(registration):
@@ -128,3 +134,14 @@ def lapsed(registration: Registration) -> None:
         to=registration.email,
         context={"registration": registration, **_links()},
     )
+
+
+def session_cancelled(registration: Registration, reason: str) -> None:
+    """Staff cancelled the session: everyone registered, and their approvers, are told."""
+    context = {"registration": registration, "reason": reason, **_links()}
+    queue_email("session_cancelled", to=registration.email, context=context)
+    if registration.session.action.is_member_only:
+        for approver in _approvers(registration):
+            queue_email(
+                "session_cancelled", to=approver.email, context=context | {"approver": approver}
+            )

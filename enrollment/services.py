@@ -23,6 +23,7 @@ from catalog.models import Session
 
 from . import notifications, rules, selectors
 from .models import (
+    HOLDING_STATUSES,
     Cart,
     CartItem,
     Registration,
@@ -650,3 +651,125 @@ def lapse_overdue(session: Session, *, now: dt.datetime | None = None) -> list[R
             _move(registration, Status.LAPSED, reason="Date limite d'inscription dépassée")
             notifications.lapsed(registration)
     return overdue
+
+
+# --- staff and provider operations (R7, R10) --------------------------------------------------
+
+
+def promote(registration: Registration, *, by) -> Registration:
+    """Staff give a free place to one waitlisted request, lifting the structure cap (R5);
+    membership (R2) and quota (R6) still apply."""
+    if not by.is_staff:
+        raise PermissionDenied("Seule l'équipe Cap Métiers peut attribuer une place.")
+    with transaction.atomic():
+        registration, session = _lock_registration(registration)
+        if registration.status != Status.WAITLISTED:
+            raise RuleViolation("not_waitlisted", "Cette demande n'est pas en liste d'attente.")
+        rules.check_places_left(capacity=session.capacity, held=selectors.places_held(session.pk))
+        member_only = session.action.is_member_only
+        year = _session_year(session)
+        rules.check_membership(
+            member_only=member_only,
+            structure_is_member=_structure_is_member(registration.structure, year),
+            year=year,
+            contact=settings.MEMBERSHIP_CONTACT_EMAIL,
+        )
+        use = selectors.quota_use(registration.user_id, year)
+        rules.check_annual_quota(
+            member_only=member_only,
+            is_training=session.action.is_training,
+            year=year,
+            counted_member_only=use.member_only,
+            counted_trainings=use.trainings,
+        )
+        to = _status_with_place(
+            member_only=member_only,
+            user=registration.user,
+            pre_approved=registration.employer_approved_at is not None,
+        )
+        registration.waitlist_reason = ""
+        _move(
+            registration,
+            to,
+            by=by,
+            reason="Place attribuée par l'équipe Cap Métiers",
+            fields=["waitlist_reason"],
+        )
+        notifications.promoted(registration)
+    return registration
+
+
+def set_capacity(session: Session, *, capacity: int, by) -> list[Registration]:
+    """Change a session's number of places; new places go to the waiting list (R7).
+
+    Capacity never drops below the places already held. Returns the promoted requests.
+    """
+    if not by.is_staff:
+        raise PermissionDenied("Seule l'équipe Cap Métiers modifie les places.")
+    with transaction.atomic():
+        session = _lock_sessions([session.pk])[session.pk]
+        held = selectors.places_held(session.pk)
+        if capacity < 1 or capacity < held:
+            raise RuleViolation(
+                "capacity",
+                f"Le nombre de places ne peut pas descendre sous {max(held, 1)} : "
+                f"{held} place(s) sont déjà attribuées.",
+            )
+        session.capacity = capacity
+        session.save(update_fields=["capacity"])
+        return promote_waitlist(session, by=by)
+
+
+def cancel_session(session: Session, *, by, reason: str) -> list[Registration]:
+    """Staff cancel a session: every live request is closed (not counted) and its owner and
+    approvers are told. Returns the closed requests."""
+    if not by.is_staff:
+        raise PermissionDenied("Seule l'équipe Cap Métiers annule une session.")
+    rules.check_reason_given(reason)
+    with transaction.atomic():
+        session = _lock_sessions([session.pk])[session.pk]
+        if session.is_cancelled:
+            return []
+        session.status = Session.Status.CANCELLED
+        session.save(update_fields=["status"])
+        registrations = list(
+            Registration.objects.select_for_update(of=("self",))
+            .filter(
+                session=session,
+                status__in=[Status.WAITLISTED, *HOLDING_STATUSES],
+            )
+            .select_related("user", "structure")
+        )
+        now = timezone.now()
+        for registration in registrations:
+            registration.session = session
+            registration.cancelled_at = now
+            registration.cancellation_reason = f"Session annulée : {reason.strip()}"
+            _move(
+                registration,
+                Status.CANCELLED,
+                by=by,
+                reason=registration.cancellation_reason,
+                fields=["cancelled_at", "cancellation_reason"],
+            )
+            notifications.session_cancelled(registration, reason.strip())
+        CartItem.objects.filter(session=session).delete()
+    return registrations
+
+
+def mark_attendance(
+    registration: Registration, *, by, present: bool, now: dt.datetime | None = None
+) -> Registration:
+    """The provider (or staff) records attendance once the session has started."""
+    _check_provider(registration, by)
+    with transaction.atomic():
+        registration, session = _lock_registration(registration)
+        if (now or timezone.now()) < session.starts_at:
+            raise RuleViolation(
+                "attendance_too_early", "La présence se note une fois la session commencée."
+            )
+        to = Status.ATTENDED if present else Status.ABSENT
+        if registration.status == to:
+            return registration
+        _move(registration, to, by=by)
+    return registration
