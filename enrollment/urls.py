@@ -1,16 +1,14 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "enrollment"
 
-
-def _placeholder(heading):
-    return TemplateView.as_view(
-        template_name="placeholder.html", extra_context={"heading": heading}
-    )
-
-
 urlpatterns = [
-    path("panier/", _placeholder("Mon panier"), name="cart"),
-    path("mon-espace/", _placeholder("Mon espace"), name="my_space"),
+    path("panier/", views.cart, name="cart"),
+    path("panier/ajouter/<int:session_id>/", views.cart_add, name="cart_add"),
+    path("panier/retirer/<int:session_id>/", views.cart_remove, name="cart_remove"),
+    path("panier/confirmation/<uuid:submission>/", views.cart_done, name="cart_done"),
+    path("mon-espace/", views.my_space, name="my_space"),
+    path("mon-espace/desister/<int:pk>/", views.cancel, name="cancel"),
 ]

@@ -1,0 +1,142 @@
+"""The shape of what the cart and « Mon espace » pages send; the services apply the rules."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+MOTIVATIONS_MAX_LENGTH = 5000
+REASON_MAX_LENGTH = 2000
+
+
+def motivations_field_name(session_id: int) -> str:
+    return f"motivations_{session_id}"
+
+
+class DescribedErrorsMixin:
+    """Tie each field's error text (and help text) to its input with aria-describedby, so that
+    screen readers announce it; templates give them the ids `<id>_error` and `<id>_helptext`."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            field = self.fields[name]
+            auto_id = self[name].auto_id
+            ids = [f"{auto_id}_error"]
+            if field.help_text:
+                ids.append(f"{auto_id}_helptext")
+            field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+
+class CartSubmitForm(DescribedErrorsMixin, forms.Form):
+    """« Valider mon panier » (Q7): contact details, then one motivations text per cart item.
+
+    Built from the cart items, so that the fields follow the cart: `items` are `CartItem`s
+    with their session and action loaded.
+    """
+
+    first_name = forms.CharField(
+        label=_("Prénom"),
+        max_length=150,
+        error_messages={"required": _("Indiquez votre prénom.")},
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Nom"),
+        max_length=150,
+        error_messages={"required": _("Indiquez votre nom.")},
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    email = forms.EmailField(
+        label=_("Adresse électronique"),
+        max_length=254,
+        error_messages={
+            "required": _("Indiquez votre adresse électronique."),
+            "invalid": _("Saisissez une adresse électronique valide, par exemple nom@exemple.fr."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Téléphone"),
+        max_length=30,
+        error_messages={"required": _("Indiquez un numéro de téléphone où vous joindre.")},
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    job_title = forms.CharField(
+        label=_("Fonction"),
+        max_length=150,
+        error_messages={"required": _("Indiquez votre fonction.")},
+        widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
+    )
+
+    CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "job_title")
+
+    def __init__(self, items, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        for item in self.items:
+            title = item.session.action.title
+            self.fields[motivations_field_name(item.session_id)] = forms.CharField(
+                label=_("Vos motivations et attentes pour « %(title)s »") % {"title": title},
+                help_text=_(
+                    "Le prestataire les lit avant de confirmer votre inscription : dites ce que "
+                    "vous attendez de cette action et en quoi elle sert votre pratique."
+                ),
+                max_length=MOTIVATIONS_MAX_LENGTH,
+                error_messages={
+                    "required": _("Décrivez vos motivations et vos attentes pour « %(title)s ».")
+                    % {"title": title},
+                    "max_length": _(
+                        "Vos motivations tiennent en %(limit_value)d caractères au plus "
+                        "(actuellement %(show_value)d)."
+                    ),
+                },
+                widget=forms.Textarea(attrs={"rows": 4}),
+            )
+
+    @classmethod
+    def initial_from(cls, user) -> dict[str, str]:
+        """The contact details of the profile, to pre-fill the form."""
+        return {name: getattr(user, name, "") or "" for name in cls.CONTACT_FIELDS}
+
+    def contact_fields(self):
+        return [self[name] for name in self.CONTACT_FIELDS]
+
+    def item_fields(self):
+        """(cart item, its motivations field), in cart order."""
+        return [(item, self[motivations_field_name(item.session_id)]) for item in self.items]
+
+    def contact(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in self.CONTACT_FIELDS}
+
+    def motivations(self) -> dict[int, str]:
+        return {
+            item.session_id: self.cleaned_data[motivations_field_name(item.session_id)]
+            for item in self.items
+        }
+
+
+class CancelForm(DescribedErrorsMixin, forms.Form):
+    """« Me désister » (Q11): the reason is required."""
+
+    reason = forms.CharField(
+        label=_("Motif de votre désistement"),
+        help_text=_("Il est transmis à votre employeur et à l'équipe du programme."),
+        max_length=REASON_MAX_LENGTH,
+        error_messages={
+            "required": _("Indiquez le motif de votre désistement : il est obligatoire."),
+            "max_length": _(
+                "Le motif tient en %(limit_value)d caractères au plus "
+                "(actuellement %(show_value)d)."
+            ),
+        },
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(self.fields["reason"].error_messages["required"])
+        return reason

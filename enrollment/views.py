@@ -1,0 +1,265 @@
+"""The cart, its validation and « Mon espace »: parse, call one service, redirect; or render."""
+
+from __future__ import annotations
+
+import itertools
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from catalog.models import Session
+from catalog.selectors import with_places
+
+from . import rules, selectors, services
+from .forms import CancelForm, CartSubmitForm
+from .models import RegistrationEvent, RegistrationStatus
+from .rules import RuleViolation
+from .services import CartRefused
+
+Status = RegistrationStatus
+
+# The states the professional may withdraw from (R8), as the services allow it.
+CANCELLABLE_STATUSES = frozenset(
+    status for status, moves in services.TRANSITIONS.items() if status and Status.CANCELLED in moves
+)
+
+
+def _safe_next(request, fallback: str) -> str:
+    """The `next` of the form when it stays on this site, else `fallback`."""
+    url = request.POST.get("next") or request.GET.get("next")
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return fallback
+
+
+def _action_page(session: Session) -> str:
+    return f"{session.action.get_absolute_url()}#session-{session.pk}"
+
+
+# --- the cart (R3) ----------------------------------------------------------------------------
+
+
+@require_POST
+def cart_add(request, session_id: int):
+    """« Ajouter au panier » on the action page; anonymous users log in first, then click
+    again on the action page they come back to."""
+    session = get_object_or_404(Session.objects.select_related("action"), pk=session_id)
+    if not request.user.is_authenticated:
+        messages.info(
+            request,
+            _(
+                "Connectez-vous pour ajouter cette session à votre panier. Vous reviendrez "
+                "ensuite sur la page de l'action : cliquez à nouveau sur « Ajouter au panier »."
+            ),
+        )
+        return redirect_to_login(session.action.get_absolute_url())
+    back = _safe_next(request, _action_page(session))
+    try:
+        services.add_to_cart(request.user, session)
+    except RuleViolation as violation:
+        messages.error(request, violation.message)
+        return redirect(_action_page(session))
+    messages.success(request, _("Session ajoutée à votre panier."))
+    return redirect(back)
+
+
+@require_POST
+def cart_remove(request, session_id: int):
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("enrollment:cart"))
+    session = get_object_or_404(Session.objects.select_related("action"), pk=session_id)
+    services.remove_from_cart(request.user, session)
+    messages.success(
+        request,
+        _("« %(title)s » a été retirée de votre panier.") % {"title": session.action.title},
+    )
+    return redirect(_safe_next(request, reverse("enrollment:cart")))
+
+
+def _cart_lines(items, *, now):
+    """Each cart item with its places left (one query) and its lead-time warning (R9)."""
+    places = dict(
+        with_places(Session.objects.filter(pk__in=[item.session_id for item in items])).values_list(
+            "pk", "places_left"
+        )
+    )
+    for item in items:
+        item.session.places_left = places.get(item.session_id, 0)
+        item.lead_time_warning = rules.lead_time_warning(
+            member_only=item.session.action.is_member_only,
+            now=now,
+            starts_at=item.session.starts_at,
+            recommended_days=settings.RECOMMENDED_LEAD_DAYS,
+        )
+    return items
+
+
+@login_required
+def cart(request):
+    """The cart and « Valider mon panier » (Q7): all or nothing, errors shown per item."""
+    items = list(selectors.cart_items(request.user))
+    item_errors = {}
+    summary = ""
+    if request.method == "POST":
+        if not items:
+            return _cart_already_submitted(request)
+        form = CartSubmitForm(items, request.POST)
+        if form.is_valid():
+            try:
+                registrations = services.submit_cart(
+                    request.user, contact=form.contact(), motivations=form.motivations()
+                )
+            except CartRefused as refusal:
+                item_errors = refusal.item_errors
+                summary = refusal.message
+            except RuleViolation as violation:
+                if violation.code == "empty_cart":
+                    return _cart_already_submitted(request)
+                form.add_error(None, violation.message)
+            else:
+                return redirect("enrollment:cart_done", submission=registrations[0].submission)
+    else:
+        form = CartSubmitForm(items, initial=CartSubmitForm.initial_from(request.user))
+    lines = _cart_lines(items, now=timezone.now())
+    for item in lines:
+        item.refusal = item_errors.get(item.session_id)
+    return render(
+        request,
+        "enrollment/cart.html",
+        {
+            "form": form,
+            "items": lines,
+            "item_fields": form.item_fields(),
+            "refused_items": [item for item in lines if item.refusal],
+            "refusal_summary": summary,
+        },
+    )
+
+
+def _cart_already_submitted(request):
+    """A second click on « Valider mon panier » finds the cart empty: nothing to do twice."""
+    messages.info(
+        request,
+        _("Votre panier a déjà été validé : retrouvez vos demandes ci-dessous."),
+    )
+    return redirect("enrollment:my_space")
+
+
+@login_required
+def cart_done(request, submission):
+    """What happens next for each request of a validated cart."""
+    registrations = selectors.with_waitlist_positions(
+        selectors.registrations_of(request.user)
+        .filter(submission=submission)
+        .order_by("submitted_at", "pk")
+    )
+    if not registrations:
+        raise Http404
+    return render(request, "enrollment/cart_done.html", {"registrations": registrations})
+
+
+# --- « Mon espace » (R6, R8) ------------------------------------------------------------------
+
+
+@login_required
+def my_space(request):
+    """The professional's requests by year of the session, quota use, withdrawal links."""
+    now = timezone.now()
+    registrations = selectors.with_waitlist_positions(
+        selectors.registrations_of(request.user).prefetch_related(
+            Prefetch(
+                "events",
+                queryset=RegistrationEvent.objects.select_related("by").order_by("at", "pk"),
+            )
+        )
+    )
+    for registration in registrations:
+        registration.can_cancel = (
+            registration.status in CANCELLABLE_STATUSES and registration.session.starts_at > now
+        )
+    years = [
+        (year, list(group))
+        for year, group in itertools.groupby(
+            registrations, key=lambda r: timezone.localtime(r.session.starts_at).year
+        )
+    ]
+    this_year = timezone.localdate().year
+    quotas = [selectors.quota_use(request.user.pk, year) for year in (this_year, this_year + 1)]
+    return render(
+        request,
+        "enrollment/my_space.html",
+        {
+            "years": years,
+            "quotas": quotas,
+            "quota_limit": rules.ANNUAL_MEMBER_ONLY_QUOTA,
+            "training_limit": rules.ANNUAL_TRAINING_QUOTA,
+        },
+    )
+
+
+@login_required
+def cancel(request, pk: int):
+    """« Me désister » (Q11): a confirmation page with a required reason, and a warning when
+    the withdrawal will count in the quota."""
+    registration = selectors.registration_of_user_or_404(request.user, pk)
+    now = timezone.now()
+    session = registration.session
+    if registration.status not in CANCELLABLE_STATUSES or session.starts_at <= now:
+        messages.error(
+            request,
+            rules.MESSAGES["started" if registration.is_live else "not_cancellable"],
+        )
+        return redirect("enrollment:my_space")
+    if request.method == "POST":
+        form = CancelForm(request.POST)
+        if form.is_valid():
+            try:
+                registration = services.cancel(
+                    registration, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except RuleViolation as violation:
+                messages.error(request, violation.message)
+            else:
+                if registration.counted_in_quota:
+                    messages.success(
+                        request,
+                        _(
+                            "Votre désistement est enregistré. Moins de %(days)s jours avant le "
+                            "début, cette action est décomptée de votre quota annuel."
+                        )
+                        % {"days": settings.LATE_CANCELLATION_DAYS},
+                    )
+                else:
+                    messages.success(request, _("Votre désistement est enregistré."))
+            return redirect("enrollment:my_space")
+    else:
+        form = CancelForm()
+    counted_if_cancelled = (
+        session.action.is_member_only
+        and registration.holds_place
+        and rules.is_late_cancellation(
+            now=now, starts_at=session.starts_at, late_days=settings.LATE_CANCELLATION_DAYS
+        )
+    )
+    return render(
+        request,
+        "enrollment/cancel.html",
+        {
+            "registration": registration,
+            "form": form,
+            "counted_if_cancelled": counted_if_cancelled,
+            "late_days": settings.LATE_CANCELLATION_DAYS,
+        },
+    )
