@@ -134,3 +134,87 @@ class Membership(models.Model):
     @property
     def is_paid(self):
         return self.paid_on is not None
+
+
+class ApproverInvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True)
+
+
+class ApproverInvitation(models.Model):
+    """An invitation, sent by email, to approve the requests of a structure (R4).
+
+    The token in the link is bound to `email`: only the account with that address can accept.
+    """
+
+    structure = models.ForeignKey(
+        Structure,
+        verbose_name=_("structure"),
+        on_delete=models.CASCADE,
+        related_name="approver_invitations",
+    )
+    email = models.EmailField(_("adresse électronique invitée"))
+    token = models.CharField(_("jeton"), max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invitée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acceptée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = ApproverInvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation de valideur")
+        verbose_name_plural = _("invitations de valideurs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.email} → {self.structure}"
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None
+
+
+class ApprovalReminder(models.Model):
+    """One reminder sent to the approvers about one pending request (R9), so that the periodic
+    task never sends the same reminder twice."""
+
+    class Kind(models.TextChoices):
+        PENDING = "pending", _("Demande en attente depuis plusieurs jours")
+        DEADLINE = "deadline", _("Date limite d'inscription proche")
+
+    registration = models.ForeignKey(
+        "enrollment.Registration",
+        verbose_name=_("demande"),
+        on_delete=models.CASCADE,
+        related_name="approval_reminders",
+    )
+    kind = models.CharField(_("type de rappel"), max_length=10, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("envoyé le"))
+
+    class Meta:
+        verbose_name = _("rappel aux valideurs")
+        verbose_name_plural = _("rappels aux valideurs")
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "kind"], name="approval_reminder_once_per_kind"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.registration_id}"
