@@ -1,0 +1,211 @@
+"""« Mon espace »: requests by year, quota counters, waitlist positions, withdrawal (Q10, Q11)."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import ActionKind
+from enrollment.models import Registration, RegistrationStatus
+from tests.factories import UserFactory
+
+from .conftest import next_year_start, register, session_of
+from .factories import RegistrationFactory
+
+pytestmark = pytest.mark.django_db
+Status = RegistrationStatus
+
+
+def cancel_url(registration):
+    return reverse("enrollment:cancel", args=[registration.pk])
+
+
+def test_my_space_needs_login(client):
+    response = client.get(reverse("enrollment:my_space"))
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_empty_my_space_links_to_the_catalogue(client, employee):
+    client.force_login(employee)
+    body = client.get(reverse("enrollment:my_space")).content.decode()
+    assert "aucune demande" in body
+    assert reverse("catalog:catalogue") in body
+
+
+def test_requests_are_grouped_by_year_newest_first(client, employee):
+    this_year = timezone.localdate().year
+    register(employee, session_of(ActionKind.WEBINAR, days=30))
+    register(employee, session_of(ActionKind.TRAINING, starts_at=next_year_start()))
+    client.force_login(employee)
+    body = client.get(reverse("enrollment:my_space")).content.decode()
+    next_heading = body.index(f"Sessions de {this_year + 1}")
+    # A session 30 days ahead may fall next year in December: only order what exists.
+    if f"Sessions de {this_year}<" in body:
+        assert next_heading < body.index(f"Sessions de {this_year}<")
+    assert "En attente de la validation de votre employeur" in body
+    assert "Confirmée" in body
+
+
+def test_quota_counters_for_this_year_and_next(client, employee):
+    year = timezone.localdate().year
+    RegistrationFactory(
+        user=employee,
+        session=session_of(ActionKind.TRAINING, starts_at=next_year_start(month=2)),
+        status=Status.CONFIRMED,
+    )
+    RegistrationFactory(
+        user=employee,
+        session=session_of(ActionKind.DISCOVERY_MODULE, starts_at=next_year_start(month=4)),
+        status=Status.PENDING_EMPLOYER,
+    )
+    RegistrationFactory(
+        user=employee,
+        session=session_of(ActionKind.TRAINING, starts_at=next_year_start(month=5)),
+        status=Status.REFUSED,
+        decision_reason="Période de forte activité dans le service.",
+    )
+    RegistrationFactory(
+        user=employee,
+        session=session_of(ActionKind.WEBINAR, starts_at=next_year_start(month=6)),
+    )
+    client.force_login(employee)
+    body = client.get(reverse("enrollment:my_space")).content.decode()
+    assert f"{year} :</strong>" in body
+    assert "0 action adhérents sur 4" in body
+    assert "2 actions adhérents sur 4" in body
+    assert "dont 1 formation sur 3" in body
+    assert "Période de forte activité dans le service." in body
+    assert "Refusée par l&#x27;employeur" in body
+
+
+def test_waitlisted_request_shows_its_position_and_history(client, employee):
+    session = session_of(ActionKind.WEBINAR, capacity=1)
+    RegistrationFactory(session=session, status=Status.CONFIRMED)
+    RegistrationFactory(session=session, status=Status.WAITLISTED)
+    register(employee, session)
+    client.force_login(employee)
+    body = client.get(reverse("enrollment:my_space")).content.decode()
+    assert "En liste d'attente — position 2" in body
+    assert "Session complète" in body
+    assert "Historique de la demande" in body
+    assert "Cette session est complète" in body  # the event's reason
+
+
+def test_only_live_requests_before_the_start_can_be_withdrawn(client, employee):
+    live = RegistrationFactory(user=employee, session=session_of(ActionKind.WEBINAR))
+    refused = RegistrationFactory(
+        user=employee, session=session_of(ActionKind.TRAINING), status=Status.REFUSED
+    )
+    started = RegistrationFactory(
+        user=employee,
+        session=session_of(ActionKind.WEBINAR, starts_at=timezone.now() - dt.timedelta(hours=1)),
+    )
+    client.force_login(employee)
+    body = client.get(reverse("enrollment:my_space")).content.decode()
+    assert cancel_url(live) in body
+    assert cancel_url(refused) not in body
+    assert cancel_url(started) not in body
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_my_space_query_count_does_not_grow(client, employee, count, django_assert_max_num_queries):
+    for index in range(count):
+        status = [Status.CONFIRMED, Status.WAITLISTED, Status.CANCELLED][index % 3]
+        registration = RegistrationFactory(
+            user=employee,
+            session=session_of(ActionKind.WEBINAR, days=20 + index * 15),
+            status=status,
+        )
+        registration.events.create(to_status=status, by=employee, reason="Test")
+    client.force_login(employee)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("enrollment:my_space"))
+    assert response.status_code == 200
+    assert response.content.decode().count('class="card registration"') == count
+
+
+# --- « Me désister » --------------------------------------------------------------------------
+
+
+def test_cancel_page_warns_when_a_late_withdrawal_counts(client, employee):
+    [registration] = register(employee, session_of(ActionKind.TRAINING, days=5))
+    client.force_login(employee)
+    body = client.get(cancel_url(registration)).content.decode()
+    assert "désistement tardif" in body
+    assert "décomptée de votre quota annuel" in body
+    assert 'name="reason"' in body
+
+
+def test_cancel_page_does_not_warn_in_time(client, employee):
+    [registration] = register(employee, session_of(ActionKind.TRAINING, days=30))
+    client.force_login(employee)
+    body = client.get(cancel_url(registration)).content.decode()
+    assert "décomptée" not in body
+
+
+def test_cancel_page_does_not_warn_for_a_short_format_or_a_waitlisted_request(client, employee):
+    [webinar] = register(employee, session_of(ActionKind.WEBINAR, days=5))
+    full = session_of(ActionKind.TRAINING, days=5, capacity=1)
+    RegistrationFactory(session=full, status=Status.CONFIRMED)
+    [waiting] = register(employee, full)
+    assert waiting.status == Status.WAITLISTED
+    client.force_login(employee)
+    assert "décomptée" not in client.get(cancel_url(webinar)).content.decode()
+    assert "décomptée" not in client.get(cancel_url(waiting)).content.decode()
+
+
+def test_cancel_without_reason_shows_the_error_and_changes_nothing(client, employee):
+    [registration] = register(employee, session_of(ActionKind.TRAINING))
+    client.force_login(employee)
+    response = client.post(cancel_url(registration), {"reason": "   "})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'role="alert"' in body
+    assert "Indiquez le motif de votre désistement" in body
+    registration.refresh_from_db()
+    assert registration.status == Status.PENDING_EMPLOYER
+
+
+def test_q11_late_cancellation_is_recorded_and_counted(client, employee):
+    [registration] = register(employee, session_of(ActionKind.TRAINING, days=5))
+    client.force_login(employee)
+    response = client.post(cancel_url(registration), {"reason": "Réunion imprévue."})
+    assert response.url == reverse("enrollment:my_space")
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert "décomptée" in message
+    registration.refresh_from_db()
+    assert registration.status == Status.CANCELLED
+    assert registration.counted_in_quota
+    assert registration.cancellation_reason == "Réunion imprévue."
+    body = client.get(reverse("enrollment:my_space")).content.decode()
+    assert "Réunion imprévue." in body
+    assert "Désistement tardif" in body
+
+
+def test_cancel_in_time_is_not_counted(client, employee):
+    [registration] = register(employee, session_of(ActionKind.TRAINING, days=30))
+    client.force_login(employee)
+    client.post(cancel_url(registration), {"reason": "Changement de poste."})
+    registration.refresh_from_db()
+    assert registration.status == Status.CANCELLED
+    assert not registration.counted_in_quota
+
+
+def test_cancel_of_a_closed_request_redirects_with_a_message(client, employee):
+    registration = RegistrationFactory(
+        user=employee, session=session_of(ActionKind.TRAINING), status=Status.REFUSED
+    )
+    client.force_login(employee)
+    response = client.get(cancel_url(registration))
+    assert response.url == reverse("enrollment:my_space")
+    assert "déjà close" in str(list(get_messages(response.wsgi_request))[0])
+
+
+def test_another_users_registration_is_404(client, employee):
+    [registration] = register(employee, session_of(ActionKind.WEBINAR))
+    client.force_login(UserFactory())
+    assert client.get(cancel_url(registration)).status_code == 404
+    assert client.post(cancel_url(registration), {"reason": "Malveillance"}).status_code == 404
+    assert Registration.objects.get().status == Status.CONFIRMED
