@@ -1,5 +1,28 @@
+"""django-allauth customisation: the professional profile is saved with the new user."""
+
 from allauth.account.adapter import DefaultAccountAdapter
+from django.db import transaction
+
+from . import services
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    pass
+    def save_user(self, request, user, form, commit=True):
+        """Save the user and their profile (and any structure they propose) in one
+        transaction, so that a failure leaves no half-registered account."""
+        from .forms import ProfileFieldsForm
+
+        user = super().save_user(request, user, form, commit=False)
+        if not isinstance(form, ProfileFieldsForm):
+            if commit:
+                user.save()
+            return user
+        if commit:
+            with transaction.atomic():
+                user.save()
+                services.register_profile(user, form.profile_data())
+        else:
+            for name, value in form.profile_data().items():
+                if name in services.PROFILE_FIELDS:
+                    setattr(user, name, value)
+        return user

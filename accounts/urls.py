@@ -1,12 +1,10 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "profil/",
-        TemplateView.as_view(template_name="placeholder.html", extra_context={"heading": "Mon profil"}),
-        name="profile",
-    ),
+    path("profil/", views.profile, name="profile"),
+    path("structures/", views.structure_search, name="structure_search"),
 ]

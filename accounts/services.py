@@ -1,0 +1,95 @@
+"""Writes for accounts: the professional profile given at signup or edited later."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from employers.models import Structure
+from employers.validators import normalize_siret
+
+from .choices import EmploymentStatus
+from .models import User
+
+PROFILE_FIELDS = (
+    "first_name",
+    "last_name",
+    "phone",
+    "job_title",
+    "employment_status",
+    "field_of_activity",
+    "department",
+)
+
+
+@dataclass(frozen=True)
+class StructureProposal:
+    """A structure the professional did not find in the list (validated by staff later).
+
+    `name` may be empty for an independent: their own name is used."""
+
+    name: str
+    siret: str
+    department: str
+
+
+def register_profile(user: User, data: dict) -> User:
+    """Save the profile asked at signup: professional fields and the structure, proposing it
+    or creating an independent's one-person structure when needed."""
+    return _save_profile(user, data)
+
+
+def update_profile(user: User, data: dict) -> User:
+    """Save the profile edited on the profile page (same rules as at signup)."""
+    return _save_profile(user, data)
+
+
+@transaction.atomic
+def _save_profile(user: User, data: dict) -> User:
+    """`data` holds PROFILE_FIELDS plus `structure` (a Structure or None) and `proposal`
+    (a StructureProposal or None); a proposal wins over `structure`."""
+    if user.pk is None:
+        user.save()
+    for name in PROFILE_FIELDS:
+        if name in data:
+            setattr(user, name, data[name])
+
+    status = user.employment_status
+    structure = data.get("structure")
+    proposal = data.get("proposal")
+    if status == EmploymentStatus.JOB_SEEKER:
+        structure = None
+    elif proposal is not None:
+        structure = _structure_from_proposal(user, proposal)
+
+    user.structure = structure
+    user.save()
+    return user
+
+
+def _structure_from_proposal(user: User, proposal: StructureProposal) -> Structure:
+    siret = normalize_siret(proposal.siret)
+    pending = (
+        Structure.objects.select_for_update()
+        .filter(siret=siret, is_validated=False)
+        .exclude(kind=Structure.Kind.INDEPENDENT)
+        .first()
+    )
+    if pending is not None and user.employment_status == EmploymentStatus.EMPLOYEE:
+        # A colleague proposed it first: join it, it awaits the same validation.
+        return pending
+
+    independent = user.employment_status == EmploymentStatus.INDEPENDENT
+    structure = Structure.objects.create(
+        name=proposal.name.strip() or user.get_full_name() or user.email,
+        siret=siret,
+        department=proposal.department or user.department,
+        kind=Structure.Kind.INDEPENDENT if independent else Structure.Kind.OTHER,
+        is_validated=False,
+        proposed_by=user,
+    )
+    if independent:
+        # Q5: an independent approves their own requests.
+        structure.approvers.add(user)
+    return structure

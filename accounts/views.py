@@ -1,0 +1,34 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from . import selectors, services
+from .forms import ProfileForm
+from .models import User
+
+
+@login_required
+def profile(request):
+    """The professional profile, edited through accounts.services.update_profile."""
+    # A fresh instance: an invalid form must not alter request.user (shown in the header).
+    user = User.objects.select_related("structure").get(pk=request.user.pk)
+    form = ProfileForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(form.instance, form.profile_data())
+        messages.success(request, _("Votre profil est enregistré."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form, "profile_user": user})
+
+
+@require_safe
+def structure_search(request):
+    """Suggestions for the « nom ou SIRET » field (progressive enhancement, public: signup)."""
+    structures = selectors.search_structures(request.GET.get("q", ""))
+    results = [
+        {"name": s.name, "siret": s.siret, "label": selectors.structure_label(s)}
+        for s in structures
+    ]
+    return JsonResponse({"results": results})
