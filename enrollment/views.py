@@ -33,6 +33,28 @@ CANCELLABLE_STATUSES = frozenset(
     status for status, moves in services.TRANSITIONS.items() if status and Status.CANCELLED in moves
 )
 
+# The CSS class of each state's badge (static/css/site.css); the badge also says it in words.
+STATUS_CSS = {
+    Status.PENDING_EMPLOYER: "pending",
+    Status.PENDING_PROVIDER: "pending",
+    Status.CONFIRMED: "confirmed",
+    Status.ATTENDED: "confirmed",
+    Status.WAITLISTED: "waitlisted",
+    Status.REFUSED: "refused",
+    Status.DECLINED: "refused",
+    Status.LAPSED: "refused",
+    Status.ABSENT: "refused",
+    Status.CANCELLED: "cancelled",
+}
+
+
+def _with_status_display(registrations):
+    """Attach `waitlist_position` (one query) and `status_css` to each registration."""
+    registrations = selectors.with_waitlist_positions(registrations)
+    for registration in registrations:
+        registration.status_css = STATUS_CSS.get(registration.status, "pending")
+    return registrations
+
 
 def _safe_next(request, fallback: str) -> str:
     """The `next` of the form when it stays on this site, else `fallback`."""
@@ -160,7 +182,7 @@ def _cart_already_submitted(request):
 @login_required
 def cart_done(request, submission):
     """What happens next for each request of a validated cart."""
-    registrations = selectors.with_waitlist_positions(
+    registrations = _with_status_display(
         selectors.registrations_of(request.user)
         .filter(submission=submission)
         .order_by("submitted_at", "pk")
@@ -177,7 +199,7 @@ def cart_done(request, submission):
 def my_space(request):
     """The professional's requests by year of the session, quota use, withdrawal links."""
     now = timezone.now()
-    registrations = selectors.with_waitlist_positions(
+    registrations = _with_status_display(
         selectors.registrations_of(request.user).prefetch_related(
             Prefetch(
                 "events",
@@ -246,6 +268,7 @@ def cancel(request, pk: int):
             return redirect("enrollment:my_space")
     else:
         form = CancelForm()
+    [registration] = _with_status_display([registration])
     counted_if_cancelled = (
         session.action.is_member_only
         and registration.holds_place
