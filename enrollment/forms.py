@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 MOTIVATIONS_MAX_LENGTH = 5000
@@ -76,8 +77,13 @@ class CartSubmitForm(DescribedErrorsMixin, forms.Form):
     def __init__(self, items, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.items = list(items)
+        action_ids = [item.session.action_id for item in self.items]
         for item in self.items:
             title = item.session.action.title
+            if action_ids.count(item.session.action_id) > 1:
+                # Two sessions of one action: the date tells their fields apart.
+                start = formats.date_format(timezone.localtime(item.session.starts_at), "j F Y")
+                title = _("%(title)s, session du %(start)s") % {"title": title, "start": start}
             self.fields[motivations_field_name(item.session_id)] = forms.CharField(
                 label=_("Vos motivations et attentes pour « %(title)s »") % {"title": title},
                 help_text=_(

@@ -289,3 +289,15 @@ def test_cart_page_query_count_is_bounded(client, employee, django_assert_max_nu
     client.force_login(employee)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("enrollment:cart")).status_code == 200
+
+
+def test_two_sessions_of_one_action_get_distinct_labels(client, employee):
+    first = session_of(ActionKind.WEBINAR, days=30)
+    second = session_of(ActionKind.WEBINAR, days=60)
+    second.action = first.action
+    second.save()
+    services.add_to_cart(employee, first)
+    services.add_to_cart(employee, second)
+    client.force_login(employee)
+    body = client.get(reverse("enrollment:cart")).content.decode()
+    assert body.count(f"Vos motivations et attentes pour « {first.action.title}, session du") == 2
