@@ -208,9 +208,7 @@ def test_signup_job_seeker_has_no_structure(client):
 def test_signup_employee_without_structure_is_refused(client):
     response = client.post(reverse("account_signup"), signup_data())
     assert response.status_code == 200
-    assert response.context["form"].errors["structure_query"] == [
-        str(ERRORS["structure_missing"])
-    ]
+    assert response.context["form"].errors["structure_query"] == [str(ERRORS["structure_missing"])]
     assert User.objects.count() == 0
 
 
