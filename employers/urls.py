@@ -1,14 +1,14 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "employers"
 
 urlpatterns = [
-    path(
-        "",
-        TemplateView.as_view(
-            template_name="placeholder.html", extra_context={"heading": "Espace employeur"}
-        ),
-        name="space",
-    ),
+    path("", views.employer_space, name="space"),
+    path("demandes/<int:pk>/accepter/", views.approve, name="approve"),
+    path("demandes/<int:pk>/refuser/", views.refuse, name="refuse"),
+    path("demandes/accepter-selection/", views.bulk_approve, name="bulk_approve"),
+    path("structures/<int:pk>/inviter/", views.invite, name="invite"),
+    path("invitation/<str:token>/", views.invitation, name="invitation"),
 ]

@@ -167,6 +167,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enrollment.tasks.lapse_overdue_requests",
         "schedule": crontab(minute=15),
     },
+    "remind-approvers": {
+        "task": "employers.tasks.remind_approvers",
+        "schedule": crontab(minute=25),
+    },
 }
 
 # Programme rules (DESIGN.md R5, R8, R9; FAQ Q3, Q9, Q11, Q12, Q13).

@@ -1,0 +1,65 @@
+"""Shapes of the Employer Space's input; the services check the rules."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class RefuseForm(forms.Form):
+    """Refusing a request needs a reason (R4); it is sent to the employee."""
+
+    reason = forms.CharField(
+        label=_("Motif du refus"),
+        help_text=_("Le motif est transmis au salarié ou à la salariée par courriel."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={
+            "required": _("Indiquez le motif du refus : il est transmis à la personne concernée.")
+        },
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(self.fields["reason"].error_messages["required"])
+        return reason
+
+
+class IdListField(forms.Field):
+    """A list of positive integers posted under one name (checkboxes)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        try:
+            ids = [int(item) for item in value]
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("Sélection invalide.")) from None
+        if any(item <= 0 for item in ids):
+            raise forms.ValidationError(_("Sélection invalide."))
+        return list(dict.fromkeys(ids))
+
+
+class BulkApproveForm(forms.Form):
+    registrations = IdListField(
+        error_messages={
+            "required": _(
+                "Cochez au moins une demande avant de cliquer sur « Accepter la sélection »."
+            )
+        }
+    )
+
+
+class InviteApproverForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Adresse électronique de la personne à inviter"),
+        help_text=_(
+            "Elle recevra un lien pour créer son compte ou se connecter, puis pourra accepter "
+            "ou refuser les demandes de la structure."
+        ),
+        error_messages={
+            "required": _("Indiquez l'adresse électronique de la personne à inviter."),
+            "invalid": _("Cette adresse électronique n'est pas valide : vérifiez-la."),
+        },
+    )

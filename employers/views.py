@@ -1,0 +1,211 @@
+"""The Employer Space (R4): parse → call one service → message → redirect (post/redirect/get)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from enrollment import services as enrollment
+from enrollment.models import RegistrationStatus
+from enrollment.rules import RuleViolation
+
+from . import services, space
+from .forms import BulkApproveForm, InviteApproverForm, RefuseForm
+
+
+def _space_url(anchor: str = "") -> str:
+    url = reverse("employers:space")
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _render_space(request, *, refuse_form=None, invite_form=None, status=200):
+    """The page, with a bound form (and its errors) in place of the blank one when given."""
+    structures = space.approved_structures(request.user)
+    if not structures:
+        return render(request, "employers/not_approver.html", status=403)
+    spaces = space.employer_space(request.user, structures)
+    for structure_space in spaces:
+        for registration in structure_space.requests:
+            prefix = f"refuse-{registration.pk}"
+            if refuse_form is not None and refuse_form.prefix == prefix:
+                registration.refuse_form = refuse_form
+            else:
+                registration.refuse_form = RefuseForm(prefix=prefix)
+        prefix = f"invite-{structure_space.structure.pk}"
+        if invite_form is not None and invite_form.prefix == prefix:
+            structure_space.invite_form = invite_form
+        else:
+            structure_space.invite_form = InviteApproverForm(prefix=prefix)
+    return render(
+        request,
+        "employers/space.html",
+        {
+            "spaces": spaces,
+            "has_errors": refuse_form is not None or invite_form is not None,
+        },
+        status=status,
+    )
+
+
+def _who_and_what(registration) -> dict[str, str]:
+    return {
+        "name": registration.user.get_full_name() or registration.email,
+        "title": registration.session.action.title,
+    }
+
+
+def _approved_message(registration) -> str:
+    if registration.status == RegistrationStatus.WAITLISTED:
+        return _(
+            "La demande de %(name)s pour « %(title)s » est pré-acceptée : si une place se "
+            "libère, elle passera directement au prestataire."
+        ) % _who_and_what(registration)
+    return _(
+        "La demande de %(name)s pour « %(title)s » est acceptée : elle est transmise au "
+        "prestataire, qui la rendra effective."
+    ) % _who_and_what(registration)
+
+
+@login_required
+@require_GET
+def employer_space(request):
+    return _render_space(request)
+
+
+@login_required
+@require_POST
+def approve(request, pk):
+    registration = space.registration_for_approver_or_404(request.user, pk)
+    try:
+        registration = enrollment.approve(registration, by=request.user)
+    except RuleViolation as violation:
+        messages.error(request, violation.message)
+    else:
+        messages.success(request, _approved_message(registration))
+    return redirect(_space_url(f"structure-{registration.structure_id}"))
+
+
+@login_required
+@require_POST
+def refuse(request, pk):
+    registration = space.registration_for_approver_or_404(request.user, pk)
+    form = RefuseForm(request.POST, prefix=f"refuse-{registration.pk}")
+    if not form.is_valid():
+        return _render_space(request, refuse_form=form, status=400)
+    try:
+        registration = enrollment.refuse(
+            registration, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except RuleViolation as violation:
+        messages.error(request, violation.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "La demande de %(name)s pour « %(title)s » est refusée : un courriel lui "
+                "transmet votre motif."
+            )
+            % _who_and_what(registration),
+        )
+    return redirect(_space_url(f"structure-{registration.structure_id}"))
+
+
+@login_required
+@require_POST
+def bulk_approve(request):
+    form = BulkApproveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["registrations"]))
+        return redirect(_space_url())
+    registrations = space.registrations_for_approver_or_404(
+        request.user, form.cleaned_data["registrations"]
+    )
+    accepted = 0
+    for registration in registrations:
+        try:
+            enrollment.approve(registration, by=request.user)
+        except (RuleViolation, PermissionDenied) as error:
+            messages.error(
+                request,
+                _("Demande de %(name)s pour « %(title)s » : %(error)s")
+                % {**_who_and_what(registration), "error": getattr(error, "message", error)},
+            )
+        else:
+            accepted += 1
+    if accepted:
+        messages.success(
+            request,
+            _("%(count)s demande(s) acceptée(s).") % {"count": accepted},
+        )
+    return redirect(_space_url())
+
+
+@login_required
+@require_POST
+def invite(request, pk):
+    structure = space.structure_for_approver_or_404(request.user, pk)
+    form = InviteApproverForm(request.POST, prefix=f"invite-{structure.pk}")
+    if form.is_valid():
+        try:
+            invitation = services.invite_approver(
+                structure, form.cleaned_data["email"], by=request.user
+            )
+        except services.InvitationError as error:
+            form.add_error("email", error.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Invitation envoyée à %(email)s : la personne recevra un lien pour valider "
+                    "les demandes de %(structure)s."
+                )
+                % {"email": invitation.email, "structure": structure.name},
+            )
+            return redirect(_space_url(f"structure-{structure.pk}"))
+    return _render_space(request, invite_form=form, status=400)
+
+
+@require_GET
+def invitation(request, token):
+    """The link of an invitation email: the invited account becomes an approver; anyone not
+    logged in is asked to create their account or log in, then comes back here."""
+    invitation = space.invitation_by_token_or_404(token)
+    if not request.user.is_authenticated:
+        here = request.get_full_path()
+        return render(
+            request,
+            "employers/invitation.html",
+            {
+                "invitation": invitation,
+                "signup_url": reverse("account_signup")
+                + "?"
+                + urlencode({"email": invitation.email, "next": here}),
+                "login_url": reverse("account_login") + "?" + urlencode({"next": here}),
+            },
+        )
+    try:
+        structure = services.accept_invitation(invitation, user=request.user)
+    except services.InvitationError as error:
+        status = 403 if error.code == "wrong_account" else 410
+        return render(
+            request,
+            "employers/invitation.html",
+            {"invitation": invitation, "error": error.message},
+            status=status,
+        )
+    messages.success(
+        request,
+        _(
+            "Vous validez désormais les demandes de %(structure)s : les demandes à traiter "
+            "apparaissent ci-dessous."
+        )
+        % {"structure": structure.name},
+    )
+    return redirect(_space_url(f"structure-{structure.pk}"))

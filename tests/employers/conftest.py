@@ -1,0 +1,69 @@
+import pytest
+from django.utils import timezone
+
+from accounts.choices import EmploymentStatus
+from catalog.models import ActionKind
+from employers.models import Structure
+from tests.enrollment.conftest import register, session_of
+from tests.factories import MemberEmployeeFactory, StructureFactory, UserFactory
+
+__all__ = ["register", "session_of"]
+
+
+def member_structure_with_approver(email):
+    structure = StructureFactory()
+    approver = UserFactory(structure=structure, email=email, first_name="Claire")
+    structure.approvers.add(approver)
+    year = timezone.localdate().year
+    for y in (year, year + 1):
+        structure.memberships.create(year=y, formula="base")
+    structure.approver = approver
+    return structure
+
+
+@pytest.fixture
+def structure():
+    """A member structure with one approver (`structure.approver`)."""
+    return member_structure_with_approver("employeur@example.test")
+
+
+@pytest.fixture
+def approver(structure):
+    return structure.approver
+
+
+@pytest.fixture
+def employee(structure):
+    return MemberEmployeeFactory(
+        structure=structure, email="salarie@example.test", first_name="Léa", last_name="Durand"
+    )
+
+
+@pytest.fixture
+def other_structure():
+    """Another member structure, with its own approver and employee."""
+    other = member_structure_with_approver("autre-employeur@example.test")
+    other.employee = MemberEmployeeFactory(structure=other, email="autre-salarie@example.test")
+    return other
+
+
+@pytest.fixture
+def independent():
+    """A member independent: a one-person structure approved by the independent."""
+    structure = StructureFactory(kind=Structure.Kind.INDEPENDENT)
+    user = MemberEmployeeFactory(
+        structure=structure, employment_status=EmploymentStatus.INDEPENDENT
+    )
+    structure.approvers.add(user)
+    return user
+
+
+@pytest.fixture
+def training():
+    return session_of(ActionKind.TRAINING)
+
+
+@pytest.fixture
+def approver_client(client, approver):
+    client.force_login(approver)
+    return client
