@@ -190,7 +190,11 @@ class Session(models.Model):
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
         ordering = ["starts_at", "id"]
-        indexes = [models.Index(fields=["status", "starts_at"], name="session_status_start")]
+        indexes = [
+            models.Index(fields=["status", "starts_at"], name="session_status_start"),
+            # The catalogue's per-action subqueries: next session, "has an upcoming session".
+            models.Index(fields=["action", "status", "starts_at"], name="session_action_start"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(capacity__gt=0), name="session_capacity_positive"),
             models.CheckConstraint(

@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import MEMBER_ONLY_KINDS, SHORT_FORMAT_KINDS, Action, FaqEntry, Session
+from .models import MEMBER_ONLY_KINDS, SHORT_FORMAT_KINDS, Action, FaqEntry, Session, Theme
 
 # The stable state names of enrollment.Registration (DESIGN.md, "Names that stay stable").
 # catalog never imports enrollment's models (STYLE.md: apps depend one way), so the two names
@@ -95,8 +95,9 @@ def _local_midnight(day: dt.date) -> dt.datetime:
 
 
 def matching_sessions(criteria: CatalogueCriteria, now: dt.datetime | None = None):
-    """Upcoming published sessions that satisfy the session-level criteria."""
-    sessions = upcoming_sessions(now)
+    """Upcoming published sessions that satisfy the session-level criteria; the caller
+    filters on published actions (this keeps the correlated subqueries free of a join)."""
+    sessions = Session.objects.filter(status=Session.Status.PUBLISHED).upcoming(now)
     if criteria.department:
         sessions = sessions.filter(department=criteria.department)
     if criteria.format:
@@ -120,11 +121,21 @@ def _search(actions: QuerySet[Action], q: str) -> QuerySet[Action]:
         from django.contrib.postgres.search import SearchQuery, SearchVector
 
         query = SearchQuery(q, config="french", search_type="websearch")
-        # Same expression as the GIN index of migration 0002 (action_search_fr), so it is used.
-        return actions.alias(
-            document=SearchVector("title", "summary", "objectives", config="french"),
-            theme_document=SearchVector("theme__name", config="french"),
-        ).filter(Q(document=query) | Q(theme_document=query))
+        # Same expression as the GIN index of migration 0002 (catalog_action_search_fr); the
+        # theme's name is matched apart and the two sets are united, so that each side uses
+        # an index (an OR across the join would compute every action's vector).
+        by_text = (
+            Action.objects.alias(
+                document=SearchVector("title", "summary", "objectives", config="french")
+            )
+            .filter(document=query)
+            .values("pk")
+        )
+        themes = Theme.objects.alias(document=SearchVector("name", config="french")).filter(
+            document=query
+        )
+        by_theme = Action.objects.filter(theme__in=themes).values("pk")
+        return actions.filter(pk__in=by_text.union(by_theme))
     return actions.filter(
         Q(title__icontains=q)
         | Q(summary__icontains=q)
