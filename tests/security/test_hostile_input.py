@@ -1,0 +1,199 @@
+"""Hostile input: garbage, huge, unicode, missing and forged values never give a 500 and
+never change the database (property-based, with hypothesis)."""
+
+import pytest
+from django.db.models import Max
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from catalog.models import ActionKind
+from enrollment import services
+from enrollment.models import CartItem, Registration, RegistrationEvent
+from mailing.models import Email
+from tests.enrollment.conftest import register, session_of
+from tests.factories import MemberEmployeeFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+
+garbage = st.one_of(
+    st.text(max_size=50),
+    st.integers(min_value=1000, max_value=3000).map(lambda n: "aé€𝔘\u202e<>'\"%;" * n),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "0",
+            "-1",
+            "99999999999999999999",
+            "NaN",
+            "null",
+            "1e309",
+            "../../etc/passwd",
+            "<script>alert(1)</script>",
+            "' OR 1=1 --",
+            "\x00",
+            "😀" * 20,
+            "2026-02-30",
+            "١٢٣",
+        ]
+    ),
+)
+
+
+def db_state():
+    """What any hostile request must leave untouched."""
+    return (
+        Registration.objects.count(),
+        CartItem.objects.count(),
+        Email.objects.count(),
+        RegistrationEvent.objects.aggregate(last=Max("pk"))["last"],
+        tuple(Registration.objects.order_by("pk").values_list("status", flat=True)),
+    )
+
+
+def assert_not_server_error(response):
+    assert response.status_code < 500, response.content[:500]
+
+
+@pytest.fixture
+def catalogue_data():
+    session_of(ActionKind.TRAINING)
+    session_of(ActionKind.WEBINAR)
+
+
+@HOSTILE
+@given(
+    params=st.dictionaries(
+        st.sampled_from(
+            [
+                "q",
+                "kind",
+                "theme",
+                "department",
+                "format",
+                "audience",
+                "date_from",
+                "date_to",
+                "du",
+                "au",
+                "available",
+                "page",
+                "sort",
+                "places",
+            ]
+        ),
+        garbage,
+        max_size=6,
+    )
+)
+def test_catalogue_parameters_never_break_the_page(client, catalogue_data, params):
+    before = db_state()
+    response = client.get(reverse("catalog:catalogue"), params)
+    assert response.status_code in {200, 400, 404}
+    assert db_state() == before
+
+
+@HOSTILE
+@given(slug=garbage)
+def test_action_slugs_never_break(client, slug):
+    response = client.get(f"/catalogue/{slug.replace('/', '-')}/")
+    assert_not_server_error(response)
+
+
+@pytest.fixture
+def cart_owner():
+    user = MemberEmployeeFactory()
+    services.add_to_cart(user, session_of(ActionKind.TRAINING))
+    services.add_to_cart(user, session_of(ActionKind.WEBINAR))
+    return user
+
+
+CONTACT = ["first_name", "last_name", "email", "phone", "job_title"]
+
+
+@st.composite
+def invalid_cart_posts(draw, session_ids):
+    """A cart POST with at least one field missing, blank, too long or malformed."""
+    data = {name: draw(garbage) for name in CONTACT}
+    for session_id in session_ids:
+        data[f"motivations_{session_id}"] = draw(garbage)
+    broken = draw(st.sampled_from([*CONTACT, *[f"motivations_{s}" for s in session_ids]]))
+    data[broken] = draw(st.sampled_from(["", "   ", "x" * 6000, None]))
+    data["email"] = draw(st.sampled_from([data["email"], "pas-une-adresse", "@", "a@"]))
+    # forged motivations for sessions that are not in the cart
+    data[f"motivations_{draw(st.integers(min_value=10**6, max_value=10**9))}"] = "forgé"
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@HOSTILE
+@given(data=st.data())
+def test_invalid_cart_validation_changes_nothing(client, cart_owner, data):
+    client.force_login(cart_owner)
+    session_ids = list(
+        CartItem.objects.filter(cart__user=cart_owner).values_list("session_id", flat=True)
+    )
+    post = data.draw(invalid_cart_posts(session_ids))
+    before = db_state()
+    response = client.post(reverse("enrollment:cart"), post)
+    assert response.status_code == 200
+    assert response.context["form"].errors or response.context["refused_items"]
+    assert db_state() == before
+
+
+@HOSTILE
+@given(session_id=st.integers(min_value=-5, max_value=2**63))
+def test_forged_session_ids_in_cart_urls(client, cart_owner, session_id):
+    client.force_login(cart_owner)
+    before = db_state()
+    for name in ("enrollment:cart_add", "enrollment:cart_remove"):
+        try:
+            url = reverse(name, args=[session_id])
+        except Exception:  # noqa: BLE001 — negative ids do not even route
+            continue
+        response = client.post(url)
+        assert response.status_code in {302, 404}
+    assert db_state()[0] == before[0]
+    assert CartItem.objects.filter(cart__user=cart_owner).count() == 2
+
+
+@pytest.fixture
+def two_professionals():
+    owner = UserFactory()
+    other = UserFactory()
+    [registration] = register(owner, session_of(ActionKind.WEBINAR))
+    return owner, other, registration
+
+
+@HOSTILE
+@given(reason=garbage)
+def test_cancellation_of_someone_elses_request_is_404(client, two_professionals, reason):
+    owner, other, registration = two_professionals
+    client.force_login(other)
+    before = db_state()
+    url = reverse("enrollment:cancel", args=[registration.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"reason": reason}).status_code == 404
+    assert db_state() == before
+
+
+@HOSTILE
+@given(reason=st.sampled_from(["", "   ", "\n\t", "x" * 10000]))
+def test_cancellation_without_a_usable_reason_changes_nothing(client, two_professionals, reason):
+    owner, _, registration = two_professionals
+    client.force_login(owner)
+    before = db_state()
+    response = client.post(reverse("enrollment:cancel", args=[registration.pk]), {"reason": reason})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert db_state() == before
