@@ -172,7 +172,7 @@ def fill(n_actions: int, sessions_per_action: int, registrations_per_session: in
     Registration.objects.bulk_create(registrations, batch_size=5000)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")  # fresh statistics and visibility map
 
 
 def _luhn(digits: str) -> bool:
