@@ -22,6 +22,7 @@ run: install
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install
+	@test -x /usr/bin/chromium || echo "*** /usr/bin/chromium not found: browser tests will be SKIPPED (apt-get install chromium) ***"
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 

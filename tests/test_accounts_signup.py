@@ -5,6 +5,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.core.cache import cache
 from django.db import IntegrityError
 from django.urls import reverse
 
@@ -15,6 +16,13 @@ from employers.models import Structure
 from tests.factories import StructureFactory, UserFactory, siret_with_luhn
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clear_rate_limits():
+    """allauth's rate limits live in the cache, which outlives a test."""
+    cache.clear()
+
 
 PASSWORD = "Un-mot-de-passe-solide-2024"
 

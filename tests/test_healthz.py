@@ -20,7 +20,7 @@ def redis_is_up() -> bool:
 
 
 @pytest.fixture
-def broker(settings):
+def broker(settings, monkeypatch):
     """Point the Celery app at `url` for the test, and restore it afterwards."""
     from parcourspro.celery import app
 
@@ -28,6 +28,8 @@ def broker(settings):
 
     def use(url):
         settings.CELERY_BROKER_URL = url
+        # Celery reads the CELERY_BROKER_URL environment variable before its own settings.
+        monkeypatch.setenv("CELERY_BROKER_URL", url)
         app.conf.broker_url = url
         # Drop pooled connections made for another URL.
         app.pool.force_close_all()
