@@ -1,0 +1,214 @@
+"""The real email path: outbox row → Redis broker → Celery worker → SMTP server.
+
+A Celery worker runs in a thread on the project's app with a real Redis broker (a database of
+its own), and Django's SMTP backend talks to an aiosmtpd sink run by the test. Skipped, with
+the reason shown, when Redis does not answer on 127.0.0.1:6379 (CI runs it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+
+import kombu.pools
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.db import connections
+from django.test import override_settings
+
+from catalog.models import ActionKind
+from enrollment.models import Registration
+from mailing.models import Email
+from mailing.tasks import sweep_unsent_emails
+from parcourspro.celery import app
+from tests.enrollment.conftest import register, session_of
+from tests.factories import MemberEmployeeFactory, StructureFactory, UserFactory
+
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+BROKER_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/5"  # a database of this test's own
+DEAD_BROKER_URL = "redis://127.0.0.1:1/0"
+
+
+def _redis_answers() -> bool:
+    try:
+        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+pytestmark = [
+    pytest.mark.skipif(
+        not _redis_answers(), reason=f"Redis does not answer on {REDIS_HOST}:{REDIS_PORT}"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpSink:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self):
+        self.messages: list[tuple[list[str], str]] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd's hook name
+        with self._lock:
+            self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8")))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[str]:
+        with self._lock:
+            return [content for rcpt, content in self.messages if address in rcpt]
+
+    def wait_for(self, address: str, *, timeout: float = 15.0) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.to(address):
+                return self.to(address)
+            time.sleep(0.05)
+        raise AssertionError(f"No email to {address} within {timeout} s: {self.messages!r}")
+
+
+@pytest.fixture
+def smtp_sink():
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=port,
+            EMAIL_HOST_USER="",
+            EMAIL_HOST_PASSWORD="",
+            EMAIL_USE_TLS=False,
+            EMAIL_USE_SSL=False,
+            EMAIL_TIMEOUT=5,
+        ):
+            yield sink
+    finally:
+        controller.stop()
+
+
+def _reset_broker_connections():
+    """Drop the connection and producer pools bound to the previous broker URL (kombu keeps
+    them in a process-wide registry, which a stopping worker may leave closed)."""
+    kombu.pools.reset()
+    app._pool = None
+    amqp = app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
+
+
+@contextlib.contextmanager
+def broker(url: str):
+    """Publish for real to `url` (tests/conftest.py makes tasks eager by default)."""
+    previous = (app.conf.task_always_eager, app.conf.broker_url)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = url
+    _reset_broker_connections()
+    try:
+        yield
+    finally:
+        _reset_broker_connections()
+        app.conf.task_always_eager, app.conf.broker_url = previous
+
+
+def _close_worker_connections(**kwargs):
+    # The worker thread has its own database connections: close them after each task so that
+    # the test database can be flushed and dropped.
+    connections.close_all()
+
+
+@pytest.fixture
+def redis_broker():
+    import redis
+
+    client = redis.Redis.from_url(BROKER_URL)
+    client.flushdb()  # nothing left over from an earlier run
+    yield BROKER_URL
+    client.flushdb()
+    client.close()
+
+
+@contextlib.contextmanager
+def celery_worker():
+    task_postrun.connect(_close_worker_connections, weak=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=15):
+            yield
+    finally:
+        task_postrun.disconnect(_close_worker_connections)
+
+
+@pytest.fixture
+def employee_and_approver():
+    structure = StructureFactory()
+    approver = UserFactory(structure=structure, email="employeur.worker@example.test")
+    structure.approvers.add(approver)
+    employee = MemberEmployeeFactory(structure=structure, email="salarie.worker@example.test")
+    return employee, approver
+
+
+def test_validating_a_cart_delivers_the_approver_email_through_a_worker(
+    redis_broker, smtp_sink, employee_and_approver
+):
+    employee, approver = employee_and_approver
+    session = session_of(ActionKind.TRAINING)
+    with broker(redis_broker), celery_worker():
+        (registration,) = register(employee, session, motivations="Mieux accompagner.")
+        (message,) = smtp_sink.wait_for(approver.email)
+        # The employee's acknowledgement goes the same way.
+        smtp_sink.wait_for(employee.email)
+    assert registration.status == Registration.Status.PENDING_EMPLOYER
+    assert session.action.title in message
+    assert "Mieux accompagner." in message or "Mieux accompagner" in message
+    email = Email.objects.get(template="approval_requested", to=approver.email)
+    assert email.sent_at is not None and email.attempts == 1
+
+
+def test_broker_down_at_commit_loses_no_email_and_the_sweep_sends_it_once(
+    redis_broker, smtp_sink, employee_and_approver
+):
+    employee, approver = employee_and_approver
+    session = session_of(ActionKind.TRAINING)
+
+    with broker(DEAD_BROKER_URL):
+        started = time.monotonic()
+        (registration,) = register(employee, session)
+        elapsed = time.monotonic() - started
+    assert elapsed < 3, f"publishing to a dead broker took {elapsed:.1f} s"
+    assert Registration.objects.filter(pk=registration.pk).exists()
+    email = Email.objects.get(template="approval_requested", to=approver.email)
+    assert email.sent_at is None and email.attempts == 0
+    assert smtp_sink.messages == []
+
+    # The broker is back: the periodic sweep, run twice through the worker, sends it once.
+    with broker(redis_broker), celery_worker():
+        sweep_unsent_emails.delay(older_than_seconds=0)
+        sweep_unsent_emails.delay(older_than_seconds=0)
+        smtp_sink.wait_for(approver.email)
+        deadline = time.monotonic() + 10
+        while Email.objects.unsent().exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    # And once more, in this process, for good measure.
+    assert sweep_unsent_emails(older_than_seconds=0) == 0
+
+    assert len(smtp_sink.to(approver.email)) == 1
+    assert len(smtp_sink.to(employee.email)) == 1
+    email.refresh_from_db()
+    assert email.sent_at is not None and email.attempts == 1
