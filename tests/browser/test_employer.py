@@ -128,3 +128,20 @@ def test_approver_accepts_a_selection(page, live_server, two_requests):
     assert set(Registration.objects.values_list("status", flat=True)) == {
         RegistrationStatus.PENDING_PROVIDER
     }
+
+
+def test_invitation_and_no_structure_pages_are_accessible(page, live_server, two_requests):
+    from employers.services import invite_approver
+
+    approver, employee, _, _ = two_requests
+    invitation = invite_approver(
+        approver.approved_structures.get(), "codir@example.test", by=approver
+    )
+    page.goto(f"{live_server.url}/espace-employeur/invitation/{invitation.token}/")
+    assert page.get_by_role("link", name="Créer mon compte").is_visible()
+    assert_accessible(page)
+
+    login(page, live_server, employee.email, DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/espace-employeur/")
+    assert page.get_by_text("Votre compte ne valide les demandes d'aucune structure.").is_visible()
+    assert_accessible(page)

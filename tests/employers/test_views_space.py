@@ -51,7 +51,7 @@ def test_space_lists_requests_to_decide_with_everything_needed(approver_client, 
     assert training.action.title in html and workshop.action.title in html
     assert "Mieux accueillir." in html
     assert "Léa Durand" in html
-    assert "Place réservée en attendant votre décision." in html
+    assert "Place réservée</span> en attendant votre décision." in html
     year = timezone.localtime(training.starts_at).year
     assert f"Quota {year}" in html
     # The two requests hold places: both count already.
@@ -78,7 +78,7 @@ def test_waitlisted_member_request_is_listed_for_pre_approval(approver_client, s
     (waitlisted,) = register(second, session)
     assert waitlisted.status == Status.WAITLISTED
     html = text(approver_client.get(SPACE))
-    assert "En liste d'attente (position 1" in html
+    assert "En liste d'attente</span> Position 1 :" in html
     assert "Pré-accepter" in html
 
 
