@@ -30,14 +30,13 @@ def broker(settings, monkeypatch):
         settings.CELERY_BROKER_URL = url
         # Celery reads the CELERY_BROKER_URL environment variable before its own settings.
         monkeypatch.setenv("CELERY_BROKER_URL", url)
+        # healthz opens a fresh connection (connection_for_write), so the app's pools, which
+        # other tests use, are left alone.
         app.conf.broker_url = url
-        # Drop pooled connections made for another URL.
-        app.pool.force_close_all()
 
     yield use
     settings.CELERY_BROKER_URL = ""
     app.conf.broker_url = previous
-    app.pool.force_close_all()
 
 
 def test_healthz_eager_without_broker(client, settings):
