@@ -28,7 +28,8 @@ from tests.enrollment.conftest import register, session_of
 from tests.factories import MemberEmployeeFactory, StructureFactory, UserFactory
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-BROKER_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/5"  # a database of this test's own
+# Databases of these tests' own, one per test so that parallel runs (xdist) do not share queues.
+BROKER_DB = {"delivery": 5, "fault": 6}
 DEAD_BROKER_URL = "redis://127.0.0.1:1/0"
 
 
@@ -135,12 +136,14 @@ def _close_worker_connections(**kwargs):
 
 
 @pytest.fixture
-def redis_broker():
+def redis_broker(request):
     import redis
 
-    client = redis.Redis.from_url(BROKER_URL)
+    name = "fault" if "broker_down" in request.node.name else "delivery"
+    url = f"redis://{REDIS_HOST}:{REDIS_PORT}/{BROKER_DB[name]}"
+    client = redis.Redis.from_url(url)
     client.flushdb()  # nothing left over from an earlier run
-    yield BROKER_URL
+    yield url
     client.flushdb()
     client.close()
 
