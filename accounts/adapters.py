@@ -3,6 +3,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
 
+from mailing.outbox import queue_message
+
 from . import services
 
 
@@ -26,3 +28,9 @@ class AccountAdapter(DefaultAccountAdapter):
                 if name in services.PROFILE_FIELDS:
                     setattr(user, name, value)
         return user
+
+    def send_mail(self, template_prefix, email, context):
+        """allauth's emails (confirmation, password reset…) go through the outbox and Celery,
+        like every other email of the platform."""
+        message = self.render_mail(template_prefix, email, context)
+        queue_message(message, template=template_prefix.rsplit("/", 1)[-1])

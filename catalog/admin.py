@@ -1,20 +1,12 @@
 """Staff screens for the catalogue (Django admin, in French)."""
 
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
 from .models import Action, FaqEntry, Provider, Session, Theme
-
-
-def user_autocomplete(fields: list[str]) -> list[str]:
-    """`fields` when the User admin (accounts, another team's module) is registered with
-    search fields, as autocomplete requires; else [] so that `raw_id_fields` applies."""
-    user_admin = admin.site._registry.get(get_user_model())
-    return list(fields) if user_admin is not None and user_admin.search_fields else []
 
 
 @admin.register(Theme)
@@ -35,10 +27,7 @@ class ThemeAdmin(admin.ModelAdmin):
 class ProviderAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "phone", "action_count"]
     search_fields = ["name", "email"]
-    raw_id_fields = ["users"]
-
-    def get_autocomplete_fields(self, request):
-        return user_autocomplete(["users"])
+    autocomplete_fields = ["users"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_action_count=Count("actions"))

@@ -1,19 +1,12 @@
 """Staff screens for structures and memberships (Django admin, in French)."""
 
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Membership, Structure
-
-
-def user_autocomplete(fields: list[str]) -> list[str]:
-    """`fields` when the User admin (accounts, another team's module) is registered with
-    search fields, as autocomplete requires; else [] so that `raw_id_fields` applies."""
-    user_admin = admin.site._registry.get(get_user_model())
-    return list(fields) if user_admin is not None and user_admin.search_fields else []
+from . import services
+from .models import ApprovalReminder, ApproverInvitation, Membership, Structure
 
 
 class MembershipInline(admin.TabularInline):
@@ -44,10 +37,7 @@ class StructureAdmin(admin.ModelAdmin):
     list_display = ["name", "siret", "kind", "department", "current_membership", "is_validated"]
     list_filter = ["is_validated", CurrentMemberFilter, "kind", "department"]
     search_fields = ["name", "siret", "city", "postal_code"]
-    raw_id_fields = ["approvers", "proposed_by"]
-
-    def get_autocomplete_fields(self, request):
-        return user_autocomplete(["approvers", "proposed_by"])
+    autocomplete_fields = ["approvers", "proposed_by"]
 
     inlines = [MembershipInline]
     actions = ["validate_structures"]
@@ -88,3 +78,38 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["structure__name", "structure__siret"]
     autocomplete_fields = ["structure"]
     date_hierarchy = "paid_on"
+
+
+@admin.register(ApproverInvitation)
+class ApproverInvitationAdmin(admin.ModelAdmin):
+    """Staff invite an approver by email: adding an invitation sends it (same service as the
+    Employer Space)."""
+
+    list_display = ["email", "structure", "invited_by", "created_at", "accepted_at"]
+    list_filter = [("accepted_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["structure", "invited_by"]
+    search_fields = ["email", "structure__name", "structure__siret"]
+    autocomplete_fields = ["structure"]
+    fields = ["structure", "email", "invited_by", "created_at", "accepted_at", "accepted_by"]
+    readonly_fields = ["invited_by", "created_at", "accepted_at", "accepted_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        invitation = services.invite_approver(obj.structure, obj.email, by=request.user)
+        obj.pk = invitation.pk
+
+
+@admin.register(ApprovalReminder)
+class ApprovalReminderAdmin(admin.ModelAdmin):
+    list_display = ["registration", "kind", "sent_at"]
+    list_filter = ["kind"]
+    list_select_related = ["registration__session__action"]
+    date_hierarchy = "sent_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -36,9 +36,7 @@ class Structure(models.Model):
         OTHER = "other", _("Autre")
 
     name = models.CharField(_("nom"), max_length=200)
-    siret = models.CharField(
-        _("SIRET"), max_length=14, unique=True, validators=[validate_siret]
-    )
+    siret = models.CharField(_("SIRET"), max_length=14, unique=True, validators=[validate_siret])
     address = models.CharField(_("adresse"), max_length=255, blank=True)
     postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
     city = models.CharField(_("ville"), max_length=100, blank=True)

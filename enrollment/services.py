@@ -162,8 +162,15 @@ def _structure_is_member(structure, year: int) -> bool:
     return structure is not None and structure.memberships.filter(year=year).exists()
 
 
-def _is_independent(user) -> bool:
-    return user.employment_status == "independent"
+def _approves_own_requests(user, structure) -> bool:
+    """Independents approve themselves (Q5); so does an employee who is the only approver of
+    their structure, since nobody else could decide for them."""
+    if user.employment_status == "independent":
+        return True
+    if structure is None:
+        return False
+    approver_ids = set(structure.approvers.values_list("pk", flat=True))
+    return approver_ids == {user.pk}
 
 
 def _cap_released(session: Session, now: dt.datetime) -> bool:
@@ -172,10 +179,12 @@ def _cap_released(session: Session, now: dt.datetime) -> bool:
     )
 
 
-def _status_with_place(*, member_only: bool, user, pre_approved: bool) -> str:
+def _status_with_place(*, member_only: bool, user, structure, pre_approved: bool) -> str:
     """The state a request enters when it holds a place (R4, R10)."""
     if rules.needs_employer_approval(
-        member_only=member_only, is_independent=_is_independent(user), pre_approved=pre_approved
+        member_only=member_only,
+        is_independent=member_only and _approves_own_requests(user, structure),
+        pre_approved=pre_approved,
     ):
         return Status.PENDING_EMPLOYER
     if rules.needs_provider_confirmation(member_only=member_only):
@@ -370,7 +379,10 @@ def submit_cart(
                 to = Status.WAITLISTED
             else:
                 to = _status_with_place(
-                    member_only=session.action.is_member_only, user=user, pre_approved=False
+                    member_only=session.action.is_member_only,
+                    user=user,
+                    structure=structure,
+                    pre_approved=False,
                 )
             _move(registration, to, by=user, reason=waiting.message if waiting else "")
             registrations.append(registration)
@@ -383,12 +395,14 @@ def submit_cart(
 
 
 def _check_approver(registration: Registration, by) -> None:
+    """`by` approves for the registration's structure and is not the requester (R4)."""
+    if by.pk == registration.user_id:
+        raise PermissionDenied(
+            "Vous ne pouvez pas décider de votre propre demande : une autre personne qui "
+            "valide pour votre structure doit le faire."
+        )
     structure = registration.structure
-    if (
-        structure is None
-        or by.pk == registration.user_id
-        or not structure.approvers.filter(pk=by.pk).exists()
-    ):
+    if structure is None or not structure.approvers.filter(pk=by.pk).exists():
         raise PermissionDenied("Vous ne validez pas les demandes de cette structure.")
 
 
@@ -591,6 +605,7 @@ def promote_waitlist(session: Session, *, by=None, now: dt.datetime | None = Non
             to = _status_with_place(
                 member_only=member_only,
                 user=registration.user,
+                structure=registration.structure,
                 pre_approved=registration.employer_approved_at is not None,
             )
             registration.waitlist_reason = ""
@@ -685,6 +700,7 @@ def promote(registration: Registration, *, by) -> Registration:
         to = _status_with_place(
             member_only=member_only,
             user=registration.user,
+            structure=registration.structure,
             pre_approved=registration.employer_approved_at is not None,
         )
         registration.waitlist_reason = ""

@@ -42,6 +42,30 @@ def queue_email(template: str, *, to: str, context: dict, attachments=None) -> E
     return email
 
 
+def queue_message(message, *, template: str) -> list[Email]:
+    """Record an already rendered Django email message (e.g. allauth's) in the outbox."""
+    html = next(
+        (
+            content
+            for content, mimetype in getattr(message, "alternatives", [])
+            if mimetype == "text/html"
+        ),
+        "",
+    )
+    emails = []
+    for recipient in message.to:
+        email = Email.objects.create(
+            template=template,
+            to=recipient,
+            subject=message.subject,
+            body_text=message.body,
+            body_html=html,
+        )
+        transaction.on_commit(partial(enqueue_sending, email.pk), robust=True)
+        emails.append(email)
+    return emails
+
+
 def enqueue_sending(email_id: int) -> None:
     """Hand an email to the broker; on a broker outage the periodic sweep sends it later."""
     from .tasks import send_email

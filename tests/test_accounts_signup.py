@@ -13,6 +13,7 @@ from accounts.choices import EmploymentStatus
 from accounts.forms import ERRORS
 from accounts.models import User
 from employers.models import Structure
+from mailing.models import Email
 from tests.factories import StructureFactory, UserFactory, siret_with_luhn
 
 pytestmark = pytest.mark.django_db
@@ -65,12 +66,15 @@ def test_signup_page_is_french_in_site_layout(client):
     assert "<script>" not in html  # no inline script (CSP to come)
 
 
-def test_signup_verify_email_then_login(client):
-    """A new professional confirms their email from the link, then logs in."""
+def test_signup_verify_email_then_login(client, django_capture_on_commit_callbacks):
+    """A new professional confirms their email from the link, then logs in; the email goes
+    through the outbox and Celery once the signup commits."""
     structure = StructureFactory(name="Mission locale des Graves")
-    response = client.post(
-        reverse("account_signup"), signup_data(structure_query="Mission locale des Graves")
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("account_signup"), signup_data(structure_query="Mission locale des Graves")
+        )
+    assert Email.objects.filter(to="camille.martin@example.test", sent_at__isnull=False).exists()
     assert response.status_code == 302
     assert response.url == reverse("account_email_verification_sent")
 
@@ -220,15 +224,18 @@ def test_signup_employee_without_structure_is_refused(client):
     assert User.objects.count() == 0
 
 
-def test_duplicate_email_differing_by_case_creates_no_second_account(client):
+def test_duplicate_email_differing_by_case_creates_no_second_account(
+    client, django_capture_on_commit_callbacks
+):
     """With enumeration prevention (allauth's default), "Foo@x" when "foo@x" exists creates
     nothing: the owner is told by email that an account already exists."""
     UserFactory(email="foo@example.test")
     structure = StructureFactory()
-    response = client.post(
-        reverse("account_signup"),
-        signup_data(email="Foo@Example.test", structure_query=structure.siret),
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("account_signup"),
+            signup_data(email="Foo@Example.test", structure_query=structure.siret),
+        )
     assert response.status_code == 302
     assert User.objects.filter(email__iexact="foo@example.test").count() == 1
     assert len(mail.outbox) == 1
@@ -281,9 +288,10 @@ def test_allauth_pages_are_french_in_site_layout(client, url_name):
     assert "Sign" not in html
 
 
-def test_password_reset_sends_french_email(client):
+def test_password_reset_sends_french_email(client, django_capture_on_commit_callbacks):
     UserFactory(email="oubli@example.test")
-    response = client.post(reverse("account_reset_password"), {"email": "oubli@example.test"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": "oubli@example.test"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert "/accounts/password/reset/key/" in mail.outbox[0].body

@@ -75,10 +75,20 @@ def browser():
 @pytest.fixture
 def page(request, browser, live_server, transactional_db):
     """A fresh French browser page (own cookies) on the live server; a screenshot is saved
-    under test-artifacts/ when the test fails."""
+    under test-artifacts/ when the test fails, and any Content-Security-Policy violation the
+    browser reports fails the test."""
     context = browser.new_context(locale="fr-FR", base_url=live_server.url)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     browser_page = context.new_page()
+    csp_violations = []
+    browser_page.on(
+        "console",
+        lambda message: (
+            csp_violations.append(f"{browser_page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield browser_page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
@@ -86,6 +96,8 @@ def page(request, browser, live_server, transactional_db):
         name = request.node.nodeid.replace("/", "_").replace("::", "__")
         browser_page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     context.close()
+    # The pages respect the Content-Security-Policy: no inline script or style was blocked.
+    assert csp_violations == [], "\n".join(csp_violations)
 
 
 @pytest.hookimpl(wrapper=True)

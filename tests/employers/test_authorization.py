@@ -99,7 +99,7 @@ def test_an_approver_cannot_decide_on_their_own_request(client, structure):
     response = client.post(
         reverse("employers:bulk_approve"), {"registrations": [own.pk]}, follow=True
     )
-    assert "Vous ne validez pas les demandes" in unescape(response.content.decode())
+    assert "votre propre demande" in unescape(response.content.decode())
     own.refresh_from_db()
     assert own.status == Status.PENDING_EMPLOYER
 

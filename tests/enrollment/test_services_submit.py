@@ -12,7 +12,13 @@ from enrollment.models import CartItem, Registration, RegistrationEvent, Registr
 from enrollment.rules import RuleViolation
 from enrollment.services import CartRefused
 from mailing.models import Email
-from tests.factories import JobSeekerFactory, MembershipFactory, StructureFactory, UserFactory
+from tests.factories import (
+    JobSeekerFactory,
+    MemberEmployeeFactory,
+    MembershipFactory,
+    StructureFactory,
+    UserFactory,
+)
 
 from .conftest import contact_of, next_year_start, register, session_of
 from .factories import RegistrationFactory
@@ -334,3 +340,19 @@ def test_waitlisted_owner_is_emailed(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         register(late, session)
     assert any("Liste d'attente" in m.subject and m.to == [late.email] for m in mail.outbox)
+
+
+def test_sole_approver_employee_approves_own_requests():
+    """An employee who alone approves for their structure skips the employer step: nobody
+    else could decide for them."""
+    boss = MemberEmployeeFactory()
+    boss.structure.approvers.add(boss)
+    [registration] = register(boss, session_of(ActionKind.TRAINING))
+    assert registration.status == Status.PENDING_PROVIDER
+
+
+def test_approver_employee_with_a_co_approver_waits_for_them(member_structure):
+    colleague_approver = MemberEmployeeFactory(structure=member_structure)
+    member_structure.approvers.add(colleague_approver)
+    [registration] = register(colleague_approver, session_of(ActionKind.TRAINING))
+    assert registration.status == Status.PENDING_EMPLOYER
