@@ -146,3 +146,26 @@ class CancelForm(DescribedErrorsMixin, forms.Form):
         if not reason:
             raise forms.ValidationError(self.fields["reason"].error_messages["required"])
         return reason
+
+
+class DeleteAccountForm(forms.Form):
+    """Deleting one's account is confirmed with the password."""
+
+    password = forms.CharField(
+        label=_("Votre mot de passe, pour confirmer"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Saisissez votre mot de passe pour confirmer.")},
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(
+                _("Mot de passe incorrect : votre compte n'a pas été supprimé.")
+            )
+        return password

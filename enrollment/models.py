@@ -101,7 +101,9 @@ class Registration(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("professionnel"),
-        on_delete=models.CASCADE,
+        # A deleted account leaves its requests anonymised for the programme's statistics.
+        on_delete=models.SET_NULL,
+        null=True,
         related_name="registrations",
     )
     session = models.ForeignKey(

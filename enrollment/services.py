@@ -63,6 +63,11 @@ TRANSITIONS: dict[str | None, set[str]] = {
     Status.LAPSED: set(),
 }
 
+# The states a professional may withdraw from (R8).
+CANCELLABLE_STATUSES = frozenset(
+    status for status, moves in TRANSITIONS.items() if status and Status.CANCELLED in moves
+)
+
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "job_title")
 CONTACT_LABELS = {
     "first_name": "prénom",

@@ -11,4 +11,6 @@ urlpatterns = [
     path("panier/confirmation/<uuid:submission>/", views.cart_done, name="cart_done"),
     path("mon-espace/", views.my_space, name="my_space"),
     path("mon-espace/desister/<int:pk>/", views.cancel, name="cancel"),
+    path("compte/mes-donnees/", views.my_data, name="my_data"),
+    path("compte/mes-donnees/export.json", views.my_data_export, name="my_data_export"),
 ]

@@ -6,32 +6,30 @@ import itertools
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from catalog.models import Session
 from catalog.selectors import with_places
 
-from . import rules, selectors, services
-from .forms import CancelForm, CartSubmitForm
+from . import privacy, rules, selectors, services
+from .forms import CancelForm, CartSubmitForm, DeleteAccountForm
 from .models import RegistrationEvent, RegistrationStatus
 from .rules import RuleViolation
 from .services import CartRefused
 
 Status = RegistrationStatus
 
-# The states the professional may withdraw from (R8), as the services allow it.
-CANCELLABLE_STATUSES = frozenset(
-    status for status, moves in services.TRANSITIONS.items() if status and Status.CANCELLED in moves
-)
+CANCELLABLE_STATUSES = services.CANCELLABLE_STATUSES
 
 # The CSS class of each state's badge (static/css/site.css); the badge also says it in words.
 STATUS_CSS = {
@@ -286,3 +284,36 @@ def cancel(request, pk: int):
             "late_days": settings.LATE_CANCELLATION_DAYS,
         },
     )
+
+
+# --- personal data (RGPD) ---------------------------------------------------------------------
+
+
+@login_required
+def my_data(request):
+    """What the platform holds, its download, and the deletion of the account."""
+    form = DeleteAccountForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        privacy.delete_account(request.user)
+        logout(request)
+        messages.success(
+            request,
+            _(
+                "Votre compte est supprimé. Vos demandes à venir ont été annulées ; les autres "
+                "sont conservées sans vos données personnelles, pour les statistiques du "
+                "programme."
+            ),
+        )
+        return redirect("catalog:home")
+    return render(request, "enrollment/my_data.html", {"form": form})
+
+
+@login_required
+@require_safe
+def my_data_export(request):
+    """The professional's data as a JSON file."""
+    response = JsonResponse(
+        privacy.personal_data(request.user), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Content-Disposition"] = 'attachment; filename="parcourspro-mes-donnees.json"'
+    return response
