@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "catalog",
     "enrollment",
     "mailing",
+    "operations",
 ]
 
 MIDDLEWARE = [

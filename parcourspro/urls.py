@@ -14,5 +14,6 @@ urlpatterns = [
     path("compte/", include("accounts.urls")),
     path("espace-employeur/", include("employers.urls")),
     path("", include("enrollment.urls")),
+    path("", include("operations.urls")),
     path("", include("catalog.urls")),
 ]
