@@ -178,6 +178,7 @@ def _cart_already_submitted(request):
 
 
 @login_required
+@require_safe
 def cart_done(request, submission):
     """What happens next for each request of a validated cart."""
     registrations = _with_status_display(
@@ -194,6 +195,7 @@ def cart_done(request, submission):
 
 
 @login_required
+@require_safe
 def my_space(request):
     """The professional's requests by year of the session, quota use, withdrawal links."""
     now = timezone.now()
