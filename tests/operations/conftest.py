@@ -3,6 +3,7 @@ import pytest
 from catalog.models import ActionKind
 from enrollment import services
 from tests.enrollment.conftest import (  # noqa: F401 (fixtures shared with enrollment's tests)
+    PARIS,
     employee,
     member_structure,
     register,
