@@ -197,3 +197,108 @@ def test_cancellation_without_a_usable_reason_changes_nothing(client, two_profes
     assert response.status_code == 200
     assert response.context["form"].errors
     assert db_state() == before
+
+
+# --- the Employer Space: decisions with forged ids and unusable reasons -----------------------
+
+
+@pytest.fixture
+def decision_world():
+    from tests.enrollment.conftest import session_of as make_session
+
+    mine, theirs = MemberEmployeeFactory(), MemberEmployeeFactory()
+    approver = UserFactory(structure=mine.structure)
+    mine.structure.approvers.add(approver)
+    theirs.structure.approvers.add(UserFactory(structure=theirs.structure))
+    [own_request] = register(mine, make_session(ActionKind.TRAINING))
+    [foreign_request] = register(theirs, make_session(ActionKind.TRAINING))
+    return approver, own_request, foreign_request
+
+
+@HOSTILE
+@given(reason=garbage)
+def test_deciding_another_structures_request_is_404(client, decision_world, reason):
+    approver, _, foreign = decision_world
+    client.force_login(approver)
+    before = db_state()
+    assert client.post(reverse("employers:approve", args=[foreign.pk])).status_code == 404
+    response = client.post(
+        reverse("employers:refuse", args=[foreign.pk]), {f"refuse-{foreign.pk}-reason": reason}
+    )
+    assert response.status_code == 404
+    assert db_state() == before
+
+
+@HOSTILE
+@given(reason=st.sampled_from(["", " ", "\n\t ", "x" * 2001]))
+def test_refusal_without_a_usable_reason_changes_nothing(client, decision_world, reason):
+    approver, own, _ = decision_world
+    client.force_login(approver)
+    before = db_state()
+    response = client.post(
+        reverse("employers:refuse", args=[own.pk]), {f"refuse-{own.pk}-reason": reason}
+    )
+    assert response.status_code == 400
+    assert db_state() == before
+
+
+@HOSTILE
+@given(ids=st.lists(garbage, max_size=5))
+def test_bulk_acceptance_of_garbage_or_foreign_ids_changes_nothing(client, decision_world, ids):
+    approver, _, foreign = decision_world
+    client.force_login(approver)
+    before = db_state()
+    response = client.post(
+        reverse("employers:bulk_approve"), {"registrations": [*ids, str(foreign.pk)]}
+    )
+    assert response.status_code in {302, 400, 404}
+    assert db_state() == before
+
+
+# --- signup and profile -----------------------------------------------------------------------
+
+
+SIGNUP_FIELDS = [
+    "email",
+    "password1",
+    "password2",
+    "first_name",
+    "last_name",
+    "phone",
+    "job_title",
+    "employment_status",
+    "field_of_activity",
+    "department",
+    "structure_query",
+    "proposed_name",
+    "proposed_siret",
+    "proposed_department",
+]
+
+
+@HOSTILE
+@given(
+    data=st.fixed_dictionaries(dict.fromkeys(SIGNUP_FIELDS, garbage)),
+    email=st.sampled_from(["", "pas-une-adresse", "@example.test", "a@", "a" * 300]),
+)
+def test_signup_with_garbage_creates_nothing(client, data, email):
+    from accounts.models import User
+    from employers.models import Structure
+
+    users, structures = User.objects.count(), Structure.objects.count()
+    response = client.post(reverse("account_signup"), {**data, "email": email})
+    assert response.status_code in {200, 400, 429}
+    assert (User.objects.count(), Structure.objects.count()) == (users, structures)
+
+
+@HOSTILE
+@given(data=st.fixed_dictionaries(dict.fromkeys(SIGNUP_FIELDS[3:], garbage)))
+def test_profile_with_garbage_keeps_the_profile(client, data):
+    user = MemberEmployeeFactory()
+    client.force_login(user)
+    snapshot = type(user).objects.filter(pk=user.pk).values().get()
+    response = client.post(reverse("accounts:profile"), data)
+    assert_not_server_error(response)
+    if response.status_code == 200:  # the form and its French errors
+        assert response.context["form"].errors
+        assert type(user).objects.filter(pk=user.pk).values().get() == snapshot
