@@ -74,3 +74,10 @@ def test_anonymous_is_sent_to_login(client):
     response = client.get(ics_url(registration))
     assert response.status_code == 302
     assert reverse("account_login") in response.url
+
+
+def test_mon_espace_links_to_the_ics(client):
+    registration = confirmed(session_of(ActionKind.TRAINING))
+    client.force_login(registration.user)
+    response = client.get(reverse("enrollment:my_space"))
+    assert ics_url(registration) in response.content.decode()
