@@ -70,6 +70,11 @@ def test_provider_confirms_and_participant_gets_the_ics(
     assert page.locator(f"#participant-{registration.pk}").get_by_text("Confirmée").is_visible()
     assert_accessible(page)
     assert Registration.objects.get(pk=registration.pk).status == RegistrationStatus.CONFIRMED
+    page.get_by_role("link", name="Feuille d'émargement (à imprimer)").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "Feuille d'émargement"
+    assert page.get_by_role("row", name=re.compile("LEFÈVRE Hugo")).is_visible()
+    assert_accessible(page)
 
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_load_state()
