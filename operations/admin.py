@@ -96,7 +96,11 @@ class OperationsSessionAdmin(BaseSessionAdmin):
         return fields
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "operations_links"]
+        fields = [*super().get_readonly_fields(request, obj), "operations_links"]
+        if obj is not None:
+            # Cancelling closes every request and tells everyone: only the action does it.
+            fields.append("status")
+        return fields
 
     @admin.display(description=gettext_lazy("documents"))
     def operations_links(self, obj):

@@ -117,6 +117,17 @@ def test_the_session_form_links_to_the_sheet_and_the_csv(client, staff, training
     assert reverse("operations:attendance_sheet", args=[training.pk]) in text(client.get(SESSIONS))
 
 
+def test_the_status_is_not_edited_in_the_form(client, staff, training):
+    """Cancelling goes through the action (and the service), never the form's status field."""
+    client.force_login(staff)
+    url = reverse("admin:catalog_session_change", args=[training.pk])
+    data = change_form_data(client, url)
+    assert "status" not in data
+    client.post(url, data | {"status": "cancelled"})
+    training.refresh_from_db()
+    assert not training.is_cancelled
+
+
 def test_cancelling_sessions_asks_for_a_reason_first(client, staff, training):
     confirmed(training)
     client.force_login(staff)
