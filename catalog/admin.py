@@ -1,5 +1,6 @@
 """Staff screens for the catalogue (Django admin, in French)."""
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, Min, Q
 from django.utils import timezone
@@ -37,8 +38,35 @@ class ProviderAdmin(admin.ModelAdmin):
         return obj._action_count
 
 
+class SessionInlineForm(forms.ModelForm):
+    """An existing session's places and status change on its own page, where the change goes
+    through the waiting list and the notices (enrollment's services); new sessions are free."""
+
+    class Meta:
+        model = Session
+        fields = [  # noqa: RUF012
+            "starts_at",
+            "ends_at",
+            "registration_deadline",
+            "format",
+            "department",
+            "capacity",
+            "status",
+            "location",
+            "remote_url",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in ("capacity", "status"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Modifiable depuis la page de la session.")
+
+
 class SessionInline(admin.StackedInline):
     model = Session
+    form = SessionInlineForm
     extra = 0
     fields = [
         ("starts_at", "ends_at", "registration_deadline"),

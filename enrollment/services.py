@@ -685,7 +685,12 @@ def promote(registration: Registration, *, by) -> Registration:
         registration, session = _lock_registration(registration)
         if registration.status != Status.WAITLISTED:
             raise RuleViolation("not_waitlisted", "Cette demande n'est pas en liste d'attente.")
-        rules.check_places_left(capacity=session.capacity, held=selectors.places_held(session.pk))
+        if selectors.places_held(session.pk) >= session.capacity:
+            raise RuleViolation(
+                "full",
+                "Plus aucune place libre dans cette session : augmentez le nombre de places ou "
+                "attendez un désistement.",
+            )
         member_only = session.action.is_member_only
         year = _session_year(session)
         rules.check_membership(

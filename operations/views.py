@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from enrollment import services
 from enrollment.calendar import ics_filename, session_ics
@@ -41,6 +41,7 @@ def _decline_prefix(registration) -> str:
 
 
 @login_required
+@require_safe
 def provider_space(request):
     """The sessions of the user's providers, upcoming first, with their fill."""
     providers = selectors.providers_of(request.user)
@@ -78,6 +79,7 @@ def _render_session(request, session, *, bound_decline=None, status=200):
 
 
 @login_required
+@require_safe
 def provider_session(request, pk: int):
     """One session: requests to decide on, participants, attendance after the start."""
     session = selectors.provider_session_or_404(request.user, pk)
@@ -151,6 +153,7 @@ def provider_attendance(request, pk: int):
 
 
 @login_required
+@require_safe
 def attendance_sheet(request, pk: int):
     """The printable « feuille d'émargement »: staff or the session's provider."""
     session = selectors.sheet_session_or_404(request.user, pk)
@@ -166,6 +169,7 @@ def attendance_sheet(request, pk: int):
 
 
 @login_required
+@require_safe
 def session_participants_csv(request, pk: int):
     """The participants of one session as CSV: staff or the session's provider."""
     session = selectors.sheet_session_or_404(request.user, pk)
@@ -179,6 +183,7 @@ def session_participants_csv(request, pk: int):
 
 
 @login_required
+@require_safe
 def registration_ics(request, pk: int):
     """The .ics of the user's own registration; anyone else's answers 404."""
     registration = selectors.registration_for_ics_or_404(request.user, pk)
@@ -191,6 +196,7 @@ def registration_ics(request, pk: int):
 
 
 @login_required
+@require_safe
 def dashboard(request):
     """« Pilotage »: staff only."""
     if not request.user.is_staff:

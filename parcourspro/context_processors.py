@@ -6,11 +6,13 @@ def site(request):
     user = getattr(request, "user", None)
     cart_count = 0
     is_approver = False
+    is_provider = False
     if user is not None and user.is_authenticated:
         from enrollment.models import CartItem
 
         cart_count = CartItem.objects.filter(cart__user=user).count()
         is_approver = user.approved_structures.exists()
+        is_provider = user.providers.exists()
     return {
         "PROGRAMME_CONTACT_EMAIL": settings.PROGRAMME_CONTACT_EMAIL,
         "PROGRAMME_CONTACT_PHONE": settings.PROGRAMME_CONTACT_PHONE,
@@ -19,4 +21,5 @@ def site(request):
         "E_PARCOURSPRO_URL": settings.E_PARCOURSPRO_URL,
         "cart_count": cart_count,
         "is_approver": is_approver,
+        "is_provider": is_provider,
     }

@@ -239,7 +239,7 @@ def test_staff_promote_from_the_waiting_list(client, staff):
     client.force_login(staff)
     response = run_action(client, REGISTRATIONS, "promote_registrations", [waiting])
     assert status_of(waiting) == Status.WAITLISTED  # no free place: refused, said so
-    assert "Cette session est complète" in messages_of(response)[0]
+    assert "Plus aucune place libre" in messages_of(response)[0]
     client.get(REGISTRATIONS)  # shows (and so consumes) the messages
     Session.objects.filter(pk=session.pk).update(capacity=2)
     response = run_action(client, REGISTRATIONS, "promote_registrations", [waiting, holder])
