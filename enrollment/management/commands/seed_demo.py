@@ -318,12 +318,15 @@ class Command(BaseCommand):
         self.year = timezone.localdate().year
         with transaction.atomic():
             structures = self.seed_structures()
+            self.structures = structures
             self.seed_accounts(structures)
             themes = self.seed_themes()
             providers = self.seed_providers()
             actions = self.seed_actions(themes, providers)
             self.seed_faq()
+        self.structures, self.providers = structures, providers
         filled = self.fill_nearly_full_sessions(actions)
+        filled += self.seed_requests_in_progress(structures, providers)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Démo prête : {Action.objects.count()} actions, {Session.objects.count()} "
@@ -640,4 +643,122 @@ class Command(BaseCommand):
                 )
                 registered.add(pro.pk)
                 created += 1
+        return created
+
+    def seed_requests_in_progress(self, structures, providers) -> int:
+        """Requests at each step, so that every space has something to show: two awaiting the
+        demo provider (approved by their employer), one awaiting employeur@, and a past
+        session of the demo provider with its participants (attendance to take)."""
+        from enrollment import services
+        from enrollment.models import Registration, RegistrationEvent, RegistrationStatus
+
+        provider = providers[1]
+        member, other_member = structures[0], structures[1]
+        approver = self.user(
+            "valideur.tremplin@demo.parcourspro.test",
+            first_name="Luc",
+            last_name="Fontaine",
+            job_title="Directeur",
+            employment_status=EmploymentStatus.EMPLOYEE,
+            field_of_activity=FieldOfActivity.INTEGRATION,
+            department=other_member.department,
+            structure=other_member,
+        )
+        other_member.approvers.add(approver)
+        agents = [
+            self.user(
+                f"agent{number}@demo.parcourspro.test",
+                first_name="Agent",
+                last_name=f"Démo {number}",
+                job_title="Accompagnateur·rice socio-professionnel·le",
+                employment_status=EmploymentStatus.EMPLOYEE,
+                field_of_activity=FieldOfActivity.INTEGRATION,
+                department=other_member.department,
+                phone="05 45 00 00 00",
+                structure=other_member,
+            )
+            for number in (1, 2)
+        ]
+        colleague = self.user(
+            "collegue@demo.parcourspro.test",
+            first_name="Paul",
+            last_name="Collègue",
+            job_title="Conseiller en insertion professionnelle",
+            employment_status=EmploymentStatus.EMPLOYEE,
+            field_of_activity=FieldOfActivity.INTEGRATION,
+            department=member.department,
+            phone="05 56 00 00 01",
+            structure=member,
+        )
+        open_sessions = list(
+            Session.objects.open_for_registration(self.now)
+            .filter(action__provider=provider, action__kind__in=["training", "practice_workshop"])
+            .filter(capacity__gte=4)
+            .order_by("starts_at")[:2]
+        )
+        created = 0
+
+        def request(user, session):
+            if session.registrations.filter(user=user).exists():
+                return None
+            services.add_to_cart(user, session)
+            [registration] = services.submit_cart(
+                user,
+                contact={
+                    "first_name": user.first_name,
+                    "last_name": user.last_name,
+                    "email": user.email,
+                    "phone": user.phone,
+                    "job_title": user.job_title,
+                },
+                motivations={
+                    session.pk: "Je veux renforcer mes pratiques d'accompagnement et partager "
+                    "des outils avec d'autres professionnels."
+                },
+            )
+            return registration
+
+        if open_sessions:
+            for agent in agents:
+                registration = request(agent, open_sessions[0])
+                if registration is not None:
+                    services.approve(registration, by=approver)
+                    created += 1
+        if len(open_sessions) > 1 and request(colleague, open_sessions[1]) is not None:
+            created += 1
+
+        past = (
+            Session.objects.filter(action__provider=provider, ends_at__lt=self.now)
+            .order_by("-starts_at")
+            .first()
+        )
+        if past is not None:
+            # History of a session already held: written as an import, since the services
+            # only take requests for sessions to come.
+            for agent in agents:
+                registration, was_created = Registration.objects.get_or_create(
+                    user=agent,
+                    session=past,
+                    defaults={
+                        "structure": other_member,
+                        "status": RegistrationStatus.CONFIRMED,
+                        "submitted_at": past.starts_at - dt.timedelta(days=30),
+                        "first_name": agent.first_name,
+                        "last_name": agent.last_name,
+                        "email": agent.email,
+                        "phone": agent.phone,
+                        "job_title": agent.job_title,
+                        "motivations": "Découvrir de nouveaux outils d'accompagnement.",
+                        "employer_approved_at": past.starts_at - dt.timedelta(days=25),
+                        "employer_approved_by": approver,
+                        "provider_decided_at": past.starts_at - dt.timedelta(days=20),
+                    },
+                )
+                if was_created:
+                    RegistrationEvent.objects.create(
+                        registration=registration,
+                        to_status=RegistrationStatus.CONFIRMED,
+                        reason="Historique importé pour la démonstration",
+                    )
+                    created += 1
         return created
