@@ -548,6 +548,39 @@ def cancel(registration: Registration, *, by, reason: str, now: dt.datetime | No
 # --- the waiting list (R7, R5) ----------------------------------------------------------------
 
 
+def _check_still_eligible(registration: Registration, session: Session) -> None:
+    """R2 and R6 again when a waitlisted request would get a place."""
+    member_only = session.action.is_member_only
+    year = _session_year(session)
+    rules.check_membership(
+        member_only=member_only,
+        structure_is_member=_structure_is_member(registration.structure, year),
+        year=year,
+        contact=settings.MEMBERSHIP_CONTACT_EMAIL,
+    )
+    use = selectors.quota_use(registration.user_id, year)
+    rules.check_annual_quota(
+        member_only=member_only,
+        is_training=session.action.is_training,
+        year=year,
+        counted_member_only=use.member_only,
+        counted_trainings=use.trainings,
+    )
+
+
+def _give_place(registration: Registration, session: Session, *, by, reason: str) -> None:
+    """Move a waitlisted request to the step its path takes next, and tell its owner."""
+    to = _status_with_place(
+        member_only=session.action.is_member_only,
+        user=registration.user,
+        structure=registration.structure,
+        pre_approved=registration.employer_approved_at is not None,
+    )
+    registration.waitlist_reason = ""
+    _move(registration, to, by=by, reason=reason, fields=["waitlist_reason"])
+    notifications.promoted(registration)
+
+
 def promote_waitlist(session: Session, *, by=None, now: dt.datetime | None = None):
     """Give the session's free places to its oldest eligible waitlisted requests (R7).
 
@@ -568,7 +601,6 @@ def promote_waitlist(session: Session, *, by=None, now: dt.datetime | None = Non
             return []
         member_only = session.action.is_member_only
         cap_released = staff or _cap_released(session, now)
-        year = _session_year(session)
         promoted = []
         candidates = (
             selectors.waitlist(session.pk)
@@ -590,38 +622,13 @@ def promote_waitlist(session: Session, *, by=None, now: dt.datetime | None = Non
             except RuleViolation:
                 continue
             try:
-                rules.check_membership(
-                    member_only=member_only,
-                    structure_is_member=_structure_is_member(registration.structure, year),
-                    year=year,
-                    contact=settings.MEMBERSHIP_CONTACT_EMAIL,
-                )
-                use = selectors.quota_use(registration.user_id, year)
-                rules.check_annual_quota(
-                    member_only=member_only,
-                    is_training=session.action.is_training,
-                    year=year,
-                    counted_member_only=use.member_only,
-                    counted_trainings=use.trainings,
-                )
+                _check_still_eligible(registration, session)
             except RuleViolation as violation:
                 _skip_once(registration, violation, by=by)
                 continue
-            to = _status_with_place(
-                member_only=member_only,
-                user=registration.user,
-                structure=registration.structure,
-                pre_approved=registration.employer_approved_at is not None,
+            _give_place(
+                registration, session, by=by, reason="Place libérée : sortie de la liste d'attente"
             )
-            registration.waitlist_reason = ""
-            _move(
-                registration,
-                to,
-                by=by,
-                reason="Place libérée : sortie de la liste d'attente",
-                fields=["waitlist_reason"],
-            )
-            notifications.promoted(registration)
             promoted.append(registration)
             free -= 1
     return promoted
@@ -691,37 +698,8 @@ def promote(registration: Registration, *, by) -> Registration:
                 "Plus aucune place libre dans cette session : augmentez le nombre de places ou "
                 "attendez un désistement.",
             )
-        member_only = session.action.is_member_only
-        year = _session_year(session)
-        rules.check_membership(
-            member_only=member_only,
-            structure_is_member=_structure_is_member(registration.structure, year),
-            year=year,
-            contact=settings.MEMBERSHIP_CONTACT_EMAIL,
-        )
-        use = selectors.quota_use(registration.user_id, year)
-        rules.check_annual_quota(
-            member_only=member_only,
-            is_training=session.action.is_training,
-            year=year,
-            counted_member_only=use.member_only,
-            counted_trainings=use.trainings,
-        )
-        to = _status_with_place(
-            member_only=member_only,
-            user=registration.user,
-            structure=registration.structure,
-            pre_approved=registration.employer_approved_at is not None,
-        )
-        registration.waitlist_reason = ""
-        _move(
-            registration,
-            to,
-            by=by,
-            reason="Place attribuée par l'équipe Cap Métiers",
-            fields=["waitlist_reason"],
-        )
-        notifications.promoted(registration)
+        _check_still_eligible(registration, session)
+        _give_place(registration, session, by=by, reason="Place attribuée par l'équipe Cap Métiers")
     return registration
 
 
