@@ -528,10 +528,12 @@ class Command(BaseCommand):
             offsets[0] = rng.randint(20, 45)
         member_only = action.is_member_only
         for number, offset in enumerate(offsets):
+            days = max(1, int(action.duration_days))
             day = timezone.localdate() + dt.timedelta(days=offset)
+            if day.weekday() + days > 5:  # sessions run on working days, Monday to Friday
+                day += dt.timedelta(days=7 - day.weekday())
             hour = 9 if member_only or number % 2 else 14
             starts_at = timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
-            days = max(1, int(action.duration_days))
             if action.duration_days < 1:
                 ends_at = starts_at + dt.timedelta(hours=3, minutes=30)
             else:
