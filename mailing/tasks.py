@@ -14,6 +14,10 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 
 
+def message_id(email: Email) -> str:
+    return f"<outbox-{email.pk}.{email.created_at:%Y%m%d%H%M%S}@parcourspro.cap-metiers.pro>"
+
+
 def deliver(email_id: int) -> bool:
     """Send one outbox email at most once; True when it is (or already was) sent."""
     with transaction.atomic():
@@ -22,7 +26,14 @@ def deliver(email_id: int) -> bool:
             return True
         if email.gave_up:
             return False
-        message = EmailMultiAlternatives(email.subject, email.body_text, to=[email.to])
+        message = EmailMultiAlternatives(
+            email.subject,
+            email.body_text,
+            to=[email.to],
+            # One Message-ID per outbox row: if a crash between the SMTP reply and the commit
+            # makes the sweep send it again, the receiving server can tell it is the same email.
+            headers={"Message-ID": message_id(email)},
+        )
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")
         for attachment in email.attachments:
