@@ -23,7 +23,12 @@ def catalogue(request):
     return render(
         request,
         "catalog/catalogue.html",
-        {"filterset": filterset, "form": filterset.form, "page": page},
+        {
+            "filterset": filterset,
+            "form": filterset.form,
+            "page": page,
+            "CATALOGUE_CACHE_SECONDS": settings.CATALOGUE_CACHE_SECONDS,
+        },
     )
 
 

@@ -84,6 +84,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
+# Cache: in-process by default; CACHE_URL=rediscache://127.0.0.1:6379/1 shares it between workers.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=30)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -145,6 +149,9 @@ ACCOUNT_RATE_LIMITS = {
 # Email: console by default; EMAIL_URL=smtp://host:port switches to SMTP.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+EMAIL_TIMEOUT = env.int(
+    "EMAIL_TIMEOUT", default=20
+)  # a stalled SMTP server must not hold the outbox lock
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ParcoursPro <parcourspro@cap-metiers.pro>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
