@@ -26,6 +26,7 @@ from .models import ApproverInvitation, Membership, Structure
 Status = RegistrationStatus
 
 HISTORY_LIMIT = 100
+REQUESTS_PER_PAGE = 50  # the page stays light with hundreds of pending requests
 
 
 # --- permission-checking getters ----------------------------------------------------------------
@@ -123,18 +124,30 @@ def quota_uses(pairs) -> dict[tuple[int, int], QuotaUse]:
     return uses
 
 
-def requests_to_decide(structures) -> list[Registration]:
-    """The requests of `structures` waiting for a decision, in order of submission, each with
-    its `quota` (R6 use of the session's year) and `waitlist_position`."""
+def requests_to_decide(structures, *, page: int = 1) -> list[Registration]:
+    """One page (REQUESTS_PER_PAGE) of the requests of `structures` waiting for a decision,
+    oldest first, each with its `quota` (R6 use of the session's year) and
+    `waitlist_position`."""
+    start = (max(page, 1) - 1) * REQUESTS_PER_PAGE
     requests = with_waitlist_positions(
         Registration.objects.filter(to_decide_q(), structure__in=structures)
         .select_related("session__action", "user", "structure")
-        .order_by("submitted_at", "pk")
+        .order_by("submitted_at", "pk")[start : start + REQUESTS_PER_PAGE]
     )
     uses = quota_uses((r.user_id, session_year(r)) for r in requests)
     for registration in requests:
         registration.quota = uses[(registration.user_id, session_year(registration))]
     return requests
+
+
+def requests_to_decide_counts(structures) -> dict[int, int]:
+    """How many requests wait for a decision, per structure id."""
+    return dict(
+        Registration.objects.filter(to_decide_q(), structure__in=structures)
+        .values_list("structure_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
 
 
 def decision_history(structures, *, limit: int = HISTORY_LIMIT) -> list[RegistrationEvent]:
@@ -155,15 +168,19 @@ def decision_history(structures, *, limit: int = HISTORY_LIMIT) -> list[Registra
 
 
 def employees_of(structures) -> list[User]:
-    """The structures' employees, each with `registrations` (newest session first)."""
+    """The structures' employees, each with `registrations` of this year and next (newest
+    session first)."""
+    year = timezone.localdate().year
     return list(
         User.objects.filter(structure__in=structures)
         .prefetch_related(
             Prefetch(
                 "registrations",
-                queryset=Registration.objects.select_related("session__action").order_by(
-                    "-session__starts_at", "-pk"
-                ),
+                queryset=Registration.objects.filter(
+                    session__starts_at__year__gte=year, session__starts_at__year__lte=year + 1
+                )
+                .select_related("session__action")
+                .order_by("-session__starts_at", "-pk"),
             )
         )
         .order_by("last_name", "first_name", "email")
@@ -185,6 +202,7 @@ class StructureSpace:
     structure: Structure
     year: int
     requests: list[Registration] = field(default_factory=list)
+    requests_total: int = 0
     history: list[RegistrationEvent] = field(default_factory=list)
     employees: list[User] = field(default_factory=list)
     invitations: list[ApproverInvitation] = field(default_factory=list)
@@ -198,11 +216,35 @@ class StructureSpace:
         return next((m for m in self.memberships if m.year == self.year), None)
 
 
-def employer_space(user, structures: list[Structure]) -> list[StructureSpace]:
-    """The Employer Space of `user` for `structures` (those they approve for)."""
+@dataclass
+class RequestsPage:
+    number: int
+    total: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number * REQUESTS_PER_PAGE < self.total
+
+    @property
+    def count(self) -> int:
+        return max(1, -(-self.total // REQUESTS_PER_PAGE))
+
+
+def employer_space(user, structures: list[Structure], *, page: int = 1):
+    """The Employer Space of `user` for `structures` (those they approve for): one
+    StructureSpace per structure, and the page of requests shown."""
     year = timezone.localdate().year
     spaces = {s.pk: StructureSpace(structure=s, year=year) for s in structures}
-    for registration in requests_to_decide(structures):
+    counts = requests_to_decide_counts(structures)
+    for structure_id, total in counts.items():
+        spaces[structure_id].requests_total = total
+    pages = RequestsPage(number=1, total=sum(counts.values()))
+    pages.number = min(max(page, 1), pages.count)
+    for registration in requests_to_decide(structures, page=pages.number):
         registration.is_own = registration.user_id == user.pk
         spaces[registration.structure_id].requests.append(registration)
     for event in decision_history(structures):
@@ -214,4 +256,4 @@ def employer_space(user, structures: list[Structure]) -> list[StructureSpace]:
         by_structure[invitation.structure_id].append(invitation)
     for structure_id, invitations in by_structure.items():
         spaces[structure_id].invitations = invitations
-    return list(spaces.values())
+    return list(spaces.values()), pages

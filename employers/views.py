@@ -30,7 +30,11 @@ def _render_space(request, *, refuse_form=None, invite_form=None, status=200):
     structures = space.approved_structures(request.user)
     if not structures:
         return render(request, "employers/not_approver.html", status=403)
-    spaces = space.employer_space(request.user, structures)
+    try:
+        page = int(request.GET.get("page", 1))
+    except ValueError:
+        page = 1
+    spaces, pages = space.employer_space(request.user, structures, page=page)
     for structure_space in spaces:
         for registration in structure_space.requests:
             prefix = f"refuse-{registration.pk}"
@@ -48,6 +52,7 @@ def _render_space(request, *, refuse_form=None, invite_form=None, status=200):
         "employers/space.html",
         {
             "spaces": spaces,
+            "pages": pages,
             "has_errors": refuse_form is not None or invite_form is not None,
         },
         status=status,
