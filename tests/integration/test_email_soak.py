@@ -153,9 +153,9 @@ def test_a_worker_killed_mid_way_loses_no_email_and_duplicates_at_most_one():
                 for i in range(EMAILS)
             ]
         )
-        with _publishing_to(REDIS_URL):
+        with _publishing_to(REDIS_URL), app.connection_for_write(url=REDIS_URL) as conn:
             for row in emails:
-                send_email.apply_async((row.pk,), queue=queue)
+                send_email.apply_async((row.pk,), queue=queue, connection=conn)
         worker = _start_worker(queue, port)
         try:
             assert _wait_until(lambda: sink.count() >= EMAILS // 2, timeout=30), sink.count()
