@@ -44,19 +44,6 @@ BROKER_URL = "redis://127.0.0.1:6379/12"
 CSRF_RE = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-def siret_with_luhn(prefix: str) -> str:
-    body = prefix.zfill(13)[:13]
-    for last in "0123456789":
-        candidate = body + last
-        total = 0
-        for index, char in enumerate(reversed(candidate)):
-            value = int(char) * (2 if index % 2 else 1)
-            total += value - 9 if value > 9 else value
-        if total % 10 == 0:
-            return candidate
-    raise AssertionError("unreachable")
-
-
 def build(n_users: int, capacity: int):
     """A fresh database with one member-only session and `n_users` employees whose carts
     hold it; returns (session, users)."""
@@ -68,6 +55,7 @@ def build(n_users: int, capacity: int):
     from accounts.models import User
     from catalog.models import Action, ActionKind, Provider, Session, Theme
     from employers.models import Membership, Structure
+    from employers.validators import complete_siret
     from enrollment import services
 
     call_command("migrate", verbosity=0)
@@ -100,7 +88,7 @@ def build(n_users: int, capacity: int):
         [
             Structure(
                 name=f"Structure burst {n}",
-                siret=siret_with_luhn(f"9{n:08d}"),
+                siret=complete_siret(f"9{n:08d}"),
                 department="33",
                 kind=Structure.Kind.ASSOCIATION,
             )

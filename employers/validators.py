@@ -31,3 +31,10 @@ def validate_siret(value: str) -> None:
             _("Ce SIRET n'est pas valide (clé de contrôle incorrecte). Vérifiez-le."),
             code="siret_checksum",
         )
+
+
+def complete_siret(first_13_digits: str) -> str:
+    """The valid SIRET that starts with these 13 digits (its 14th is the Luhn key); used to
+    make demo, test and bench structures."""
+    body = first_13_digits.zfill(13)[:13]
+    return next(body + last for last in "0123456789" if luhn_is_valid(body + last))

@@ -10,22 +10,14 @@ from accounts.choices import Department, EmploymentStatus, FieldOfActivity
 from accounts.models import User
 from catalog.models import Action, ActionKind, FaqEntry, Provider, Session, Theme
 from employers.models import Membership, Structure
+from employers.validators import complete_siret
 
 DEMO_PASSWORD = "parcourspro-demo"
 
 
 def siret_with_luhn(prefix: str) -> str:
     """A valid 14-digit SIRET starting with the 13 digits of `prefix` (padded)."""
-    body = prefix.zfill(13)[:13]
-    for last in "0123456789":
-        candidate = body + last
-        total = 0
-        for index, char in enumerate(reversed(candidate)):
-            value = int(char) * (2 if index % 2 else 1)
-            total += value - 9 if value > 9 else value
-        if total % 10 == 0:
-            return candidate
-    raise AssertionError("unreachable")
+    return complete_siret(prefix)
 
 
 class StructureFactory(factory.django.DjangoModelFactory):

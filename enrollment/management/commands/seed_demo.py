@@ -22,7 +22,7 @@ from accounts.choices import Department, EmploymentStatus, FieldOfActivity
 from accounts.models import User
 from catalog.models import Action, ActionKind, FaqEntry, Provider, Session, Theme
 from employers.models import Membership, Structure
-from employers.validators import luhn_is_valid
+from employers.validators import complete_siret
 
 DEMO_PASSWORD = "parcourspro-demo"
 DEPARTMENTS = [d.value for d in Department]
@@ -297,11 +297,7 @@ SHORT_SUMMARY = (
 
 def siret_for(index: int) -> str:
     """A deterministic valid SIRET (Luhn) for the demo's `index`-th structure."""
-    body = f"8{index:012d}"
-    for last in "0123456789":
-        if luhn_is_valid(body + last):
-            return body + last
-    raise AssertionError("unreachable")
+    return complete_siret(f"8{index:012d}")
 
 
 def _days_label(days: Decimal) -> str:
