@@ -400,12 +400,15 @@ def submit_cart(
 
 
 def _check_approver(registration: Registration, by) -> None:
-    """`by` approves for the registration's structure and is not the requester (R4)."""
+    """`by` approves for the registration's structure and is not the requester (R4); staff
+    may decide for any structure (a structure left without an approver, for one)."""
     if by.pk == registration.user_id:
         raise PermissionDenied(
             "Vous ne pouvez pas décider de votre propre demande : une autre personne qui "
             "valide pour votre structure doit le faire."
         )
+    if by.is_staff:
+        return
     structure = registration.structure
     if structure is None or not structure.approvers.filter(pk=by.pk).exists():
         raise PermissionDenied("Vous ne validez pas les demandes de cette structure.")

@@ -270,3 +270,17 @@ def test_closed_registration_cannot_be_cancelled_again(employee):
     with pytest.raises(RuleViolation) as refusal:
         services.cancel(registration, by=employee, reason="x")
     assert refusal.value.code == "not_cancellable"
+
+
+def test_staff_decide_for_a_structure(employee, admin_user):
+    """Staff may accept or refuse for a structure (one left without an approver, say)."""
+    first, second = (session_of(), session_of())
+    [approved] = register(employee, first)
+    [refused] = register(employee, second)
+    services.approve(approved, by=admin_user)
+    services.refuse(refused, by=admin_user, reason="Pas cette année")
+    approved.refresh_from_db()
+    refused.refresh_from_db()
+    assert approved.status == Status.PENDING_PROVIDER
+    assert approved.employer_approved_by == admin_user
+    assert refused.status == Status.REFUSED
