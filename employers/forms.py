@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.rules import MESSAGES, REASON_MAX_LENGTH, has_visible_text
+
 
 class RefuseForm(forms.Form):
     """Refusing a request needs a reason (R4); it is sent to the employee."""
@@ -11,7 +13,7 @@ class RefuseForm(forms.Form):
         label=_("Motif du refus"),
         help_text=_("Le motif est transmis au salarié ou à la salariée par courriel."),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         error_messages={
             "required": _("Indiquez le motif du refus : il est transmis à la personne concernée.")
         },
@@ -21,6 +23,8 @@ class RefuseForm(forms.Form):
         reason = self.cleaned_data["reason"].strip()
         if not reason:
             raise forms.ValidationError(self.fields["reason"].error_messages["required"])
+        if not has_visible_text(reason):
+            raise forms.ValidationError(MESSAGES["text_invisible"])
         return reason
 
 

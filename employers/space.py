@@ -108,8 +108,11 @@ def quota_uses(pairs) -> dict[tuple[int, int], QuotaUse]:
         .order_by()
         .values("user_id", "year")
         .annotate(
-            member_only=Count("pk"),
-            trainings=Count("pk", filter=Q(session__action__kind=ActionKind.TRAINING)),
+            # A session counts once however many requests were made for it (R6).
+            member_only=Count("session", distinct=True),
+            trainings=Count(
+                "session", distinct=True, filter=Q(session__action__kind=ActionKind.TRAINING)
+            ),
         )
     )
     counted = {(row["user_id"], row["year"]): row for row in rows}

@@ -6,8 +6,9 @@ from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-MOTIVATIONS_MAX_LENGTH = 5000
-REASON_MAX_LENGTH = 2000
+from .rules import MESSAGES, MOTIVATIONS_MAX_LENGTH, REASON_MAX_LENGTH, has_visible_text
+
+__all__ = ["MOTIVATIONS_MAX_LENGTH", "REASON_MAX_LENGTH"]
 
 
 def motivations_field_name(session_id: int) -> str:
@@ -114,6 +115,14 @@ class CartSubmitForm(DescribedErrorsMixin, forms.Form):
         """(cart item, its motivations field), in cart order."""
         return [(item, self[motivations_field_name(item.session_id)]) for item in self.items]
 
+    def clean(self):
+        cleaned = super().clean()
+        for item in self.items:
+            name = motivations_field_name(item.session_id)
+            if cleaned.get(name) and not has_visible_text(cleaned[name]):
+                self.add_error(name, MESSAGES["text_invisible"])
+        return cleaned
+
     def contact(self) -> dict[str, str]:
         return {name: self.cleaned_data[name] for name in self.CONTACT_FIELDS}
 
@@ -145,6 +154,8 @@ class CancelForm(DescribedErrorsMixin, forms.Form):
         reason = self.cleaned_data["reason"].strip()
         if not reason:
             raise forms.ValidationError(self.fields["reason"].error_messages["required"])
+        if not has_visible_text(reason):
+            raise forms.ValidationError(MESSAGES["text_invisible"])
         return reason
 
 

@@ -9,6 +9,8 @@ for feedback, and the services check again.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
+import zoneinfo
 
 from django.core.exceptions import ValidationError
 
@@ -19,6 +21,11 @@ ANNUAL_MEMBER_ONLY_QUOTA = 4  # Q10: at most 4 member-only actions a year…
 ANNUAL_TRAINING_QUOTA = 3  # …of which at most 3 trainings
 BASE_MEMBERSHIP_PRICE = 100
 EXTENDED_MEMBERSHIP_PRICE = 150
+# The programme's days are Bordeaux's: « N jours avant » is counted on this clock (Decisions).
+PROGRAMME_TIMEZONE = zoneinfo.ZoneInfo("Europe/Paris")
+# Free text a person types (the services enforce what the forms say).
+MOTIVATIONS_MAX_LENGTH = 5000
+REASON_MAX_LENGTH = 2000
 
 
 class RuleViolation(ValidationError):
@@ -80,6 +87,17 @@ MESSAGES = {
     "started": "La session a déjà commencé : il n'est plus possible de vous désister en ligne.",
     "not_cancellable": "Cette demande est déjà close : il n'y a rien à annuler.",
     "reason_required": "Indiquez le motif : il est obligatoire.",
+    "text_invisible": (
+        "Le texte saisi ne contient que des caractères invisibles : écrivez un texte lisible."
+    ),
+    "text_too_long": (
+        "Le texte « {label} » est trop long : {limit} caractères au maximum ({length} saisis). "
+        "Raccourcissez-le."
+    ),
+    "deadline_passed": (
+        "La date limite d'inscription à cette session est passée : la demande a expiré et ne "
+        "peut plus être acceptée."
+    ),
     "lead_time": (
         "Il reste moins de 3 semaines avant le début de cette session : nous recommandons de "
         "s'inscrire au moins 3 semaines avant, pour laisser le temps à votre employeur et au "
@@ -91,6 +109,59 @@ MESSAGES = {
 def _refuse(key: str, *, code: str = "", **values) -> RuleViolation:
     """The violation for a message of MESSAGES; `code` defaults to the message's key."""
     return RuleViolation(code or key, MESSAGES[key].format(**values))
+
+
+# Characters that print nothing although Unicode does not class them as format or space.
+_INVISIBLE = frozenset("\u115f\u1160\u2800\u3164\uffa0\u180e\u034f")
+
+
+def is_visible_char(char: str) -> bool:
+    """Whether `char` shows something: not a space, a control, a format (zero-width, bidi)
+    character, a variation selector or a blank filler."""
+    if char in _INVISIBLE or "\ufe00" <= char <= "\ufe0f" or "\U000e0100" <= char <= "\U000e01ef":
+        return False
+    return unicodedata.category(char)[0] not in "ZC"
+
+
+def has_visible_text(text: str) -> bool:
+    """Whether `text` says something a reader can see (zero-width characters do not)."""
+    return any(is_visible_char(char) for char in text or "")
+
+
+def check_text_given(text: str, *, code: str = "reason_required") -> str:
+    """Motivations and reasons must say something visible; returns the text, stripped."""
+    text = (text or "").strip()
+    if not text:
+        raise _refuse("reason_required", code=code)
+    if not has_visible_text(text):
+        raise _refuse("text_invisible", code=code)
+    return text
+
+
+def check_text_length(text: str, *, limit: int, label: str, code: str = "too_long") -> None:
+    """The services take no more text than the forms let through."""
+    if len(text or "") > limit:
+        raise _refuse("text_too_long", code=code, label=label, limit=limit, length=len(text))
+
+
+def days_before(moment: dt.datetime, days: int) -> dt.datetime:
+    """The instant `days` days before `moment` at the same Europe/Paris wall-clock time
+    (Decisions, « Days »): a daylight-saving change in between moves nothing. A wall-clock
+    time that does not exist that day (the spring gap) maps to the hour after it."""
+    local = moment.astimezone(PROGRAMME_TIMEZONE)
+    wall = local.replace(tzinfo=None) - dt.timedelta(days=days)
+    return wall.replace(tzinfo=PROGRAMME_TIMEZONE).astimezone(dt.UTC)
+
+
+def is_registration_open(
+    *,
+    now: dt.datetime,
+    registration_deadline: dt.datetime,
+    starts_at: dt.datetime,
+    is_cancelled: bool = False,
+) -> bool:
+    """R9 (Q12): a session takes requests until its registration deadline (and its start)."""
+    return not is_cancelled and now < registration_deadline and now < starts_at
 
 
 def check_audience(*, member_only: bool, employment_status: str, has_structure: bool = True):
@@ -128,22 +199,26 @@ def check_registration_open(
     """R9 (Q12): a session closes at its registration deadline (and at its start)."""
     if is_cancelled:
         raise _refuse("cancelled_session")
-    if now >= registration_deadline or now >= starts_at:
+    if not is_registration_open(
+        now=now, registration_deadline=registration_deadline, starts_at=starts_at
+    ):
         raise _refuse("closed")
 
 
 def lead_time_warning(
     *, member_only: bool, now: dt.datetime, starts_at: dt.datetime, recommended_days: int = 21
 ) -> str | None:
-    """R9 (Q12): member-only requests are best made 3 weeks ahead; a warning, never a block."""
-    if member_only and starts_at - now < dt.timedelta(days=recommended_days):
+    """R9 (Q12): member-only requests are best made 3 weeks ahead (counted on the Paris
+    clock); a warning, never a block."""
+    if member_only and now > days_before(starts_at, recommended_days):
         return MESSAGES["lead_time"]
     return None
 
 
 def structure_cap_released(*, now: dt.datetime, starts_at: dt.datetime, release_days: int) -> bool:
-    """R5 (Q9): the cap of 2 per structure is lifted `release_days` before the start."""
-    return starts_at - now <= dt.timedelta(days=release_days)
+    """R5 (Q9): the cap of 2 per structure is lifted `release_days` before the start, at the
+    same Paris wall-clock time."""
+    return now >= days_before(starts_at, release_days)
 
 
 def check_structure_cap(*, member_only: bool, colleagues_holding: int, cap_released: bool):
@@ -160,13 +235,15 @@ def check_annual_quota(
     year: int,
     counted_member_only: int,
     counted_trainings: int,
+    session_already_counted: bool = False,
 ):
     """R6 (Q10): at most 4 member-only actions a year, of which at most 3 trainings.
 
-    `counted_*` are the requests already counted for that calendar year (holding a place,
-    done, or cancelled late). Short formats are unlimited.
+    `counted_*` are the sessions already counted for that calendar year (a request holding a
+    place, done, or cancelled late). A session counts once however many requests a person
+    makes for it (Decisions, « Counted once »). Short formats are unlimited.
     """
-    if not member_only:
+    if not member_only or session_already_counted:
         return
     if counted_member_only >= ANNUAL_MEMBER_ONLY_QUOTA:
         raise _refuse("quota", limit=ANNUAL_MEMBER_ONLY_QUOTA, year=year)
@@ -179,6 +256,14 @@ def check_places_left(*, capacity: int, held: int):
     (code "full")."""
     if held >= capacity:
         raise _refuse("full")
+
+
+def approves_own_requests(*, user_id: int, approver_ids: set[int]) -> bool:
+    """R4 (Q5, Decisions « Independent »): a person approves their own requests only when
+    they are the one and only approver of their structure — an independent in their
+    one-person structure, or the sole approver of a structure. A declared status gives
+    nothing."""
+    return approver_ids == {user_id}
 
 
 def needs_employer_approval(
@@ -195,9 +280,27 @@ def needs_provider_confirmation(*, member_only: bool) -> bool:
 
 
 def is_late_cancellation(*, now: dt.datetime, starts_at: dt.datetime, late_days: int) -> bool:
-    """R8 (Q11): a cancellation less than `late_days` (10) days before the start counts in
-    the quota; exactly 10 days before does not."""
-    return starts_at - now < dt.timedelta(days=late_days)
+    """R8 (Q11): a cancellation less than `late_days` (10) days before the start is late;
+    exactly 10 days before, at the same Paris wall-clock time, is not."""
+    return now > days_before(starts_at, late_days)
+
+
+def cancellation_is_counted(
+    *,
+    member_only: bool,
+    employer_accepted: bool,
+    now: dt.datetime,
+    starts_at: dt.datetime,
+    late_days: int,
+) -> bool:
+    """R8 (Q11): a late withdrawal from a member-only registration the employer had accepted
+    (or that needed no acceptance) counts in the quota; withdrawing a request still waiting
+    for the employer, or leaving a waiting list, never does."""
+    return (
+        member_only
+        and employer_accepted
+        and is_late_cancellation(now=now, starts_at=starts_at, late_days=late_days)
+    )
 
 
 def check_cancellation_allowed(
@@ -211,12 +314,21 @@ def check_cancellation_allowed(
     check_reason_given(reason)
 
 
-def check_reason_given(reason: str):
-    """Refusals, declines and cancellations always carry a reason (R4, R8, R10)."""
-    if not (reason or "").strip():
-        raise _refuse("reason_required")
+def check_reason_given(reason: str) -> str:
+    """Refusals, declines and cancellations always carry a visible reason of reasonable
+    length (R4, R8, R10); returns it stripped."""
+    reason = check_text_given(reason)
+    check_text_length(reason, limit=REASON_MAX_LENGTH, label="motif", code="reason_required")
+    return reason
 
 
 def approval_is_overdue(*, now: dt.datetime, registration_deadline: dt.datetime) -> bool:
-    """R9 (Q12): a request still waiting for the employer at the deadline lapses."""
+    """R9 (Q12, Decisions « Deadline »): a request still waiting for the employer (or for a
+    place) at the registration deadline lapses; no acceptance is possible from then on."""
     return now >= registration_deadline
+
+
+def check_before_deadline(*, now: dt.datetime, registration_deadline: dt.datetime):
+    """R9: an employer's acceptance at or after the registration deadline is refused."""
+    if approval_is_overdue(now=now, registration_deadline=registration_deadline):
+        raise _refuse("deadline_passed", code="deadline")

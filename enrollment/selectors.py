@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -29,17 +29,48 @@ def counted_in_quota_q() -> Q:
     )
 
 
-def quota_use(user_id: int, year: int) -> QuotaUse:
-    counts = Registration.objects.filter(
-        counted_in_quota_q(),
-        user_id=user_id,
-        session__starts_at__year=year,
-        session__action__kind__in=MEMBER_ONLY_KINDS,
-    ).aggregate(
-        member_only=Count("pk"),
-        trainings=Count("pk", filter=Q(session__action__kind=ActionKind.TRAINING)),
+@dataclass(frozen=True)
+class CountedSessions:
+    """The sessions counted in a professional's quota (R6) for one calendar year."""
+
+    year: int
+    member_only: frozenset[int]
+    trainings: frozenset[int]
+
+    @property
+    def use(self) -> QuotaUse:
+        return QuotaUse(
+            year=self.year, member_only=len(self.member_only), trainings=len(self.trainings)
+        )
+
+
+def counted_sessions(user_id: int, year: int) -> CountedSessions:
+    """R6: the member-only sessions counted for `user_id` in `year`, each once however many
+    requests were made for it (Decisions, « Counted once »)."""
+    rows = (
+        Registration.objects.filter(
+            counted_in_quota_q(),
+            user_id=user_id,
+            session__starts_at__year=year,
+            session__action__kind__in=MEMBER_ONLY_KINDS,
+        )
+        .order_by()
+        .values_list("session_id", "session__action__kind")
+        .distinct()
     )
-    return QuotaUse(year=year, member_only=counts["member_only"], trainings=counts["trainings"])
+    member_only, trainings = set(), set()
+    for session_id, kind in rows:
+        member_only.add(session_id)
+        if kind == ActionKind.TRAINING:
+            trainings.add(session_id)
+    return CountedSessions(
+        year=year, member_only=frozenset(member_only), trainings=frozenset(trainings)
+    )
+
+
+def quota_use(user_id: int, year: int) -> QuotaUse:
+    """R6: how many member-only sessions, and trainings, count for `user_id` in `year`."""
+    return counted_sessions(user_id, year).use
 
 
 def places_held(session_id: int) -> int:

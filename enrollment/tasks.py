@@ -19,7 +19,9 @@ from .models import Registration, RegistrationStatus
 def release_structure_caps() -> int:
     """R5: lift the cap of 2 per structure STRUCTURE_CAP_RELEASE_DAYS before each start."""
     now = timezone.now()
-    horizon = now + dt.timedelta(days=settings.STRUCTURE_CAP_RELEASE_DAYS)
+    # One day more than the rule: the release is counted on the Paris clock (Decisions,
+    # « Days »), which the service checks for each session.
+    horizon = now + dt.timedelta(days=settings.STRUCTURE_CAP_RELEASE_DAYS + 1)
     sessions = Session.objects.published().filter(
         cap_released_at__isnull=True, starts_at__gt=now, starts_at__lte=horizon
     )
@@ -45,3 +47,25 @@ def lapse_overdue_requests() -> int:
     for session in Session.objects.filter(pk__in=list(session_ids)):
         lapsed += len(services.lapse_overdue(session, now=now))
     return lapsed
+
+
+@shared_task(ignore_result=True)
+def serve_waitlists(session_ids: list[int] | None = None) -> int:
+    """R7: give free places to eligible waitlisted requests, in order — the given sessions
+    after a person's quota or a structure's membership changed, or (periodically, with no
+    ids) every open session with free places and a waiting list."""
+    if session_ids is None:
+        now = timezone.now()
+        session_ids = list(
+            Registration.objects.filter(
+                status=RegistrationStatus.WAITLISTED,
+                session__registration_deadline__gt=now,
+                session__starts_at__gt=now,
+            )
+            .values_list("session_id", flat=True)
+            .distinct()
+        )
+    promoted = 0
+    for session in Session.objects.filter(pk__in=session_ids).order_by("pk"):
+        promoted += len(services.promote_waitlist(session))
+    return promoted

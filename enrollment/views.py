@@ -29,7 +29,6 @@ from .services import CartRefused
 
 Status = RegistrationStatus
 
-CANCELLABLE_STATUSES = services.CANCELLABLE_STATUSES
 
 # The CSS class of each state's badge (static/css/site.css); the badge also says it in words.
 STATUS_CSS = {
@@ -208,9 +207,7 @@ def my_space(request):
         )
     )
     for registration in registrations:
-        registration.can_cancel = (
-            registration.status in CANCELLABLE_STATUSES and registration.session.starts_at > now
-        )
+        registration.can_cancel = services.cancellation_outcome(registration, now=now).allowed
     years = [
         (year, list(group))
         for year, group in itertools.groupby(
@@ -236,13 +233,9 @@ def cancel(request, pk: int):
     """« Me désister » (Q11): a confirmation page with a required reason, and a warning when
     the withdrawal will count in the quota."""
     registration = selectors.registration_of_user_or_404(request.user, pk)
-    now = timezone.now()
-    session = registration.session
-    if registration.status not in CANCELLABLE_STATUSES or session.starts_at <= now:
-        messages.error(
-            request,
-            rules.MESSAGES["started" if registration.is_live else "not_cancellable"],
-        )
+    outcome = services.cancellation_outcome(registration, now=timezone.now())
+    if not outcome.allowed:
+        messages.error(request, outcome.refusal)
         return redirect("enrollment:my_space")
     if request.method == "POST":
         form = CancelForm(request.POST)
@@ -269,13 +262,7 @@ def cancel(request, pk: int):
     else:
         form = CancelForm()
     [registration] = _with_status_display([registration])
-    counted_if_cancelled = (
-        session.action.is_member_only
-        and registration.holds_place
-        and rules.is_late_cancellation(
-            now=now, starts_at=session.starts_at, late_days=settings.LATE_CANCELLATION_DAYS
-        )
-    )
+    counted_if_cancelled = outcome.counted
     return render(
         request,
         "enrollment/cancel.html",

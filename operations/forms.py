@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.forms import REASON_MAX_LENGTH, DescribedErrorsMixin
+from enrollment.forms import DescribedErrorsMixin
+from enrollment.rules import MESSAGES, REASON_MAX_LENGTH, has_visible_text
 
 PRESENT = "present"
 ABSENT = "absent"
@@ -35,6 +36,8 @@ class ReasonForm(DescribedErrorsMixin, forms.Form):
         reason = self.cleaned_data["reason"].strip()
         if not reason:
             raise forms.ValidationError(self.required_message, code="required")
+        if not has_visible_text(reason):
+            raise forms.ValidationError(MESSAGES["text_invisible"], code="invisible")
         return reason
 
 

@@ -180,6 +180,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "employers.tasks.remind_approvers",
         "schedule": crontab(minute=25),
     },
+    # A safety net: every service serves the waiting lists it touches, and follow-ups after
+    # a freed quota or a new membership are queued on commit.
+    "serve-waitlists": {
+        "task": "enrollment.tasks.serve_waitlists",
+        "schedule": crontab(minute=35),
+    },
 }
 
 # Programme rules (DESIGN.md R5, R8, R9; FAQ Q3, Q9, Q11, Q12, Q13).

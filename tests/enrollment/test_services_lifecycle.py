@@ -124,14 +124,25 @@ def test_decline_frees_the_place_for_the_waiting_list():
 # --- cancellation (R8) and the waiting list (R7) ---------------------------------------------
 
 
-def test_q11_cancel_9_days_before_is_counted(employee):
+def test_q11_cancel_9_days_before_is_counted(employee, member_structure):
+    """A late withdrawal from a request the employer had accepted counts in the quota."""
     [registration] = register(employee, session_of(days=9, capacity=5))
+    services.approve(registration, by=member_structure.approver)
     services.cancel(registration, by=employee, reason="Surcharge de travail")
     registration.refresh_from_db()
     assert registration.status == Status.CANCELLED
     assert registration.counted_in_quota is True
     year = timezone.localtime(registration.session.starts_at).year
     assert quota_use(employee.pk, year).member_only == 1
+
+
+def test_q11_late_withdrawal_of_a_request_awaiting_the_employer_is_not_counted(employee):
+    """DESIGN R8: withdrawing a request still waiting for the employer is never counted."""
+    [registration] = register(employee, session_of(days=9, capacity=5))
+    assert registration.status == Status.PENDING_EMPLOYER
+    services.cancel(registration, by=employee, reason="Surcharge de travail")
+    registration.refresh_from_db()
+    assert registration.counted_in_quota is False
 
 
 def test_q11_cancel_exactly_10_days_before_is_not_counted(employee):
@@ -219,12 +230,14 @@ def test_q9_structure_cap_released_15_days_before_start(colleagues):
     assert Registration.objects.get(pk=registrations[2].pk).status == Status.PENDING_EMPLOYER
 
 
-def test_staff_promotion_ignores_the_structure_cap(colleagues):
+def test_staff_promotion_of_a_named_request_ignores_the_structure_cap(colleagues):
     session = session_of(ActionKind.TRAINING, days=40, capacity=10)
     third = [register(c, session)[0] for c in colleagues][2]
     assert services.promote_waitlist(session) == []
-    [promoted] = services.promote_waitlist(session, by=UserFactory(is_staff=True))
-    assert promoted.pk == third.pk
+    staff = UserFactory(is_staff=True)
+    assert services.promote_waitlist(session, by=staff) == []
+    promoted = services.promote(third, by=staff)
+    assert promoted.status == Status.PENDING_EMPLOYER
 
 
 def test_capacity_raised_promotes_waitlisted():

@@ -197,6 +197,7 @@ def test_confirmation_says_pending_provider_for_an_independent(client):
     for y in (year, year + 1):
         Membership.objects.create(structure=structure, year=y, formula="base")
     independent = UserFactory(employment_status="independent", structure=structure)
+    structure.approvers.add(independent)
     [registration] = register(independent, session_of(ActionKind.PRACTICE_WORKSHOP))
     client.force_login(independent)
     body = client.get(reverse("enrollment:cart_done", args=[registration.submission])).content

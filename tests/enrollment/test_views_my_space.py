@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import ActionKind
+from enrollment import services
 from enrollment.models import Registration, RegistrationStatus
 from tests.factories import UserFactory
 
@@ -129,8 +130,9 @@ def test_my_space_query_count_does_not_grow(client, employee, count, django_asse
 # --- « Me désister » --------------------------------------------------------------------------
 
 
-def test_cancel_page_warns_when_a_late_withdrawal_counts(client, employee):
+def test_cancel_page_warns_when_a_late_withdrawal_counts(client, employee, member_structure):
     [registration] = register(employee, session_of(ActionKind.TRAINING, days=5))
+    services.approve(registration, by=member_structure.approver)
     client.force_login(employee)
     body = client.get(cancel_url(registration)).content.decode()
     assert "désistement tardif" in body
@@ -168,8 +170,20 @@ def test_cancel_without_reason_shows_the_error_and_changes_nothing(client, emplo
     assert registration.status == Status.PENDING_EMPLOYER
 
 
-def test_q11_late_cancellation_is_recorded_and_counted(client, employee):
+def test_cancel_page_does_not_warn_for_a_request_awaiting_the_employer(client, employee):
+    """R8: withdrawing a request still waiting for the employer is never counted; the page
+    says what the service records."""
     [registration] = register(employee, session_of(ActionKind.TRAINING, days=5))
+    client.force_login(employee)
+    assert "décomptée" not in client.get(cancel_url(registration)).content.decode()
+    client.post(cancel_url(registration), {"reason": "Réunion imprévue."})
+    registration.refresh_from_db()
+    assert registration.status == Status.CANCELLED and not registration.counted_in_quota
+
+
+def test_q11_late_cancellation_is_recorded_and_counted(client, employee, member_structure):
+    [registration] = register(employee, session_of(ActionKind.TRAINING, days=5))
+    services.approve(registration, by=member_structure.approver)
     client.force_login(employee)
     response = client.post(cancel_url(registration), {"reason": "Réunion imprévue."})
     assert response.url == reverse("enrollment:my_space")
