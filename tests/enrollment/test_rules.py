@@ -237,3 +237,193 @@ def test_rule_violation_is_a_validation_error_with_code():
     violation = RuleViolation("quota", "Trop d'actions.")
     assert violation.code == "quota"
     assert str(violation) == "Trop d'actions."
+
+
+# --- Paris wall-clock days (Decisions « Days ») ---------------------------------------------
+
+PARIS = rules.PROGRAMME_TIMEZONE
+
+
+def paris(*args):
+    return dt.datetime(*args, tzinfo=PARIS)
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "expected"),
+    [
+        # No change in between: plain arithmetic.
+        pytest.param(paris(2027, 2, 16, 9), 10, paris(2027, 2, 6, 9), id="winter"),
+        # March change (28 March 2027) in between: 10 days before is 9:00 Paris still,
+        # i.e. 9 days 23 hours before in absolute time.
+        pytest.param(paris(2027, 4, 2, 9), 10, paris(2027, 3, 23, 9), id="across_march_change"),
+        # October change (31 October 2027): 10 days and 1 hour in absolute time.
+        pytest.param(paris(2027, 11, 5, 9), 10, paris(2027, 10, 26, 9), id="across_october"),
+        pytest.param(paris(2027, 4, 5, 14), 15, paris(2027, 3, 21, 14), id="release_15_days"),
+        pytest.param(paris(2027, 4, 12, 9), 21, paris(2027, 3, 22, 9), id="lead_time_21_days"),
+        # A wall-clock time that does not exist that day (2:30 on 28 March) becomes 3:30.
+        pytest.param(paris(2027, 4, 7, 2, 30), 10, paris(2027, 3, 28, 3, 30), id="spring_gap"),
+    ],
+)
+def test_days_before_keeps_the_paris_wall_clock(start, days, expected):
+    assert rules.days_before(start, days) == expected
+    assert rules.days_before(start, days).astimezone(PARIS).hour == expected.hour
+
+
+@pytest.mark.parametrize(
+    ("start", "now", "late"),
+    [
+        pytest.param(paris(2027, 4, 2, 9), paris(2027, 3, 23, 9), False, id="march_exactly_10"),
+        pytest.param(
+            paris(2027, 4, 2, 9), paris(2027, 3, 23, 9, 0, 1), True, id="march_one_second_after"
+        ),
+        pytest.param(paris(2027, 4, 2, 9), paris(2027, 3, 23, 8, 30), False, id="march_before"),
+        pytest.param(paris(2027, 11, 5, 9), paris(2027, 10, 26, 9), False, id="october_exactly"),
+        pytest.param(paris(2027, 11, 5, 9), paris(2027, 10, 26, 9, 30), True, id="october_after"),
+        # Absolute 10 days would say "late" at 8:30 Paris in October: the wall clock does not.
+        pytest.param(paris(2027, 11, 5, 9), paris(2027, 10, 26, 8, 30), False, id="october_8h30"),
+    ],
+)
+def test_late_cancellation_across_daylight_saving(start, now, late):
+    assert rules.is_late_cancellation(now=now, starts_at=start, late_days=10) is late
+
+
+@pytest.mark.parametrize(
+    ("now", "released"),
+    [
+        pytest.param(paris(2027, 3, 21, 13, 59), False, id="a_minute_before"),
+        pytest.param(paris(2027, 3, 21, 14), True, id="at_the_instant"),
+        pytest.param(paris(2027, 3, 30), True, id="later"),
+    ],
+)
+def test_structure_cap_release_on_the_paris_clock(now, released):
+    start = paris(2027, 4, 5, 14)  # 15 days before crosses the March change
+    assert rules.structure_cap_released(now=now, starts_at=start, release_days=15) is released
+
+
+def test_lead_time_warning_on_the_paris_clock():
+    start = paris(2027, 4, 12, 9)
+    kwargs = {"member_only": True, "starts_at": start, "recommended_days": 21}
+    assert rules.lead_time_warning(now=paris(2027, 3, 22, 9), **kwargs) is None
+    assert rules.lead_time_warning(now=paris(2027, 3, 22, 9, 1), **kwargs)
+
+
+# --- R8 counted withdrawals --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("member_only", "accepted", "days_left", "counted"),
+    [
+        pytest.param(True, True, 9, True, id="late_accepted_member_only"),
+        pytest.param(True, True, 10, False, id="exactly_10_days"),
+        pytest.param(True, True, 30, False, id="in_time"),
+        pytest.param(True, False, 2, False, id="awaiting_employer_or_waitlisted"),
+        pytest.param(False, True, 2, False, id="short_format"),
+    ],
+)
+def test_cancellation_is_counted(member_only, accepted, days_left, counted):
+    assert (
+        rules.cancellation_is_counted(
+            member_only=member_only,
+            employer_accepted=accepted,
+            now=START - dt.timedelta(days=days_left),
+            starts_at=START,
+            late_days=10,
+        )
+        is counted
+    )
+
+
+# --- R4 self-approval (Decisions « Independent ») --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("approver_ids", "expected"),
+    [
+        pytest.param({7}, True, id="sole_approver_or_independent_in_own_structure"),
+        pytest.param({7, 8}, False, id="with_a_co_approver"),
+        pytest.param({8}, False, id="someone_elses_structure"),
+        pytest.param(set(), False, id="structure_without_approver"),
+    ],
+)
+def test_approves_own_requests(approver_ids, expected):
+    assert rules.approves_own_requests(user_id=7, approver_ids=approver_ids) is expected
+
+
+# --- R6 counted once ---------------------------------------------------------------------------
+
+
+def test_a_session_already_counted_does_not_count_again():
+    kwargs = {"member_only": True, "is_training": True, "year": 2027}
+    assert (
+        refusal_code(
+            rules.check_annual_quota, counted_member_only=4, counted_trainings=3, **kwargs
+        )
+        == "quota"
+    )
+    assert (
+        refusal_code(
+            rules.check_annual_quota,
+            counted_member_only=4,
+            counted_trainings=3,
+            session_already_counted=True,
+            **kwargs,
+        )
+        is None
+    )
+
+
+# --- texts people type ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "visible"),
+    [
+        pytest.param("Motivée", True, id="plain"),
+        pytest.param("  \n\t ", False, id="spaces"),
+        pytest.param("\u200b\u200c\u200d\u2060\ufeff", False, id="zero_width"),
+        pytest.param("\u202e\u202d\u2066\u2069", False, id="bidi_controls"),
+        pytest.param("\u3164\u115f\u2800\u00a0\u3000", False, id="blank_fillers"),
+        pytest.param("\ufe0f\U000e0101\u034f", False, id="selectors_and_joiner"),
+        pytest.param("\u200bOK\u200b", True, id="visible_among_invisible"),
+        pytest.param("😀", True, id="emoji"),
+    ],
+)
+def test_has_visible_text(text, visible):
+    assert rules.has_visible_text(text) is visible
+
+
+@pytest.mark.parametrize(
+    ("reason", "expected"),
+    [
+        pytest.param("Pas cette année", None, id="given"),
+        pytest.param("", "reason_required", id="empty"),
+        pytest.param("\u200b\u200b", "reason_required", id="invisible"),
+        pytest.param("x" * rules.REASON_MAX_LENGTH, None, id="at_the_limit"),
+        pytest.param("x" * (rules.REASON_MAX_LENGTH + 1), "reason_required", id="too_long"),
+    ],
+)
+def test_check_reason_given(reason, expected):
+    assert refusal_code(rules.check_reason_given, reason=reason) == expected
+
+
+@pytest.mark.parametrize(
+    ("deadline_delta", "start_delta", "cancelled", "open_"),
+    [
+        pytest.param(1, 5, False, True, id="before_deadline"),
+        pytest.param(0, 5, False, False, id="at_deadline"),
+        pytest.param(-1, 5, False, False, id="after_deadline"),
+        pytest.param(1, 0, False, False, id="started"),
+        pytest.param(1, 5, True, False, id="cancelled"),
+    ],
+)
+def test_is_registration_open(deadline_delta, start_delta, cancelled, open_):
+    now = START
+    assert (
+        rules.is_registration_open(
+            now=now,
+            registration_deadline=now + dt.timedelta(seconds=deadline_delta),
+            starts_at=now + dt.timedelta(days=start_delta),
+            is_cancelled=cancelled,
+        )
+        is open_
+    )
