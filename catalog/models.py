@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -229,6 +231,22 @@ class Session(models.Model):
             and self.registration_deadline > now
             and self.starts_at > now
         )
+
+    def days(self) -> list[dt.date]:
+        """The days the session runs, in Paris time. Weekend days inside a longer session are
+        left out (nobody trains on Sunday), unless the session starts or ends on them; the
+        attendance sheet and the convocation's calendar file both follow them."""
+        starts = timezone.localtime(self.starts_at)
+        ends = timezone.localtime(self.ends_at)
+        days = []
+        day = starts.date()
+        while day <= ends.date():
+            midnight = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+            runs_that_day = max(starts, midnight) < min(ends, midnight + dt.timedelta(days=1))
+            if runs_that_day and (day.weekday() < 5 or day in (starts.date(), ends.date())):
+                days.append(day)
+            day += dt.timedelta(days=1)
+        return days
 
 
 class FaqEntry(models.Model):

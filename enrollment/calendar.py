@@ -1,42 +1,80 @@
-"""The convocation's calendar event (.ics), in Europe/Paris time (R10)."""
+"""The convocation's calendar file (.ics), in Europe/Paris time (R10): one event a day of the
+session, and the VTIMEZONE that RFC 5545 requires for the TZID the events use."""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 
 from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event, vText
 
+from catalog.models import Session
+
 from .models import Registration
 
 
+def session_days(session: Session) -> list[tuple[dt.datetime, dt.datetime]]:
+    """(start, end) of each day of the session, in Paris time: every day runs from the first
+    day's start time to the last day's end time, wall clock, whatever the daylight-saving
+    change in between. A session that ends earlier in the day than it starts (say Tuesday
+    14:00 to Wednesday 12:00) has no such daily hours and stays one event, as does any
+    session shorter than a day."""
+    starts = timezone.localtime(session.starts_at)
+    ends = timezone.localtime(session.ends_at)
+    days = session.days()
+    if len(days) < 2 or ends.time() <= starts.time():
+        return [(starts, ends)]
+    return [
+        (
+            timezone.make_aware(dt.datetime.combine(day, starts.time())),
+            timezone.make_aware(dt.datetime.combine(day, ends.time())),
+        )
+        for day in days
+    ]
+
+
+def event_uid(registration: Registration, day_number: int) -> str:
+    """Stable across downloads and emails, so that importing the file again updates the events.
+    The first day keeps the UID of the single event the file used to hold."""
+    if day_number == 1:
+        return f"registration-{registration.pk}@parcourspro"
+    return f"registration-{registration.pk}-day-{day_number}@parcourspro"
+
+
 def session_ics(registration: Registration) -> bytes:
-    """An iCalendar file with one event: the registration's session."""
+    """An iCalendar file with one event a day of the registration's session."""
     session = registration.session
     action = session.action
     calendar = Calendar()
     calendar.add("prodid", "-//Cap Métiers//ParcoursPro//FR")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
-    event = Event()
-    event.add("uid", f"registration-{registration.pk}@parcourspro")
-    event.add("summary", f"ParcoursPro — {action.title}")
-    event.add("dtstart", timezone.localtime(session.starts_at))
-    event.add("dtend", timezone.localtime(session.ends_at))
-    event.add("dtstamp", timezone.now())
-    if session.is_remote:
-        event["location"] = vText(session.remote_url or "À distance")
-    else:
-        event["location"] = vText(session.location)
     lines = [action.summary, "", f"Prestataire : {action.provider.name}"]
     if action.kind == "tutored_self_training":
         lines.append(f"Plateforme e-ParcoursPro : {settings.E_PARCOURSPRO_URL}")
     if session.remote_url:
         lines.append(f"Lien de connexion : {session.remote_url}")
-    event.add("description", "\n".join(lines))
-    event.add("url", settings.SITE_URL + action.get_absolute_url())
-    calendar.add_component(event)
+    location = (session.remote_url or "À distance") if session.is_remote else session.location
+    stamp = timezone.now()
+    days = session_days(session)
+    for number, (starts, ends) in enumerate(days, start=1):
+        event = Event()
+        event.add("uid", event_uid(registration, number))
+        event.add("summary", f"ParcoursPro — {action.title}")
+        event.add("dtstart", starts)
+        event.add("dtend", ends)
+        event.add("dtstamp", stamp)
+        event["location"] = vText(location)
+        event.add("description", "\n".join(lines))
+        event.add("url", settings.SITE_URL + action.get_absolute_url())
+        calendar.add_component(event)
+    # Transitions of the whole years the session touches: always a STANDARD and a DAYLIGHT
+    # observance, and a short VTIMEZONE (the library's default spans 1970 to 2038).
+    calendar.add_missing_timezones(
+        first_date=dt.date(days[0][0].year, 1, 1), last_date=dt.date(days[-1][1].year + 1, 1, 1)
+    )
     return calendar.to_ical()
 
 

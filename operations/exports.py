@@ -1,9 +1,8 @@
 """CSV exports for staff and providers: UTF-8 with a BOM and `;` so that Excel (French
-locale) opens them directly, headers in French."""
+locale) opens them directly, headers in French, users' text never read as a formula."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 
 from django.http import HttpResponse
@@ -11,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment.models import Registration
+from parcourspro import csvsafe
 
 BOM = "\ufeff"
 
@@ -29,7 +29,7 @@ def csv_response(filename: str, header: list[str], rows: Iterable[list]) -> Http
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write(BOM)
-    writer = csv.writer(response, delimiter=";", lineterminator="\r\n")
+    writer = csvsafe.writer(response, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows(rows)
     return response

@@ -155,25 +155,19 @@ class HalfDay:
 
 
 def half_days(session: Session) -> list[HalfDay]:
-    """The half-days the session covers, in Paris time: a morning when it runs before 13:00 on
-    that day, an afternoon when it runs after. Weekend days inside a longer session are left
-    out (nobody signs on Sunday), unless the session starts or ends on them."""
+    """The half-days the session covers, in Paris time: on each of `session.days()` (so no
+    weekend day inside a longer session: nobody signs on Sunday), a morning when it runs
+    before 13:00 on that day, an afternoon when it runs after."""
     starts = timezone.localtime(session.starts_at)
     ends = timezone.localtime(session.ends_at)
     result = []
-    day = starts.date()
-    while day <= ends.date():
-        if day.weekday() < 5 or day in (starts.date(), ends.date()):
-            midnight = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-            afternoon = timezone.make_aware(dt.datetime.combine(day, AFTERNOON_STARTS))
-            day_start = max(starts, midnight)
-            day_end = min(ends, midnight + dt.timedelta(days=1))
-            if day_start < day_end:
-                if day_start < afternoon:
-                    result.append(HalfDay(day, afternoon=False))
-                if day_end > afternoon:
-                    result.append(HalfDay(day, afternoon=True))
-        day += dt.timedelta(days=1)
+    for day in session.days():
+        midnight = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+        afternoon = timezone.make_aware(dt.datetime.combine(day, AFTERNOON_STARTS))
+        if max(starts, midnight) < afternoon:
+            result.append(HalfDay(day, afternoon=False))
+        if min(ends, midnight + dt.timedelta(days=1)) > afternoon:
+            result.append(HalfDay(day, afternoon=True))
     return result
 
 

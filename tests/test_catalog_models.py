@@ -1,6 +1,7 @@
 """Database constraints of the catalogue and of memberships: the database refuses bad rows."""
 
 import datetime as dt
+import zoneinfo
 from decimal import Decimal
 
 import pytest
@@ -54,3 +55,33 @@ def test_short_formats_may_last_half_a_day():
 def test_an_action_lasts_some_time():
     with transaction.atomic(), pytest.raises(IntegrityError):
         ActionFactory(kind=ActionKind.WEBINAR, duration_days=Decimal("0"))
+
+
+def paris(*args):
+    return dt.datetime(*args, tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "expected"),
+    [
+        # One day.
+        (paris(2027, 3, 4, 9), paris(2027, 3, 4, 17), ["2027-03-04"]),
+        # Thursday and Friday.
+        (paris(2027, 3, 4, 9), paris(2027, 3, 5, 17), ["2027-03-04", "2027-03-05"]),
+        # Friday to Monday: the weekend inside is left out.
+        (paris(2027, 3, 5, 9), paris(2027, 3, 8, 12), ["2027-03-05", "2027-03-08"]),
+        # Saturday to Sunday: a weekend day the session starts or ends on is kept.
+        (paris(2027, 3, 27, 9), paris(2027, 3, 28, 17), ["2027-03-27", "2027-03-28"]),
+        # Ending at midnight: the next day is not a day of the session.
+        (paris(2027, 3, 4, 20), paris(2027, 3, 5, 0), ["2027-03-04"]),
+        # Days are Paris days: 23:30 UTC on 3 March is already 4 March in Paris.
+        (
+            dt.datetime(2027, 3, 3, 23, 30, tzinfo=dt.UTC),
+            dt.datetime(2027, 3, 4, 16, 0, tzinfo=dt.UTC),
+            ["2027-03-04"],
+        ),
+    ],
+)
+def test_the_days_a_session_runs(starts, ends, expected):
+    session = SessionFactory.build(starts_at=starts, ends_at=ends)
+    assert [day.isoformat() for day in session.days()] == expected
