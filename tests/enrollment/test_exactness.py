@@ -323,9 +323,7 @@ def test_invisible_reasons_are_refused_everywhere(employee, member_structure, re
     with pytest.raises(RuleViolation):
         services.cancel(registration, by=employee, reason=reason)
     with pytest.raises(RuleViolation):
-        services.cancel_session(
-            registration.session, by=UserFactory(is_staff=True), reason=reason
-        )
+        services.cancel_session(registration.session, by=UserFactory(is_staff=True), reason=reason)
     registration.refresh_from_db()
     assert registration.status == Status.PENDING_EMPLOYER
 

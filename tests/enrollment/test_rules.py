@@ -355,9 +355,7 @@ def test_approves_own_requests(approver_ids, expected):
 def test_a_session_already_counted_does_not_count_again():
     kwargs = {"member_only": True, "is_training": True, "year": 2027}
     assert (
-        refusal_code(
-            rules.check_annual_quota, counted_member_only=4, counted_trainings=3, **kwargs
-        )
+        refusal_code(rules.check_annual_quota, counted_member_only=4, counted_trainings=3, **kwargs)
         == "quota"
     )
     assert (
