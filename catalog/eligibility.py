@@ -76,7 +76,12 @@ def for_user(
         if member_only and not eligibility.general_refusal:
             member_of = member_years(user.structure_id, {_session_year(s) for s in sessions})
     for session in sessions:
-        is_open = session.registration_deadline > now and session.starts_at > now
+        is_open = rules.is_registration_open(
+            now=now,
+            registration_deadline=session.registration_deadline,
+            starts_at=session.starts_at,
+            is_cancelled=session.is_cancelled or not action.is_published,
+        )
         state = SessionState(session=session, is_open=is_open, is_full=session.places_left <= 0)
         if is_open:
             if authenticated and not eligibility.general_refusal:

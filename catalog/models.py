@@ -223,15 +223,6 @@ class Session(models.Model):
     def is_cancelled(self):
         return self.status == self.Status.CANCELLED
 
-    def is_open(self, now=None) -> bool:
-        now = now or timezone.now()
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.action.is_published
-            and self.registration_deadline > now
-            and self.starts_at > now
-        )
-
     def days(self) -> list[dt.date]:
         """The days the session runs, in Paris time. Weekend days inside a longer session are
         left out (nobody trains on Sunday), unless the session starts or ends on them; the

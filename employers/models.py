@@ -87,9 +87,6 @@ class Structure(models.Model):
     def is_independent(self):
         return self.kind == self.Kind.INDEPENDENT
 
-    def is_member(self, year: int) -> bool:
-        return self.memberships.filter(year=year).exists()
-
 
 class Membership(models.Model):
     """A structure's yearly membership of Cap Métiers (FAQ Q3)."""

@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Event, vText
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
 
 from catalog.models import Session
 
@@ -43,6 +43,30 @@ def event_uid(registration: Registration, day_number: int) -> str:
     return f"registration-{registration.pk}-day-{day_number}@parcourspro"
 
 
+def paris_timezone() -> Timezone:
+    """The VTIMEZONE of Europe/Paris (RFC 5545 § 3.6.5) as calendar programs write it: the
+    EU rule since 1996, each observance starting at the local time *before* the change
+    (2:00 in March, 3:00 in October). icalendar's generated one starts the March change at
+    3:00, an hour late for a program that reads it."""
+    timezone_ = Timezone()
+    timezone_.add("tzid", "Europe/Paris")
+    daylight = TimezoneDaylight()
+    daylight.add("tzname", "CEST")
+    daylight.add("tzoffsetfrom", dt.timedelta(hours=1))
+    daylight.add("tzoffsetto", dt.timedelta(hours=2))
+    daylight.add("dtstart", dt.datetime(1970, 3, 29, 2, 0))
+    daylight.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1su"})
+    standard = TimezoneStandard()
+    standard.add("tzname", "CET")
+    standard.add("tzoffsetfrom", dt.timedelta(hours=2))
+    standard.add("tzoffsetto", dt.timedelta(hours=1))
+    standard.add("dtstart", dt.datetime(1970, 10, 25, 3, 0))
+    standard.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1su"})
+    timezone_.add_component(daylight)
+    timezone_.add_component(standard)
+    return timezone_
+
+
 def session_ics(registration: Registration) -> bytes:
     """An iCalendar file with one event a day of the registration's session."""
     session = registration.session
@@ -51,6 +75,7 @@ def session_ics(registration: Registration) -> bytes:
     calendar.add("prodid", "-//Cap Métiers//ParcoursPro//FR")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
+    calendar.add_component(paris_timezone())
     lines = [action.summary, "", f"Prestataire : {action.provider.name}"]
     if action.kind == "tutored_self_training":
         lines.append(f"Plateforme e-ParcoursPro : {settings.E_PARCOURSPRO_URL}")
@@ -70,11 +95,6 @@ def session_ics(registration: Registration) -> bytes:
         event.add("description", "\n".join(lines))
         event.add("url", settings.SITE_URL + action.get_absolute_url())
         calendar.add_component(event)
-    # Transitions of the whole years the session touches: always a STANDARD and a DAYLIGHT
-    # observance, and a short VTIMEZONE (the library's default spans 1970 to 2038).
-    calendar.add_missing_timezones(
-        first_date=dt.date(days[0][0].year, 1, 1), last_date=dt.date(days[-1][1].year + 1, 1, 1)
-    )
     return calendar.to_ical()
 
 

@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "csp.middleware.CSPMiddleware",
+    "parcourspro.middleware.LockConflictMiddleware",
 ]
 
 ROOT_URLCONF = "parcourspro.urls"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.models import Action, ActionKind, FaqEntry, Session
 from employers.models import Structure
+from employers.selectors import is_member
 from employers.validators import validate_siret
 
 pytestmark = pytest.mark.django_db
@@ -64,16 +65,16 @@ def test_demo_roles(seeded):
     year = timezone.localdate().year
     employer = User.objects.get(email="employeur@parcourspro.test")
     member = employer.approved_structures.get()
-    assert member.is_member(year) and member.is_member(year + 1)
+    assert is_member(member.pk, year) and is_member(member.pk, year + 1)
     for n in (1, 2, 3):
         assert User.objects.get(email=f"salarie{n}@parcourspro.test").structure == member
     independent = User.objects.get(email="independant@parcourspro.test")
     assert independent.structure.kind == Structure.Kind.INDEPENDENT
     assert list(independent.structure.approvers.all()) == [independent]
-    assert independent.structure.is_member(year)
+    assert is_member(independent.structure_id, year)
     assert User.objects.get(email="demandeur@parcourspro.test").employment_status == "job_seeker"
     outsider = User.objects.get(email="horsadherent@parcourspro.test")
-    assert outsider.structure and not outsider.structure.is_member(year)
+    assert outsider.structure and not is_member(outsider.structure_id, year)
     assert User.objects.get(email="prestataire@parcourspro.test").providers.exists()
     for structure in Structure.objects.all():
         validate_siret(structure.siret)

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from catalog.models import ActionKind, Session
 from enrollment import locking, services
@@ -195,3 +195,41 @@ def test_a_real_deadlock_is_retried_and_both_transactions_succeed():
 def test_busy_after_the_last_try_is_a_french_rule_violation():
     assert isinstance(locking.Busy(), RuleViolation)
     assert "Réessayez" in locking.Busy().message
+
+
+def test_a_lock_conflict_reaching_a_page_answers_503_in_french(rf):
+    """A real lock time-out on PostgreSQL (another transaction holds the row), as a view
+    would raise it, becomes a French 503 page with Retry-After, not a 500."""
+    from parcourspro.middleware import LockConflictMiddleware
+
+    session = session_of(ActionKind.WEBINAR)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_row():
+        with transaction.atomic():
+            Session.objects.select_for_update().get(pk=session.pk)
+            holding.set()
+            release.wait(timeout=10)
+
+    holder = threading.Thread(target=lambda: run_in_parallel({"hold": hold_the_row}))
+    holder.start()
+    holding.wait(timeout=10)
+    try:
+        with transaction.atomic():
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '50ms'")
+            Session.objects.select_for_update().get(pk=session.pk)
+    except OperationalError as error:
+        conflict = error
+    finally:
+        release.set()
+        holder.join(timeout=10)
+    assert locking.is_lock_conflict(conflict)
+
+    request = rf.post("/panier/")
+    response = LockConflictMiddleware(lambda r: None).process_exception(request, conflict)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "2"
+    assert "Réessayez dans un instant" in response.content.decode()

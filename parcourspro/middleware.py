@@ -1,0 +1,43 @@
+"""Project-wide middleware."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import OperationalError
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from enrollment.locking import BUSY_MESSAGE, Busy, is_lock_conflict
+
+logger = logging.getLogger(__name__)
+
+
+class LockConflictMiddleware:
+    """A lock conflict that outlived the services' retries (or a `Busy` a view did not
+    catch) answers 503 with a French page and `Retry-After`, never a 500: nothing was
+    written, the person may simply try again."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Busy) or (
+            isinstance(exception, OperationalError) and is_lock_conflict(exception)
+        ):
+            logger.warning("Lock conflict answered 503 on %s", request.path)
+            back = request.META.get("HTTP_REFERER", "")
+            if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                back = "/"
+            response = render(
+                request,
+                "errors/busy.html",
+                {"message": BUSY_MESSAGE, "back_url": back},
+                status=503,
+            )
+            response["Retry-After"] = "2"
+            return response
+        return None
