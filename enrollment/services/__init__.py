@@ -1,0 +1,60 @@
+"""The one door to every change of a cart or a registration (DESIGN.md, Services).
+
+Each service checks everything first, then writes, in one transaction. Emails are recorded in
+the same transaction (mailing outbox) and sent by Celery after the commit. One module per
+domain: `cart` (R3), `decisions` (R4, R10), `cancellation` (R8), `waitlist` (R5, R7, R9),
+`staff`; `transitions` holds the states, `move` and the locks; `policy` applies the rules of
+`enrollment.rules` to the database's facts.
+
+Lock order — one for the whole platform (`enrollment.locking` says why):
+sessions (id order) → users (id order) → registrations (id order) → the rest, all
+`FOR NO KEY UPDATE`. Whatever takes or frees a place locks the session first, then the
+people whose quota may be used (the submitter, the owners of the waiting list), so that
+places go exactly in order of submission and no quota is used twice under concurrency. Work
+on other sessions runs after the commit in its own transaction. Every service retries a
+transaction that meets a lock conflict (`locking.retry_on_lock_conflict`).
+"""
+
+from .cancellation import (
+    CancellationOutcome,
+    cancel,
+    cancellation_outcome,
+    withdraw_all_upcoming,
+)
+from .cart import CONTACT_FIELDS, CartRefused, add_to_cart, remove_from_cart, submit_cart
+from .decisions import approve, confirm, decline, refuse
+from .staff import cancel_session, mark_attendance, promote, set_capacity
+from .transitions import (
+    CANCELLABLE_STATUSES,
+    EMPLOYER_ACCEPTED_STATUSES,
+    TRANSITIONS,
+    InvalidTransition,
+)
+from .waitlist import lapse_overdue, promote_waitlist, release_structure_cap
+
+__all__ = [
+    "CANCELLABLE_STATUSES",
+    "CONTACT_FIELDS",
+    "EMPLOYER_ACCEPTED_STATUSES",
+    "TRANSITIONS",
+    "CancellationOutcome",
+    "CartRefused",
+    "InvalidTransition",
+    "add_to_cart",
+    "approve",
+    "cancel",
+    "cancel_session",
+    "cancellation_outcome",
+    "confirm",
+    "decline",
+    "lapse_overdue",
+    "mark_attendance",
+    "promote",
+    "promote_waitlist",
+    "refuse",
+    "release_structure_cap",
+    "remove_from_cart",
+    "set_capacity",
+    "submit_cart",
+    "withdraw_all_upcoming",
+]

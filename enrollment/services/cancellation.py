@@ -1,0 +1,130 @@
+"""The professional's withdrawal (R8), and the withdrawals of an account deletion."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from .. import locking, notifications, rules
+from ..models import (
+    Registration,
+)
+from ..rules import RuleViolation
+from .transitions import (
+    CANCELLABLE_STATUSES,
+    EMPLOYER_ACCEPTED_STATUSES,
+    Status,
+    lock_for_places,
+    lock_registration,
+    lock_registration_row,
+    move,
+)
+from .waitlist import lapse_due, reconsider_after_commit, serve_waitlist
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CancellationOutcome:
+    """What a withdrawal would do now (R8): allowed or refused with a message; counted."""
+
+    allowed: bool
+    refusal: str = ""
+    counted: bool = False
+
+
+def cancellation_outcome(
+    registration: Registration, *, now: dt.datetime, reason: str = "-"
+) -> CancellationOutcome:
+    """R8 for one registration at `now`: the one answer the cancel page, « Mon espace », the
+    account deletion and `cancel` give. `registration.session.action` must be loaded."""
+    session = registration.session
+    try:
+        rules.check_cancellation_allowed(
+            now=now,
+            starts_at=session.starts_at,
+            is_live=registration.status in CANCELLABLE_STATUSES,
+            reason=reason,
+        )
+    except RuleViolation as violation:
+        return CancellationOutcome(allowed=False, refusal=violation.message)
+    return CancellationOutcome(
+        allowed=True,
+        counted=rules.cancellation_is_counted(
+            member_only=session.action.is_member_only,
+            employer_accepted=registration.status in EMPLOYER_ACCEPTED_STATUSES,
+            now=now,
+            starts_at=session.starts_at,
+            late_days=settings.LATE_CANCELLATION_DAYS,
+        ),
+    )
+
+
+@locking.retry_on_lock_conflict
+def cancel(registration: Registration, *, by, reason: str, now: dt.datetime | None = None):
+    """The professional withdraws (R8): counted in the quota when late and the employer had
+    accepted; the place goes to the waiting list (R7)."""
+    if not (by.pk == registration.user_id or by.is_staff):
+        raise PermissionDenied("Seule la personne inscrite peut se désister.")
+    with transaction.atomic():
+        registration, session = lock_registration(registration, serve_waitlist=True)
+        now = now or timezone.now()
+        lapse_due(session, now)
+        cancel_locked(registration, session, by=by, reason=reason, now=now)
+    return registration
+
+
+def cancel_locked(registration, session, *, by, reason: str, now: dt.datetime) -> None:
+    rules.check_cancellation_allowed(
+        now=now,
+        starts_at=session.starts_at,
+        is_live=registration.status in CANCELLABLE_STATUSES,
+        reason=reason,
+    )
+    reason = rules.check_reason_given(reason)
+    outcome = cancellation_outcome(registration, now=now, reason=reason)
+    held = registration.holds_place
+    registration.counted_in_quota = outcome.counted
+    registration.cancelled_at = now
+    registration.cancellation_reason = reason
+    move(
+        registration,
+        Status.CANCELLED,
+        by=by,
+        reason=reason,
+        fields=["counted_in_quota", "cancelled_at", "cancellation_reason"],
+    )
+    notifications.cancelled(registration)
+    if held:
+        serve_waitlist(session, now=now)
+    if not outcome.counted:
+        reconsider_after_commit(user_ids=[registration.user_id])
+
+
+def withdraw_all_upcoming(user, *, reason: str, now: dt.datetime | None = None):
+    """Withdraw every upcoming request of `user` (account deletion), inside the caller's
+    transaction, which must start with this call: it takes the locks in the platform's order
+    (the sessions, then the user and the waiting people) and leaves the user row locked for
+    the deletion. Raises `LockSetChanged` when a request appeared meanwhile (the caller,
+    wrapped in `retry_on_lock_conflict`, starts again). Returns the withdrawn requests."""
+    now = now or timezone.now()
+    upcoming = Registration.objects.filter(
+        user_id=user.pk, status__in=CANCELLABLE_STATUSES, session__starts_at__gt=now
+    )
+    session_ids = set(upcoming.values_list("session_id", flat=True))
+    sessions, users = lock_for_places(session_ids, user_ids=[user.pk])
+    if set(upcoming.values_list("session_id", flat=True)) - sessions.keys():
+        raise locking.LockSetChanged
+    withdrawn = []
+    for registration in upcoming.order_by("pk"):
+        session = sessions[registration.session_id]
+        registration = lock_registration_row(registration.pk, session)
+        cancel_locked(registration, session, by=users.get(user.pk), reason=reason, now=now)
+        withdrawn.append(registration)
+    return withdrawn

@@ -1,0 +1,270 @@
+"""The cart (R3): add, remove, and validate it into registrations, all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog.models import Session
+
+from .. import locking, notifications, rules, selectors
+from ..models import (
+    Cart,
+    CartItem,
+    Registration,
+)
+from ..rules import RuleViolation
+from .policy import (
+    check_can_request,
+    check_membership,
+    check_quota,
+    placement,
+    session_year,
+    status_with_place,
+)
+from .transitions import (
+    Status,
+    lock_for_places,
+    move,
+)
+from .waitlist import lapse_due, serve_waitlist
+
+logger = logging.getLogger(__name__)
+
+
+CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "job_title")
+CONTACT_LABELS = {
+    "first_name": "prénom",
+    "last_name": "nom",
+    "email": "adresse électronique",
+    "phone": "téléphone",
+    "job_title": "fonction",
+}
+
+
+class CartRefused(RuleViolation):
+    """Cart validation refused: nothing was created; `item_errors` maps session id to the
+    rule that refused it."""
+
+    def __init__(self, item_errors: Mapping[int, RuleViolation]):
+        self.item_errors = dict(item_errors)
+        if len(self.item_errors) == 1:
+            message = (
+                "Votre panier n'a pas été validé : une demande ne peut pas aboutir. Retirez-la "
+                "ou corrigez la situation indiquée, puis validez à nouveau."
+            )
+        else:
+            message = (
+                f"Votre panier n'a pas été validé : {len(self.item_errors)} demandes ne peuvent "
+                "pas aboutir. Retirez-les ou corrigez les situations indiquées, puis validez à "
+                "nouveau."
+            )
+        super().__init__("cart", message)
+
+
+CONTACT_LIMITS = {field: Registration._meta.get_field(field).max_length for field in CONTACT_FIELDS}
+
+
+def _clean_contact(contact: Mapping[str, str]) -> dict[str, str]:
+    cleaned = {field: " ".join(str(contact.get(field) or "").split()) for field in CONTACT_FIELDS}
+    missing = [
+        CONTACT_LABELS[field]
+        for field, value in cleaned.items()
+        if not rules.has_visible_text(value)
+    ]
+    if missing:
+        raise RuleViolation(
+            "contact",
+            "Vos coordonnées sont incomplètes : renseignez " + ", ".join(missing) + ".",
+        )
+    for field, value in cleaned.items():
+        rules.check_text_length(
+            value, limit=CONTACT_LIMITS[field], label=CONTACT_LABELS[field], code="contact"
+        )
+    try:
+        validate_email(cleaned["email"])
+    except ValidationError:
+        raise RuleViolation(
+            "contact", "Votre adresse électronique n'est pas valide : corrigez-la."
+        ) from None
+    return cleaned
+
+
+def _motivation_for(motivations: Mapping, session_id: int) -> str:
+    text = motivations.get(session_id, motivations.get(str(session_id), ""))
+    text = rules.check_text_given(str(text or ""), code="motivations")
+    rules.check_text_length(
+        text, limit=rules.MOTIVATIONS_MAX_LENGTH, label="motivations", code="motivations"
+    )
+    return text
+
+
+MOTIVATIONS_MISSING = (
+    "Décrivez vos motivations et vos attentes pour cette action : le prestataire les lit avant "
+    "de confirmer votre inscription."
+)
+
+
+def add_to_cart(user, session: Session, *, now: dt.datetime | None = None) -> CartItem:
+    """Add a session to the user's cart, refusing what can never succeed (closed, already
+    requested, R1). Adding it twice keeps one item."""
+    now = now or timezone.now()
+    session = Session.objects.select_related("action").get(pk=session.pk)
+    check_can_request(
+        user,
+        session,
+        now=now,
+        already_requested=selectors.has_live_registration(user.pk, session.pk),
+    )
+    with transaction.atomic():
+        cart, _ = Cart.objects.get_or_create(user=user)
+        try:
+            with transaction.atomic():
+                item, _ = CartItem.objects.get_or_create(cart=cart, session=session)
+        except IntegrityError:  # the same session added at the same instant
+            item = CartItem.objects.get(cart=cart, session=session)
+        Cart.objects.filter(pk=cart.pk).update(updated_at=now)
+    return item
+
+
+def remove_from_cart(user, session: Session) -> None:
+    """Remove a session from the user's cart (nothing happens if it is not there)."""
+    CartItem.objects.filter(cart__user=user, session_id=session.pk).delete()
+
+
+def _check_item(user, session: Session, *, live: set[int], now, counted, motivations) -> str:
+    """Everything `add_to_cart` checks, then R2, R6 and R3's motivations, for one cart item;
+    returns its motivations."""
+    check_can_request(user, session, now=now, already_requested=session.pk in live)
+    check_membership(user.structure, session)
+    check_quota(user.pk, session, counted)
+    try:
+        return _motivation_for(motivations, session.pk)
+    except RuleViolation as violation:
+        if violation.message == rules.MESSAGES["reason_required"]:
+            raise RuleViolation("motivations", MOTIVATIONS_MISSING) from None
+        raise
+
+
+@locking.retry_on_lock_conflict
+def submit_cart(
+    user,
+    *,
+    contact: Mapping[str, str],
+    motivations: Mapping,
+    now: dt.datetime | None = None,
+) -> list[Registration]:
+    """Validate the cart (R1–R9): every item becomes a registration, or none does.
+
+    Returns the new registrations in cart order. Raises `CartRefused` (with one violation per
+    refused item) when any item is refused, `RuleViolation` for incomplete contact details or
+    an empty cart. Locks the cart's sessions, then the user (so that two submissions of one
+    cart create nothing twice, and a promotion elsewhere cannot use the same quota) and the
+    owners of the sessions' waiting lists, which are served before any new request (R7).
+    """
+    contact = _clean_contact(contact)
+    with transaction.atomic():
+        session_ids = set(
+            CartItem.objects.filter(cart__user_id=user.pk).values_list("session_id", flat=True)
+        )
+        sessions, users = lock_for_places(session_ids, user_ids=[user.pk])
+        if user.pk not in users:
+            raise RuleViolation("account", "Ce compte n'existe plus.")
+        user = users[user.pk]
+        items = list(
+            CartItem.objects.filter(cart__user=user)
+            .order_by("added_at", "pk")
+            .values_list("pk", "session_id")
+        )
+        if not items:
+            raise RuleViolation(
+                "empty_cart",
+                "Votre panier est vide : ajoutez une session depuis le catalogue.",
+            )
+        if not {session_id for _, session_id in items} <= sessions.keys():
+            raise locking.LockSetChanged  # an item was added meanwhile: lock it too
+        now = now or timezone.now()
+        for session in sessions.values():
+            lapse_due(session, now)
+        live = set(
+            Registration.objects.live()
+            .filter(user=user, session_id__in=sessions)
+            .values_list("session_id", flat=True)
+        )
+        # R7: each waiting list is served before any new request is seated (on refusal of
+        # the cart, the rollback undoes this too; the next freed place serves them).
+        for session in sessions.values():
+            serve_waitlist(session, now=now)
+        counted: dict[int, selectors.CountedSessions] = {}
+        structure = user.structure
+        item_errors: dict[int, RuleViolation] = {}
+        plans = []
+        for _, session_id in items:
+            session = sessions[session_id]
+            year = session_year(session)
+            if year not in counted:
+                counted[year] = selectors.counted_sessions(user.pk, year)
+            try:
+                motivation = _check_item(
+                    user,
+                    session,
+                    live=live,
+                    now=now,
+                    counted=counted[year],
+                    motivations=motivations,
+                )
+            except RuleViolation as violation:
+                item_errors[session_id] = violation
+                continue
+            waiting = placement(session, structure_id=structure.pk if structure else None, now=now)
+            if waiting is None and session.action.is_member_only:
+                counted[year] = _with_session(counted[year], session)
+            plans.append((session, motivation, waiting))
+        if item_errors:
+            raise CartRefused(item_errors)
+
+        # Now that every item is accepted, write: places are taken in this locked order.
+        submission = uuid.uuid4()
+        registrations = []
+        for session, motivation, waiting in plans:
+            registration = Registration(
+                user=user,
+                session=session,
+                structure=structure,
+                submission=submission,
+                submitted_at=timezone.now(),
+                motivations=motivation,
+                waitlist_reason=waiting.code if waiting else "",
+                **contact,
+            )
+            if waiting:
+                to = Status.WAITLISTED
+            else:
+                to = status_with_place(
+                    member_only=session.action.is_member_only,
+                    user=user,
+                    structure=structure,
+                    pre_approved=False,
+                )
+            move(registration, to, by=user, reason=waiting.message if waiting else "")
+            registrations.append(registration)
+        CartItem.objects.filter(pk__in=[pk for pk, _ in items]).delete()
+        notifications.cart_submitted(user, registrations)
+    return registrations
+
+
+def _with_session(counted: selectors.CountedSessions, session: Session):
+    """`counted` plus one member-only session of the cart being validated."""
+    trainings = counted.trainings | {session.pk} if session.action.is_training else None
+    return selectors.CountedSessions(
+        year=counted.year,
+        member_only=counted.member_only | {session.pk},
+        trainings=trainings if trainings is not None else counted.trainings,
+    )

@@ -1,0 +1,156 @@
+"""The employer's decision (R4) and the provider's (R10)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from .. import locking, notifications, rules
+from ..models import (
+    Registration,
+)
+from ..rules import RuleViolation
+from .transitions import (
+    Status,
+    lock_registration,
+    move,
+)
+from .waitlist import lapse_due, reconsider_after_commit, serve_waitlist
+
+logger = logging.getLogger(__name__)
+
+
+def check_approver(registration: Registration, by) -> None:
+    """`by` approves for the registration's structure and is not the requester (R4); staff
+    may decide for any structure (a structure left without an approver, for one)."""
+    if by.pk == registration.user_id:
+        raise PermissionDenied(
+            "Vous ne pouvez pas décider de votre propre demande : une autre personne qui "
+            "valide pour votre structure doit le faire."
+        )
+    if by.is_staff:
+        return
+    structure = registration.structure
+    if structure is None or not structure.approvers.filter(pk=by.pk).exists():
+        raise PermissionDenied("Vous ne validez pas les demandes de cette structure.")
+
+
+NOT_PENDING_EMPLOYER = "Cette demande n'attend plus de décision de l'employeur."
+LAPSED_AT_DEADLINE = (
+    "Cette demande a expiré à la date limite d'inscription de la session : il n'y a plus de "
+    "décision à prendre."
+)
+
+
+@locking.retry_on_lock_conflict
+def approve(registration: Registration, *, by, now: dt.datetime | None = None) -> Registration:
+    """The employer accepts a request (R4); a waitlisted request is pre-approved, so that its
+    promotion skips the employer step. At or after the registration deadline the request
+    lapses instead (R9), whatever the periodic task has done."""
+    check_approver(registration, by)
+    with transaction.atomic():
+        registration, session = lock_registration(registration)
+        now = now or timezone.now()
+        lapsed = {r.pk for r in lapse_due(session, now)}
+        if registration.pk in lapsed or registration.status == Status.LAPSED:
+            deadline_refusal = rules.MESSAGES["deadline_passed"]
+        else:
+            deadline_refusal = ""
+            _approve_locked(registration, by=by, now=now)
+    if deadline_refusal:
+        # Raised after the commit: the lapse stands, the acceptance does not.
+        raise RuleViolation("deadline", deadline_refusal)
+    return registration
+
+
+def _approve_locked(registration: Registration, *, by, now: dt.datetime) -> None:
+    registration.employer_approved_at = now
+    registration.employer_approved_by = by
+    fields = ["employer_approved_at", "employer_approved_by"]
+    if registration.status == Status.WAITLISTED:
+        move(
+            registration,
+            Status.WAITLISTED,
+            by=by,
+            reason="Pré-acceptée par l'employeur",
+            fields=fields,
+        )
+    elif registration.status == Status.PENDING_EMPLOYER:
+        move(registration, Status.PENDING_PROVIDER, by=by, fields=fields)
+    else:
+        raise RuleViolation("not_pending", NOT_PENDING_EMPLOYER)
+    notifications.employer_decided(registration)
+
+
+@locking.retry_on_lock_conflict
+def refuse(
+    registration: Registration, *, by, reason: str, now: dt.datetime | None = None
+) -> Registration:
+    """The employer refuses a request, with a reason (R4); its place goes to the waiting list."""
+    check_approver(registration, by)
+    reason = rules.check_reason_given(reason)
+    with transaction.atomic():
+        registration, session = lock_registration(registration, serve_waitlist=True)
+        now = now or timezone.now()
+        lapse_due(session, now)
+        if registration.status == Status.LAPSED:
+            raise RuleViolation("not_pending", LAPSED_AT_DEADLINE)
+        if registration.status not in {Status.PENDING_EMPLOYER, Status.WAITLISTED}:
+            raise RuleViolation("not_pending", NOT_PENDING_EMPLOYER)
+        held = registration.holds_place
+        registration.decision_reason = reason
+        move(registration, Status.REFUSED, by=by, reason=reason, fields=["decision_reason"])
+        notifications.employer_decided(registration)
+        if held:
+            serve_waitlist(session, now=now)
+        reconsider_after_commit(user_ids=[registration.user_id])
+    return registration
+
+
+def check_provider(registration: Registration, by) -> None:
+    provider_id = registration.session.action.provider_id
+    if not (by.is_staff or by.providers.filter(pk=provider_id).exists()):
+        raise PermissionDenied("Vous n'êtes pas le prestataire de cette session.")
+
+
+@locking.retry_on_lock_conflict
+def confirm(registration: Registration, *, by, now: dt.datetime | None = None) -> Registration:
+    """The provider makes a request effective (R10); the convocation is sent."""
+    check_provider(registration, by)
+    with transaction.atomic():
+        registration, session = lock_registration(registration)
+        if registration.status != Status.PENDING_PROVIDER:
+            raise RuleViolation("not_pending", "Cette demande n'attend pas votre confirmation.")
+        registration.provider_decided_at = now or timezone.now()
+        move(registration, Status.CONFIRMED, by=by, fields=["provider_decided_at"])
+        notifications.provider_decided(registration)
+    return registration
+
+
+@locking.retry_on_lock_conflict
+def decline(registration: Registration, *, by, reason: str, now: dt.datetime | None = None):
+    """The provider declines a request, with a reason (R10); the place frees (R7)."""
+    check_provider(registration, by)
+    reason = rules.check_reason_given(reason)
+    with transaction.atomic():
+        registration, session = lock_registration(registration, serve_waitlist=True)
+        if registration.status != Status.PENDING_PROVIDER:
+            raise RuleViolation("not_pending", "Cette demande n'attend pas votre décision.")
+        now = now or timezone.now()
+        registration.provider_decided_at = now
+        registration.decision_reason = reason
+        move(
+            registration,
+            Status.DECLINED,
+            by=by,
+            reason=reason,
+            fields=["provider_decided_at", "decision_reason"],
+        )
+        notifications.provider_decided(registration)
+        serve_waitlist(session, now=now)
+        reconsider_after_commit(user_ids=[registration.user_id])
+    return registration

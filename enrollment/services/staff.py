@@ -1,0 +1,143 @@
+"""What Cap Métiers staff (and providers, for attendance) do to sessions and requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Session
+
+from .. import locking, notifications, rules, selectors
+from ..models import (
+    HOLDING_STATUSES,
+    CartItem,
+    Registration,
+)
+from ..rules import RuleViolation
+from .decisions import check_provider
+from .policy import (
+    check_still_eligible,
+    placement,
+)
+from .transitions import (
+    Status,
+    lock_for_places,
+    lock_registration,
+    move,
+)
+from .waitlist import give_place, lapse_due, reconsider_after_commit, serve_waitlist
+
+logger = logging.getLogger(__name__)
+
+
+@locking.retry_on_lock_conflict
+def promote(registration: Registration, *, by, now: dt.datetime | None = None) -> Registration:
+    """Staff give a free place to one named waitlisted request, lifting the structure cap
+    (R5); membership (R2) and quota (R6) still apply."""
+    if not by.is_staff:
+        raise PermissionDenied("Seule l'équipe Cap Métiers peut attribuer une place.")
+    with transaction.atomic():
+        registration, session = lock_registration(registration, serve_waitlist=True)
+        now = now or timezone.now()
+        lapse_due(session, now)
+        registration.refresh_from_db(fields=["status"])
+        if registration.status != Status.WAITLISTED:
+            raise RuleViolation("not_waitlisted", "Cette demande n'est pas en liste d'attente.")
+        if placement(session, structure_id=None, now=now) is not None:
+            raise RuleViolation(
+                "full",
+                "Plus aucune place libre dans cette session : augmentez le nombre de places ou "
+                "attendez un désistement.",
+            )
+        check_still_eligible(registration, session)
+        give_place(registration, session, by=by, reason="Place attribuée par l'équipe Cap Métiers")
+    return registration
+
+
+@locking.retry_on_lock_conflict
+def set_capacity(session: Session, *, capacity: int, by) -> list[Registration]:
+    """Change a session's number of places; new places go to the waiting list in order, under
+    the structure cap (R7, R5).
+
+    Capacity never drops below the places already held. Returns the promoted requests.
+    """
+    if not by.is_staff:
+        raise PermissionDenied("Seule l'équipe Cap Métiers modifie les places.")
+    with transaction.atomic():
+        sessions, _ = lock_for_places([session.pk])
+        session = sessions[session.pk]
+        now = timezone.now()
+        lapse_due(session, now)
+        held = selectors.places_held(session.pk)
+        if capacity < 1 or capacity < held:
+            raise RuleViolation(
+                "capacity",
+                f"Le nombre de places ne peut pas descendre sous {max(held, 1)} : "
+                f"{held} place(s) sont déjà attribuées.",
+            )
+        session.capacity = capacity
+        session.save(update_fields=["capacity"])
+        return serve_waitlist(session, now=now, by=by)
+
+
+@locking.retry_on_lock_conflict
+def cancel_session(session: Session, *, by, reason: str) -> list[Registration]:
+    """Staff cancel a session: every live request is closed (not counted) and its owner and
+    approvers are told. Returns the closed requests."""
+    if not by.is_staff:
+        raise PermissionDenied("Seule l'équipe Cap Métiers annule une session.")
+    reason = rules.check_reason_given(reason)
+    with transaction.atomic():
+        session = locking.lock_sessions([session.pk])[session.pk]
+        if session.is_cancelled:
+            return []
+        session.status = Session.Status.CANCELLED
+        session.save(update_fields=["status"])
+        registrations = list(
+            Registration.objects.select_for_update(of=("self",), no_key=True)
+            .filter(
+                session=session,
+                status__in=[Status.WAITLISTED, *HOLDING_STATUSES],
+            )
+            .select_related("user", "structure")
+            .order_by("pk")
+        )
+        now = timezone.now()
+        for registration in registrations:
+            registration.session = session
+            registration.cancelled_at = now
+            registration.cancellation_reason = f"Session annulée : {reason}"
+            move(
+                registration,
+                Status.CANCELLED,
+                by=by,
+                reason=registration.cancellation_reason,
+                fields=["cancelled_at", "cancellation_reason"],
+            )
+            notifications.session_cancelled(registration, reason)
+        CartItem.objects.filter(session=session).delete()
+        reconsider_after_commit(user_ids=[r.user_id for r in registrations])
+    return registrations
+
+
+@locking.retry_on_lock_conflict
+def mark_attendance(
+    registration: Registration, *, by, present: bool, now: dt.datetime | None = None
+) -> Registration:
+    """The provider (or staff) records attendance once the session has started."""
+    check_provider(registration, by)
+    with transaction.atomic():
+        registration, session = lock_registration(registration)
+        if (now or timezone.now()) < session.starts_at:
+            raise RuleViolation(
+                "attendance_too_early", "La présence se note une fois la session commencée."
+            )
+        to = Status.ATTENDED if present else Status.ABSENT
+        if registration.status == to:
+            return registration
+        move(registration, to, by=by)
+    return registration

@@ -1,0 +1,125 @@
+"""Registration states and the one door that moves them (`move`, with its audit row), and
+the locks every service takes, in the platform's order (see `enrollment.locking`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from catalog.models import Session
+
+from .. import locking
+from ..models import (
+    Registration,
+    RegistrationEvent,
+    RegistrationStatus,
+)
+from ..rules import RuleViolation
+
+logger = logging.getLogger(__name__)
+
+Status = RegistrationStatus
+
+
+# The allowed moves of a registration; `move` refuses any other.
+TRANSITIONS: dict[str | None, set[str]] = {
+    None: {Status.WAITLISTED, Status.PENDING_EMPLOYER, Status.PENDING_PROVIDER, Status.CONFIRMED},
+    Status.WAITLISTED: {
+        Status.WAITLISTED,  # pre-approval by the employer, skipped promotion
+        Status.PENDING_EMPLOYER,
+        Status.PENDING_PROVIDER,
+        Status.CONFIRMED,
+        Status.REFUSED,
+        Status.CANCELLED,
+        Status.LAPSED,
+    },
+    Status.PENDING_EMPLOYER: {
+        Status.PENDING_PROVIDER,
+        Status.CONFIRMED,
+        Status.REFUSED,
+        Status.CANCELLED,
+        Status.LAPSED,
+    },
+    Status.PENDING_PROVIDER: {Status.CONFIRMED, Status.DECLINED, Status.CANCELLED},
+    Status.CONFIRMED: {Status.ATTENDED, Status.ABSENT, Status.CANCELLED},
+    Status.ATTENDED: {Status.ABSENT},
+    Status.ABSENT: {Status.ATTENDED},
+    Status.REFUSED: set(),
+    Status.DECLINED: set(),
+    Status.CANCELLED: set(),
+    Status.LAPSED: set(),
+}
+
+# The states a professional may withdraw from (R8).
+CANCELLABLE_STATUSES = frozenset(
+    status for status, moves in TRANSITIONS.items() if status and Status.CANCELLED in moves
+)
+
+# A withdrawal from these is late-counted (R8): the employer accepted, or none was needed.
+EMPLOYER_ACCEPTED_STATUSES = frozenset({Status.PENDING_PROVIDER, Status.CONFIRMED})
+
+
+class InvalidTransition(RuleViolation):
+    def __init__(self, registration, to):
+        super().__init__(
+            "transition",
+            f"Cette demande est « {registration.get_status_display()} » : elle ne peut pas "
+            f"passer à « {Status(to).label} ».",
+        )
+
+
+def move(registration: Registration, to: str, *, by=None, reason: str = "", fields=()) -> None:
+    """The only place that changes a registration's status; it writes the audit trail."""
+    from_status = registration.status if registration.pk else None
+    if to not in TRANSITIONS[from_status]:
+        raise InvalidTransition(registration, to)
+    registration.status = to
+    if registration.pk:
+        registration.save(update_fields=["status", "updated_at", *fields])
+    else:
+        registration.save()
+    RegistrationEvent.objects.create(
+        registration=registration,
+        from_status=from_status or "",
+        to_status=to,
+        by=by if getattr(by, "pk", None) else None,
+        reason=reason,
+    )
+
+
+def waiting_user_ids(session_ids: Iterable[int]) -> set[int]:
+    return set(
+        Registration.objects.filter(session_id__in=set(session_ids), status=Status.WAITLISTED)
+        .exclude(user_id=None)
+        .values_list("user_id", flat=True)
+    )
+
+
+def lock_for_places(session_ids: Iterable[int], *, user_ids: Iterable[int] = ()):
+    """Lock the sessions, then the users whose quota may be used: `user_ids` and the owners
+    of the sessions' waiting lists (which cannot grow while the sessions are locked)."""
+    sessions = locking.lock_sessions(session_ids)
+    users = locking.lock_users({*user_ids, *waiting_user_ids(sessions)})
+    return sessions, users
+
+
+def lock_registration_row(registration_id: int, session: Session) -> Registration:
+    """Lock a registration (its session already locked) and return a fresh copy."""
+    locked = (
+        Registration.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("user", "structure")
+        .get(pk=registration_id)
+    )
+    locked.session = session
+    return locked
+
+
+def lock_registration(registration: Registration, *, serve_waitlist: bool = False):
+    """Lock the registration's session (and, to serve its waiting list, the waiting
+    people), then the registration; return fresh copies."""
+    if serve_waitlist:
+        sessions, _ = lock_for_places([registration.session_id])
+    else:
+        sessions = locking.lock_sessions([registration.session_id])
+    session = sessions[registration.session_id]
+    return lock_registration_row(registration.pk, session), session

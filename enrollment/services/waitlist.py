@@ -1,0 +1,185 @@
+"""The waiting list (R7, R5) and the registration deadline (R9): free places go to the
+oldest eligible requests, and what is still undecided at the deadline lapses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Session
+
+from .. import locking, notifications, rules, selectors
+from ..models import (
+    Registration,
+)
+from ..rules import RuleViolation
+from .policy import (
+    check_still_eligible,
+    placement,
+    session_open,
+    status_with_place,
+)
+from .transitions import (
+    Status,
+    lock_for_places,
+    move,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def reconsider_after_commit(*, user_ids: Iterable[int] = (), session_ids: Iterable[int] = ()):
+    """R7 (Decisions « Order »): once this transaction commits, serve the waiting lists where
+    a person whose quota just freed waits, and the given sessions, each in a transaction of
+    its own (their sessions are not locked here)."""
+    user_ids = {pk for pk in user_ids if pk is not None}
+    session_ids = set(session_ids)
+    if user_ids or session_ids:
+        transaction.on_commit(
+            lambda: enqueue_serving(user_ids=user_ids, session_ids=session_ids), robust=True
+        )
+
+
+def enqueue_serving(*, user_ids: set[int], session_ids: set[int]) -> None:
+    from ..tasks import serve_waitlists  # tasks import the services
+
+    waited = set(
+        Registration.objects.filter(user_id__in=user_ids, status=Status.WAITLISTED).values_list(
+            "session_id", flat=True
+        )
+    )
+    ids = sorted(session_ids | waited)
+    if not ids:
+        return
+    try:
+        serve_waitlists.delay(ids)
+    except Exception:  # noqa: BLE001 — the periodic sweep serves them when the broker is down
+        logger.warning("Broker unavailable: waiting lists %s left for the sweep", ids)
+
+
+def give_place(registration: Registration, session: Session, *, by, reason: str) -> None:
+    """Move a waitlisted request to the step its path takes next, and tell its owner."""
+    to = status_with_place(
+        member_only=session.action.is_member_only,
+        user=registration.user,
+        structure=registration.structure,
+        pre_approved=registration.employer_approved_at is not None,
+    )
+    registration.waitlist_reason = ""
+    move(registration, to, by=by, reason=reason, fields=["waitlist_reason"])
+    notifications.promoted(registration)
+
+
+def serve_waitlist(session: Session, *, now: dt.datetime, by=None) -> list[Registration]:
+    """R7: give the locked session's free places to its oldest eligible waitlisted requests.
+
+    The caller holds the locks of the session and of the waiting people (`lock_for_places`).
+    The structure cap (R5) holds until it is released; membership (R2) and the annual quota
+    (R6) are checked again, and a request that would break them is skipped, its owner told,
+    and considered again at the next freed place or change of its owner's situation."""
+    if not session_open(session, now):
+        return []
+    free = session.capacity - selectors.places_held(session.pk)
+    if free <= 0:
+        return []
+    promoted = []
+    candidates = (
+        selectors.waitlist(session.pk)
+        .select_for_update(of=("self",), no_key=True)
+        .select_related("user", "structure")
+    )
+    for registration in candidates:
+        if free <= 0:
+            break
+        registration.session = session
+        if placement(session, structure_id=registration.structure_id, now=now) is not None:
+            continue
+        try:
+            check_still_eligible(registration, session)
+        except RuleViolation as violation:
+            skip_once(registration, violation, by=by)
+            continue
+        give_place(
+            registration, session, by=by, reason="Place libérée : sortie de la liste d'attente"
+        )
+        promoted.append(registration)
+        free -= 1
+    return promoted
+
+
+@locking.retry_on_lock_conflict
+def promote_waitlist(session: Session, *, by=None, now: dt.datetime | None = None):
+    """Give the session's free places to its oldest eligible waitlisted requests (R7, R5).
+
+    Nobody overrides the structure cap here, staff included: only `promote`, for one named
+    request, does. Returns the promoted registrations."""
+    with transaction.atomic():
+        sessions, _ = lock_for_places([session.pk])
+        if session.pk not in sessions:
+            return []
+        session = sessions[session.pk]
+        now = now or timezone.now()
+        lapse_due(session, now)
+        return serve_waitlist(session, now=now, by=by)
+
+
+def skip_once(registration: Registration, violation: RuleViolation, *, by=None) -> None:
+    """Record (and tell the owner, once per rule) that a promotion was skipped."""
+    reason = f"Promotion impossible : {violation.message}"
+    already = registration.events.filter(to_status=Status.WAITLISTED, reason=reason).exists()
+    if not already:
+        move(registration, Status.WAITLISTED, by=by, reason=reason)
+        notifications.promotion_skipped(registration, violation)
+
+
+@locking.retry_on_lock_conflict
+def release_structure_cap(session: Session, *, now: dt.datetime | None = None):
+    """R5: STRUCTURE_CAP_RELEASE_DAYS before the start, the cap lifts and free places go to
+    the waiting list. Idempotent. (Every service that seats a request serves the waiting
+    list with the cap released by the clock already: this only records it.)"""
+    with transaction.atomic():
+        sessions, _ = lock_for_places([session.pk])
+        session = sessions[session.pk]
+        now = now or timezone.now()
+        if session.cap_released_at is not None or not rules.structure_cap_released(
+            now=now, starts_at=session.starts_at, release_days=settings.STRUCTURE_CAP_RELEASE_DAYS
+        ):
+            return []
+        session.cap_released_at = now
+        session.save(update_fields=["cap_released_at"])
+        lapse_due(session, now)
+        return serve_waitlist(session, now=now)
+
+
+def lapse_due(session: Session, now: dt.datetime) -> list[Registration]:
+    """R9 on a locked session: at the registration deadline, requests still waiting for the
+    employer or for a place lapse. Every service that locks a session applies it first, so
+    that the deadline holds whatever the order in which tasks run."""
+    if not rules.approval_is_overdue(now=now, registration_deadline=session.registration_deadline):
+        return []
+    overdue = list(
+        Registration.objects.select_for_update(of=("self",), no_key=True)
+        .filter(session=session, status__in=[Status.PENDING_EMPLOYER, Status.WAITLISTED])
+        .select_related("user", "structure")
+        .order_by("pk")
+    )
+    for registration in overdue:
+        registration.session = session
+        move(registration, Status.LAPSED, reason="Date limite d'inscription dépassée")
+        notifications.lapsed(registration)
+    reconsider_after_commit(user_ids=[r.user_id for r in overdue if r.holds_place])
+    return overdue
+
+
+@locking.retry_on_lock_conflict
+def lapse_overdue(session: Session, *, now: dt.datetime | None = None) -> list[Registration]:
+    """R9: at the registration deadline, requests still waiting for the employer or for a
+    place lapse. Idempotent."""
+    with transaction.atomic():
+        session = locking.lock_sessions([session.pk])[session.pk]
+        return lapse_due(session, now or timezone.now())
