@@ -9,11 +9,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from common.choices import Department, EmploymentStatus, FieldOfActivity
 from employers.models import Structure
 from employers.validators import normalize_siret, validate_siret
 
 from . import selectors
-from .choices import Department, EmploymentStatus, FieldOfActivity
 from .models import User
 from .services import PROFILE_FIELDS, StructureProposal
 

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Department, EmploymentStatus, FieldOfActivity
+from common.choices import Department, EmploymentStatus, FieldOfActivity
 
 
 class UserManager(BaseUserManager):

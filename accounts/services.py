@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from common.choices import EmploymentStatus
 from employers.models import Structure
 from employers.validators import normalize_siret
 
-from .choices import EmploymentStatus
 from .models import User
 
 PROFILE_FIELDS = (

@@ -36,9 +36,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from accounts.choices import Department  # noqa: E402
 from accounts.models import User  # noqa: E402
 from catalog.models import Action, ActionKind, Provider, Session, Theme  # noqa: E402
+from common.choices import Department  # noqa: E402
 from employers.models import Membership, Structure  # noqa: E402
 from enrollment.models import Cart, CartItem, Registration  # noqa: E402
 

@@ -215,7 +215,7 @@ def main() -> None:
         print(f"{step} pending requests: {rows[-1]['median_ms']:.0f} ms", flush=True)
 
     # Where the time goes at the largest step: rendering vs queries.
-    from employers import space
+    from enrollment import employer_space as space
 
     structures = space.approved_structures(approver)
     started = time.perf_counter()
@@ -240,7 +240,8 @@ def main() -> None:
         )
     print()
     print(
-        f"At {steps[-1]} pending: building the page's data (employers.space.employer_space) "
+        f"At {steps[-1]} pending: building the page's data "
+        "(enrollment.employer_space.employer_space) "
         f"takes {data_ms:.0f} ms of the {rows[-1]['median_ms']:.0f} ms; the rest is the "
         "template (one approve button and one refusal form per request)."
     )

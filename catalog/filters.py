@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import Department
+from common.choices import Department
 
 from . import selectors
 from .models import Action, ActionKind, Session, Theme

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import Department
+from common.choices import Department
 
 
 class Theme(models.Model):

@@ -27,14 +27,14 @@ from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from common.choices import HOLDING_STATUSES, RegistrationStatus
+
 from .models import MEMBER_ONLY_KINDS, SHORT_FORMAT_KINDS, Action, FaqEntry, Session, Theme
 
-# The stable state names of enrollment.Registration (DESIGN.md, "Names that stay stable").
-# catalog never imports enrollment's models (STYLE.md: apps depend one way), so the two names
-# it needs to count places live here; tests/test_catalog_selectors.py checks that they equal
-# enrollment.models.HOLDING_STATUSES.
-PLACE_HOLDING_STATUSES = ("pending_employer", "pending_provider", "confirmed")
-WAITLIST_STATUS = "waitlisted"
+# The states are shared choices (common.choices): catalog counts places without importing
+# enrollment (STYLE.md, Layers).
+PLACE_HOLDING_STATUSES = tuple(sorted(HOLDING_STATUSES))
+WAITLIST_STATUS = RegistrationStatus.WAITLISTED
 
 CATALOGUE_PAGE_SIZE = 12
 NEXT_SESSIONS_PER_ACTION = 3

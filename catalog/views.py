@@ -6,7 +6,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from . import eligibility, selectors
+from enrollment import eligibility
+
+from . import selectors
 from .filters import CatalogueFilterSet
 from .models import Action
 

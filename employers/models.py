@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import Department
+from common.choices import Department
 
 from .validators import normalize_siret, validate_siret
 

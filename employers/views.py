@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from enrollment import employer_space as space
 from enrollment import services as enrollment
 from enrollment.models import RegistrationStatus
 from enrollment.rules import RuleViolation
 
-from . import services, space
+from . import services
 from .forms import BulkApproveForm, InviteApproverForm, RefuseForm
 
 

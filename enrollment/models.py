@@ -5,6 +5,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.choices import HOLDING_STATUSES, LIVE_STATUSES, QUOTA_STATUSES, RegistrationStatus
+
+__all__ = ["HOLDING_STATUSES", "LIVE_STATUSES", "QUOTA_STATUSES", "RegistrationStatus"]
+
 
 class Cart(models.Model):
     """The sessions a professional has chosen and not yet validated (FAQ Q7)."""
@@ -46,39 +50,6 @@ class CartItem(models.Model):
 
     def __str__(self):
         return str(self.session)
-
-
-class RegistrationStatus(models.TextChoices):
-    """The states of a registration request (DESIGN.md, Registration states)."""
-
-    WAITLISTED = "waitlisted", _("En liste d'attente")
-    PENDING_EMPLOYER = "pending_employer", _("En attente de l'employeur")
-    PENDING_PROVIDER = "pending_provider", _("En attente du prestataire")
-    CONFIRMED = "confirmed", _("Confirmée")
-    ATTENDED = "attended", _("Présent·e")
-    ABSENT = "absent", _("Absent·e")
-    REFUSED = "refused", _("Refusée par l'employeur")
-    DECLINED = "declined", _("Déclinée par le prestataire")
-    CANCELLED = "cancelled", _("Désistement")
-    LAPSED = "lapsed", _("Expirée")
-
-
-# Requests that hold one of the session's places (R7).
-HOLDING_STATUSES = frozenset(
-    {
-        RegistrationStatus.PENDING_EMPLOYER,
-        RegistrationStatus.PENDING_PROVIDER,
-        RegistrationStatus.CONFIRMED,
-    }
-)
-# Requests still alive: a user may have only one of these per session.
-LIVE_STATUSES = HOLDING_STATUSES | {
-    RegistrationStatus.WAITLISTED,
-    RegistrationStatus.ATTENDED,
-    RegistrationStatus.ABSENT,
-}
-# Requests counted in the annual quota (R6), besides late cancellations.
-QUOTA_STATUSES = HOLDING_STATUSES | {RegistrationStatus.ATTENDED, RegistrationStatus.ABSENT}
 
 
 class RegistrationQuerySet(models.QuerySet):

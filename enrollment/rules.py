@@ -14,7 +14,7 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 
-from accounts.choices import EmploymentStatus
+from common.choices import EmploymentStatus
 
 STRUCTURE_CAP = 2  # Q9: at most 2 employees of one structure in the same session
 ANNUAL_MEMBER_ONLY_QUOTA = 4  # Q10: at most 4 member-only actions a year…

@@ -6,9 +6,9 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from accounts.choices import Department, EmploymentStatus, FieldOfActivity
 from accounts.models import User
 from catalog.models import Action, ActionKind, FaqEntry, Provider, Session, Theme
+from common.choices import Department, EmploymentStatus, FieldOfActivity
 from employers.models import Membership, Structure
 from employers.validators import complete_siret
 

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from accounts import selectors, services
-from accounts.choices import EmploymentStatus
 from accounts.forms import ERRORS, ProfileForm
+from common.choices import EmploymentStatus
 from employers.models import Structure
 from tests.factories import JobSeekerFactory, StructureFactory, UserFactory, siret_with_luhn
 

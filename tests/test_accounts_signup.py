@@ -9,9 +9,9 @@ from django.core.cache import cache
 from django.db import IntegrityError
 from django.urls import reverse
 
-from accounts.choices import EmploymentStatus
 from accounts.forms import ERRORS
 from accounts.models import User
+from common.choices import EmploymentStatus
 from employers.models import Structure
 from mailing.models import Email
 from tests.factories import StructureFactory, UserFactory, siret_with_luhn

@@ -1,8 +1,8 @@
 import pytest
 from django.utils import timezone
 
-from accounts.choices import EmploymentStatus
 from catalog.models import ActionKind
+from common.choices import EmploymentStatus
 from employers.models import Structure
 from tests.enrollment.conftest import register, session_of
 from tests.factories import MemberEmployeeFactory, StructureFactory, UserFactory

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import ActionKind
-from employers import space
 from employers.models import ApproverInvitation
+from enrollment import employer_space as space
 from enrollment.models import Registration
 from tests.employers.conftest import register, session_of
 from tests.factories import MemberEmployeeFactory

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import ActionKind
-from employers import space
+from enrollment import employer_space as space
 from tests.enrollment.conftest import register, session_of
 from tests.factories import MemberEmployeeFactory, UserFactory
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import ActionKind
-from employers import space
+from enrollment import employer_space as space
 from enrollment import services
 from enrollment.models import Registration, RegistrationEvent
 from enrollment.selectors import quota_use

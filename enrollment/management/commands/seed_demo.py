@@ -18,9 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.choices import Department, EmploymentStatus, FieldOfActivity
 from accounts.models import User
 from catalog.models import Action, ActionKind, FaqEntry, Provider, Session, Theme
+from common.choices import Department, EmploymentStatus, FieldOfActivity
 from employers.models import Membership, Structure
 from employers.validators import complete_siret
 

@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import MEMBER_ONLY_KINDS, ActionKind
-from enrollment.models import Registration, RegistrationEvent, RegistrationStatus
-from enrollment.selectors import QuotaUse, counted_in_quota_q, with_waitlist_positions
+from employers.models import ApproverInvitation, Membership, Structure
 
-from .models import ApproverInvitation, Membership, Structure
+from .models import Registration, RegistrationEvent, RegistrationStatus
+from .selectors import QuotaUse, counted_in_quota_q, with_waitlist_positions
 
 Status = RegistrationStatus
 

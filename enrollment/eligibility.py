@@ -1,8 +1,6 @@
-"""Who may register for an action's sessions, as shown on the action page.
+"""Who may register for an action's sessions, as shown on the action page (R1, R2, R9).
 
-The rules themselves are enrollment's: this module imports the pure module `enrollment.rules`
-(plain values in, `RuleViolation` out, no models), which keeps catalog independent of
-enrollment's models. The services check again when the cart is validated.
+Enrollment policy read for a page: the services check again when the cart is validated.
 """
 
 from __future__ import annotations
@@ -11,13 +9,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
+from catalog.models import Action, Session
 from employers.selectors import member_years
-from enrollment import rules  # pure functions only (see the module docstring)
 
-from .models import Action, Session
+from . import rules
 
 
 @dataclass
@@ -41,11 +39,8 @@ class Eligibility:
 
 
 def cart_add_url(session_pk: int) -> str:
-    """The URL of « Ajouter au panier », or "" while enrollment does not provide it."""
-    try:
-        return reverse("enrollment:cart_add", args=[session_pk])
-    except NoReverseMatch:
-        return ""
+    """The URL of « Ajouter au panier »."""
+    return reverse("enrollment:cart_add", args=[session_pk])
 
 
 def _session_year(session: Session) -> int:

@@ -1,0 +1,74 @@
+"""Value lists shared by several apps: the bottom layer, importing no app (STYLE.md, Layers).
+
+Profiles and structures (DESIGN.md, FAQ Q2) and the states of a registration, which the
+catalogue counts (places held) without importing enrollment.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Department(models.TextChoices):
+    """The twelve departments of Nouvelle-Aquitaine."""
+
+    CHARENTE = "16", "16 — Charente"
+    CHARENTE_MARITIME = "17", "17 — Charente-Maritime"
+    CORREZE = "19", "19 — Corrèze"
+    CREUSE = "23", "23 — Creuse"
+    DORDOGNE = "24", "24 — Dordogne"
+    GIRONDE = "33", "33 — Gironde"
+    LANDES = "40", "40 — Landes"
+    LOT_ET_GARONNE = "47", "47 — Lot-et-Garonne"
+    PYRENEES_ATLANTIQUES = "64", "64 — Pyrénées-Atlantiques"
+    DEUX_SEVRES = "79", "79 — Deux-Sèvres"
+    VIENNE = "86", "86 — Vienne"
+    HAUTE_VIENNE = "87", "87 — Haute-Vienne"
+
+
+class EmploymentStatus(models.TextChoices):
+    EMPLOYEE = "employee", _("Salarié·e d'une structure")
+    INDEPENDENT = "independent", _("Indépendant·e")
+    JOB_SEEKER = "job_seeker", _("Demandeur·se d'emploi")
+
+
+class FieldOfActivity(models.TextChoices):
+    EDUCATION = "education", _("Éducation")
+    GUIDANCE = "guidance", _("Orientation")
+    TRAINING = "training", _("Formation")
+    INTEGRATION = "integration", _("Insertion")
+    SUPPORT = "support", _("Accompagnement")
+    EMPLOYMENT = "employment", _("Emploi")
+    VAE = "vae", _("VAE")
+
+
+class RegistrationStatus(models.TextChoices):
+    """The states of a registration request (DESIGN.md, Registration states)."""
+
+    WAITLISTED = "waitlisted", _("En liste d'attente")
+    PENDING_EMPLOYER = "pending_employer", _("En attente de l'employeur")
+    PENDING_PROVIDER = "pending_provider", _("En attente du prestataire")
+    CONFIRMED = "confirmed", _("Confirmée")
+    ATTENDED = "attended", _("Présent·e")
+    ABSENT = "absent", _("Absent·e")
+    REFUSED = "refused", _("Refusée par l'employeur")
+    DECLINED = "declined", _("Déclinée par le prestataire")
+    CANCELLED = "cancelled", _("Désistement")
+    LAPSED = "lapsed", _("Expirée")
+
+
+# Requests that hold one of the session's places (R7).
+HOLDING_STATUSES = frozenset(
+    {
+        RegistrationStatus.PENDING_EMPLOYER,
+        RegistrationStatus.PENDING_PROVIDER,
+        RegistrationStatus.CONFIRMED,
+    }
+)
+# Requests still alive: a user may have only one of these per session.
+LIVE_STATUSES = HOLDING_STATUSES | {
+    RegistrationStatus.WAITLISTED,
+    RegistrationStatus.ATTENDED,
+    RegistrationStatus.ABSENT,
+}
+# Requests counted in the annual quota (R6), besides late cancellations.
+QUOTA_STATUSES = HOLDING_STATUSES | {RegistrationStatus.ATTENDED, RegistrationStatus.ABSENT}

@@ -1,0 +1,82 @@
+"""The layers of STYLE.md hold: domain code imports only downward (no database needed).
+
+Bottom to top: shared choices (`common`) and the outbox (`mailing`) → the domain code of
+`accounts`, `catalog`, `employers` → `enrollment`'s domain code → pages and jobs (views,
+forms, admin, tasks, template tags, management commands of any app, and `operations`).
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYER = {"common": 0, "mailing": 1, "accounts": 2, "catalog": 2, "employers": 2, "enrollment": 3}
+TOP = {"operations", "parcourspro", "bench", "tests"}
+# Modules of an app that are pages or jobs: they may reach up.
+PAGE_MODULES = {"views", "forms", "admin", "tasks", "urls", "apps", "adapters", "filters"}
+PAGE_PACKAGES = {"templatetags", "management", "migrations"}
+MAX_LINES = 400
+
+
+def domain_modules():
+    for app in LAYER:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            parts = path.relative_to(ROOT / app).parts
+            if parts[0] in PAGE_PACKAGES or path.stem in PAGE_MODULES:
+                continue
+            yield app, path
+
+
+def imported_apps(path: Path) -> set[str]:
+    """The project's apps a module imports, at any depth (lazy imports included)."""
+    apps = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        apps.update(name.split(".")[0] for name in names)
+    return apps & (set(LAYER) | TOP)
+
+
+@pytest.mark.parametrize(
+    ("app", "path"),
+    list(domain_modules()),
+    ids=lambda value: str(value.relative_to(ROOT)) if isinstance(value, Path) else value,
+)
+def test_domain_code_imports_only_downward(app, path):
+    # Same-layer imports are allowed one way only (checked below), never upward.
+    upward = {other for other in imported_apps(path) if other in TOP or LAYER[other] > LAYER[app]}
+    assert not upward, f"{path.relative_to(ROOT)} imports upward: {sorted(upward)}"
+
+
+def test_apps_of_one_layer_never_import_each_other_both_ways():
+    edges = {
+        (app, other)
+        for app, path in domain_modules()
+        for other in imported_apps(path)
+        if other != app and other in LAYER
+    }
+    mutual = sorted((a, b) for a, b in edges if (b, a) in edges and a < b)
+    assert not mutual, f"apps importing each other: {mutual}"
+
+
+def test_the_check_catches_an_upward_import(tmp_path):
+    """The AST check sees a lazy import inside a function, as a domain module might hide."""
+    module = tmp_path / "selectors.py"
+    module.write_text("def f():\n    from enrollment.models import Registration\n")
+    assert imported_apps(module) == {"enrollment"}
+
+
+def test_no_module_is_over_400_lines():
+    long = {
+        str(path.relative_to(ROOT)): length
+        for app in [*LAYER, "operations", "parcourspro"]
+        for path in (ROOT / app).rglob("*.py")
+        if "migrations" not in path.parts
+        and (length := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert not long, f"modules over {MAX_LINES} lines: {long}"
