@@ -28,6 +28,10 @@ class RefuseForm(forms.Form):
         return reason
 
 
+# The largest primary key the database holds (bigint): beyond it a lookup overflows.
+MAX_ID = 2**63 - 1
+
+
 class IdListField(forms.Field):
     """A list of positive integers posted under one name (checkboxes)."""
 
@@ -36,11 +40,10 @@ class IdListField(forms.Field):
     def to_python(self, value):
         if not value:
             return []
-        try:
-            ids = [int(item) for item in value]
-        except (TypeError, ValueError):
-            raise forms.ValidationError(_("Sélection invalide.")) from None
-        if any(item <= 0 for item in ids):
+        if not all(isinstance(item, str) and item.isascii() and item.isdigit() for item in value):
+            raise forms.ValidationError(_("Sélection invalide."))
+        ids = [int(item) for item in value]
+        if any(not 0 < item <= MAX_ID for item in ids):
             raise forms.ValidationError(_("Sélection invalide."))
         return list(dict.fromkeys(ids))
 

@@ -272,3 +272,18 @@ def test_query_count_does_not_grow_with_the_requests(
         response = approver_client.get(SPACE)
     assert response.status_code == 200
     assert text(response).count('class="card request"') == count - 2
+
+
+@pytest.mark.parametrize("forged", ["9" * 20, str(2**63), "-1", "0", "1e3", "١٢"])
+def test_bulk_accept_with_a_forged_id_is_refused_cleanly(approver_client, employee, forged):
+    """An id beyond the database's integers, or not an id, is a clear refusal, not a 500."""
+    [registration] = register(employee, session_of())
+    response = approver_client.post(
+        reverse("employers:bulk_approve"),
+        {"registrations": [registration.pk, forged]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Sélection invalide" in response.content.decode()
+    registration.refresh_from_db()
+    assert registration.status == Status.PENDING_EMPLOYER
