@@ -18,9 +18,6 @@ class StructureQuerySet(models.QuerySet):
         """Structures holding a membership for the calendar year `year`."""
         return self.filter(memberships__year=year).distinct()
 
-    def approved_by(self, user):
-        return self.filter(approvers=user)
-
 
 class Structure(models.Model):
     """An employer of professionals, or the one-person structure of an independent."""

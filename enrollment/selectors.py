@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from catalog.models import MEMBER_ONLY_KINDS, ActionKind
 
@@ -155,7 +154,3 @@ def with_waitlist_positions(registrations) -> list[Registration]:
     for registration in registrations:
         registration.waitlist_position = positions.get(registration.pk)
     return registrations
-
-
-def current_year() -> int:
-    return timezone.localdate().year

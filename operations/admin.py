@@ -223,8 +223,7 @@ class OperationsSessionAdmin(BaseSessionAdmin):
 # --- registrations -------------------------------------------------------------------------------
 
 
-BaseRegistrationAdmin = getattr(enrollment_admin, "RegistrationAdmin", admin.ModelAdmin)
-PARENT_CONFIRMS = hasattr(BaseRegistrationAdmin, "confirm_for_provider")
+BaseRegistrationAdmin = enrollment_admin.RegistrationAdmin
 
 
 class OperationsRegistrationAdmin(BaseRegistrationAdmin):
@@ -233,8 +232,7 @@ class OperationsRegistrationAdmin(BaseRegistrationAdmin):
 
     change_list_template = "operations/admin/registration_change_list.html"
     actions = [
-        *(getattr(BaseRegistrationAdmin, "actions", None) or []),
-        *([] if PARENT_CONFIRMS else ["confirm_registrations"]),
+        *BaseRegistrationAdmin.actions,
         "decline_registrations",
         "promote_registrations",
         "mark_present",
@@ -252,19 +250,6 @@ class OperationsRegistrationAdmin(BaseRegistrationAdmin):
             else:
                 done += 1
         _report(self, request, done, refusals, singular, plural)
-
-    @admin.action(
-        description=gettext_lazy("Confirmer l'inscription (à la place du prestataire)"),
-        permissions=["change"],
-    )
-    def confirm_registrations(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            lambda r: services.confirm(r, by=request.user),
-            "%(count)d demande confirmée.",
-            "%(count)d demandes confirmées.",
-        )
 
     @admin.action(
         description=gettext_lazy("Décliner (à la place du prestataire), avec un motif"),

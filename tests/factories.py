@@ -15,17 +15,12 @@ from employers.validators import complete_siret
 DEMO_PASSWORD = "parcourspro-demo"
 
 
-def siret_with_luhn(prefix: str) -> str:
-    """A valid 14-digit SIRET starting with the 13 digits of `prefix` (padded)."""
-    return complete_siret(prefix)
-
-
 class StructureFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Structure
 
     name = factory.Sequence(lambda n: f"Structure {n}")
-    siret = factory.Sequence(lambda n: siret_with_luhn(f"{n + 1000}"))
+    siret = factory.Sequence(lambda n: complete_siret(f"{n + 1000}"))
     department = Department.GIRONDE
     kind = Structure.Kind.ASSOCIATION
     address = "1 rue de la Paix"

@@ -7,7 +7,8 @@ from accounts import selectors, services
 from accounts.forms import ERRORS, ProfileForm
 from common.choices import EmploymentStatus
 from employers.models import Structure
-from tests.factories import JobSeekerFactory, StructureFactory, UserFactory, siret_with_luhn
+from employers.validators import complete_siret
+from tests.factories import JobSeekerFactory, StructureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def profile_data(user, **overrides):
 
 
 def test_siret_in_text_accepts_spaces_and_labels():
-    siret = siret_with_luhn("1234567890123")
+    siret = complete_siret("1234567890123")
     spaced = f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}"
     assert selectors.siret_in_text(spaced) == siret
     assert selectors.siret_in_text(f"Mission locale (SIRET {siret})") == siret
@@ -103,7 +104,7 @@ def test_ambiguous_structure_gives_a_french_error_listing_candidates():
 
 
 def test_unknown_siret_gives_a_french_error():
-    siret = siret_with_luhn("5555555555555")
+    siret = complete_siret("5555555555555")
     user = UserFactory()
     form = ProfileForm(profile_data(user, structure_query=siret), instance=user)
     assert not form.is_valid()
@@ -116,7 +117,7 @@ def test_unknown_siret_gives_a_french_error():
 def test_choosing_and_proposing_at_once_is_refused():
     user = UserFactory()
     form = ProfileForm(
-        profile_data(user, new_structure_name="Autre", new_structure_siret=siret_with_luhn("9")),
+        profile_data(user, new_structure_name="Autre", new_structure_siret=complete_siret("9")),
         instance=user,
     )
     assert not form.is_valid()
@@ -143,7 +144,7 @@ def test_proposal_needs_name_and_department_for_an_employee():
     data = profile_data(
         user,
         employment_status=EmploymentStatus.EMPLOYEE,
-        new_structure_siret=siret_with_luhn("31313131"),
+        new_structure_siret=complete_siret("31313131"),
     )
     form = ProfileForm(data, instance=user)
     assert not form.is_valid()
@@ -157,7 +158,7 @@ def test_proposal_needs_name_and_department_for_an_employee():
 def test_colleague_proposing_the_same_pending_structure_joins_it():
     first = UserFactory(structure=None)
     proposal = services.StructureProposal(
-        name="Tremplin", siret=siret_with_luhn("8888888888888"), department="47"
+        name="Tremplin", siret=complete_siret("8888888888888"), department="47"
     )
     services.update_profile(first, {"structure": None, "proposal": proposal})
     pending = first.structure

@@ -13,8 +13,9 @@ from accounts.forms import ERRORS
 from accounts.models import User
 from common.choices import EmploymentStatus
 from employers.models import Structure
+from employers.validators import complete_siret
 from mailing.models import Email
-from tests.factories import StructureFactory, UserFactory, siret_with_luhn
+from tests.factories import StructureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +142,7 @@ def test_signup_bad_input_gives_french_errors_and_creates_nothing(client):
 
 
 def test_signup_employee_proposes_missing_structure(client):
-    siret = siret_with_luhn("4242424242424")
+    siret = complete_siret("4242424242424")
     data = signup_data(
         new_structure_name="Association Tremplin",
         new_structure_siret=f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}",
@@ -175,7 +176,7 @@ def test_signup_invalid_siret_is_refused_in_french(client):
 
 
 def test_signup_independent_gets_own_structure_as_approver(client):
-    siret = siret_with_luhn("7777777777777")
+    siret = complete_siret("7777777777777")
     data = signup_data(
         email="indep@example.test",
         employment_status=EmploymentStatus.INDEPENDENT,

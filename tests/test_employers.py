@@ -8,8 +8,8 @@ from django.db import IntegrityError
 
 from employers import selectors
 from employers.models import Membership, Structure
-from employers.validators import luhn_is_valid, validate_siret
-from tests.factories import MembershipFactory, StructureFactory, siret_with_luhn
+from employers.validators import complete_siret, luhn_is_valid, validate_siret
+from tests.factories import MembershipFactory, StructureFactory
 
 
 @pytest.mark.parametrize(
@@ -105,4 +105,4 @@ def test_members_for_year_lists_each_structure_once():
 
 
 def test_factory_sirets_are_valid():
-    assert luhn_is_valid(siret_with_luhn("1234"))
+    assert luhn_is_valid(complete_siret("1234"))

@@ -199,12 +199,7 @@ def test_participants_export_has_french_columns(client, staff, training):
 def test_staff_confirm_from_the_list(client, staff, training):
     registration = awaiting_provider(training)
     client.force_login(staff)
-    action = (
-        "confirm_for_provider"
-        if hasattr(OperationsRegistrationAdmin, "confirm_for_provider")
-        else "confirm_registrations"
-    )
-    response = run_action(client, REGISTRATIONS, action, [registration])
+    response = run_action(client, REGISTRATIONS, "confirm_for_provider", [registration])
     assert response.status_code == 302
     assert status_of(registration) == Status.CONFIRMED
 
