@@ -35,17 +35,22 @@ def _approvers(registration: Registration):
     ]
 
 
+def _to_professional(template: str, registration: Registration, context: dict, **kwargs) -> None:
+    """An email to the professional, at the contact address of the request; none once the
+    request is anonymised (account deleted: the address is empty)."""
+    if registration.email:
+        queue_email(template, to=registration.email, context=context, **kwargs)
+
+
 def cart_submitted(user, registrations: list[Registration]) -> None:
     """Acknowledgement to the professional, a waitlist notice per waitlisted request, and one
     email per approver listing the employee's new member-only requests (Q8, Q12)."""
     context = {"user": user, "registrations": registrations, **_links()}
-    queue_email("registration_acknowledgement", to=registrations[0].email, context=context)
+    _to_professional("registration_acknowledgement", registrations[0], context)
     for registration in registrations:
         if registration.status == Status.WAITLISTED:
-            queue_email(
-                "registration_waitlisted",
-                to=registration.email,
-                context={"registration": registration, **_links()},
+            _to_professional(
+                "registration_waitlisted", registration, {"registration": registration, **_links()}
             )
     to_decide = defaultdict(list)
     for registration in registrations:
@@ -64,24 +69,21 @@ def cart_submitted(user, registrations: list[Registration]) -> None:
 
 
 def employer_decided(registration: Registration) -> None:
-    queue_email(
-        "employer_decision",
-        to=registration.email,
-        context={"registration": registration, **_links()},
-    )
+    _to_professional("employer_decision", registration, {"registration": registration, **_links()})
 
 
 def provider_decided(registration: Registration) -> None:
     """The convocation (with its .ics) when confirmed; the reason when declined."""
-    attachments = []
-    if registration.status == Status.CONFIRMED:
-        attachments.append(ics_attachment(registration))
-    queue_email(
-        "provider_decision",
-        to=registration.email,
-        context={"registration": registration, **_links()},
-        attachments=attachments,
-    )
+    if registration.email:
+        attachments = []
+        if registration.status == Status.CONFIRMED:
+            attachments.append(ics_attachment(registration))
+        _to_professional(
+            "provider_decision",
+            registration,
+            {"registration": registration, **_links()},
+            attachments=attachments,
+        )
     if registration.status == Status.DECLINED:
         for approver in _approvers(registration):
             queue_email(
@@ -94,7 +96,7 @@ def provider_decided(registration: Registration) -> None:
 def cancelled(registration: Registration) -> None:
     """Confirmation to the professional; notice to approvers who had approved, and to staff."""
     context = {"registration": registration, **_links()}
-    queue_email("cancellation_confirmed", to=registration.email, context=context)
+    _to_professional("cancellation_confirmed", registration, context)
     recipients = [settings.PROGRAMME_CONTACT_EMAIL]
     if registration.employer_approved_at is not None:
         recipients += [approver.email for approver in _approvers(registration)]
@@ -104,7 +106,7 @@ def cancelled(registration: Registration) -> None:
 
 def promoted(registration: Registration) -> None:
     context = {"registration": registration, **_links()}
-    queue_email("registration_promoted", to=registration.email, context=context)
+    _to_professional("registration_promoted", registration, context)
     if registration.status == Status.PENDING_EMPLOYER:
         for approver in _approvers(registration):
             queue_email(
@@ -121,25 +123,23 @@ def promoted(registration: Registration) -> None:
 
 
 def promotion_skipped(registration: Registration, violation) -> None:
-    queue_email(
+    _to_professional(
         "promotion_skipped",
-        to=registration.email,
-        context={"registration": registration, "reason": violation.message, **_links()},
+        registration,
+        {"registration": registration, "reason": violation.message, **_links()},
     )
 
 
 def lapsed(registration: Registration) -> None:
-    queue_email(
-        "registration_lapsed",
-        to=registration.email,
-        context={"registration": registration, **_links()},
+    _to_professional(
+        "registration_lapsed", registration, {"registration": registration, **_links()}
     )
 
 
 def session_cancelled(registration: Registration, reason: str) -> None:
     """Staff cancelled the session: everyone registered, and their approvers, are told."""
     context = {"registration": registration, "reason": reason, **_links()}
-    queue_email("session_cancelled", to=registration.email, context=context)
+    _to_professional("session_cancelled", registration, context)
     if registration.session.action.is_member_only:
         for approver in _approvers(registration):
             queue_email(

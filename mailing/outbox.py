@@ -27,8 +27,15 @@ def _render_plain(name: str, context: dict) -> str:
     return get_template(name).template.render(Context(context, autoescape=False))
 
 
-def queue_email(template: str, *, to: str, context: dict, attachments=None) -> Email:
-    """Record an email in the outbox; it is sent by a Celery task after the commit."""
+def queue_email(template: str, *, to: str, context: dict, attachments=None) -> Email | None:
+    """Record an email in the outbox; it is sent by a Celery task after the commit.
+
+    Without a recipient (e.g. the contact address of an anonymised request) nothing is
+    recorded and None is returned: an email to nobody would only fail, again and again.
+    """
+    if not (to or "").strip():
+        logger.info("Email %r not recorded: no recipient", template)
+        return None
     subject, text, html = render_email(template, context)
     email = Email.objects.create(
         template=template,
@@ -54,6 +61,9 @@ def queue_message(message, *, template: str) -> list[Email]:
     )
     emails = []
     for recipient in message.to:
+        if not (recipient or "").strip():
+            logger.info("Email %r not recorded: no recipient", template)
+            continue
         email = Email.objects.create(
             template=template,
             to=recipient,

@@ -1,5 +1,7 @@
 """The outbox: recorded with the change, sent once after commit, swept when the broker missed it."""
 
+import logging
+
 import pytest
 from django.core import mail
 from django.db import transaction
@@ -57,3 +59,25 @@ def test_a_rolled_back_change_sends_nothing(django_capture_on_commit_callbacks):
     assert callbacks == []
     assert not Email.objects.exists()
     assert mail.outbox == []
+
+
+# --- no email to nobody -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("to", ["", "   "])
+def test_an_email_to_no_address_is_not_recorded(to, caplog):
+    with caplog.at_level(logging.INFO, logger="mailing.outbox"):
+        assert queue_email("registration_acknowledgement", to=to, context=CONTEXT) is None
+    assert not Email.objects.exists()
+    assert "no recipient" in caplog.text
+
+
+def test_a_message_to_no_address_is_not_recorded():
+    from django.core.mail import EmailMessage
+
+    from mailing.outbox import queue_message
+
+    message = EmailMessage("Objet", "Texte", to=["", "pro@example.test"])
+    [email] = queue_message(message, template="test")
+    assert email.to == "pro@example.test"
+    assert list(Email.objects.values_list("to", flat=True)) == ["pro@example.test"]

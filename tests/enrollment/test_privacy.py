@@ -4,9 +4,12 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.models import ActionKind
+from enrollment import services
 from enrollment.models import Registration, RegistrationEvent, RegistrationStatus
+from enrollment.privacy import delete_account
 from mailing.models import Email
 from tests.factories import DEMO_PASSWORD, UserFactory
 
@@ -74,3 +77,41 @@ def test_deletion_needs_the_password(client):
     assert response.status_code == 200
     assert "Mot de passe incorrect" in response.content.decode()
     assert type(user).objects.filter(pk=user.pk).exists()
+
+
+# --- no email to a deleted person -------------------------------------------------------------
+
+
+@pytest.fixture
+def deleted_with_pending_provider(employee, member_structure):
+    """Two requests of a deleted person still waiting for the provider: their session has
+    started, so the deletion did not withdraw them."""
+    started = [session_of(ActionKind.TRAINING, days=-1) for _ in range(2)]
+    registrations = [
+        RegistrationFactory(
+            user=employee,
+            session=session,
+            status=Status.PENDING_PROVIDER,
+            employer_approved_at=timezone.now(),
+        )
+        for session in started
+    ]
+    delete_account(employee)
+    for registration in registrations:
+        registration.refresh_from_db()
+        assert registration.user_id is None and registration.email == ""
+    provider_user = UserFactory()
+    for session in started:
+        session.action.provider.users.add(provider_user)
+    return registrations, provider_user
+
+
+def test_a_provider_decision_about_a_deleted_person_emails_nobody(deleted_with_pending_provider):
+    (to_confirm, to_decline), provider_user = deleted_with_pending_provider
+    services.confirm(to_confirm, by=provider_user)
+    services.decline(to_decline, by=provider_user, reason="Hors public visé")
+    to_confirm.refresh_from_db()
+    to_decline.refresh_from_db()
+    assert (to_confirm.status, to_decline.status) == (Status.CONFIRMED, Status.DECLINED)
+    assert not Email.objects.filter(to__regex=r"^\s*$").exists()
+    assert not Email.objects.filter(template="provider_decision").exists()
