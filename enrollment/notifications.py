@@ -39,7 +39,13 @@ def _to_professional(template: str, registration: Registration, context: dict, *
     """An email to the professional, at the contact address of the request; none once the
     request is anonymised (account deleted: the address is empty)."""
     if registration.email:
-        queue_email(template, to=registration.email, context=context, **kwargs)
+        queue_email(
+            template,
+            to=registration.email,
+            context=context,
+            concerns=[registration.user],
+            **kwargs,
+        )
 
 
 def cart_submitted(user, registrations: list[Registration]) -> None:
@@ -65,6 +71,7 @@ def cart_submitted(user, registrations: list[Registration]) -> None:
             "approval_requested",
             to=approver.email,
             context={"approver": approver, "employee": user, "registrations": requests, **_links()},
+            concerns=[user],
         )
 
 
@@ -90,6 +97,7 @@ def provider_decided(registration: Registration) -> None:
                 "provider_declined_approver",
                 to=approver.email,
                 context={"approver": approver, "registration": registration, **_links()},
+                concerns=[registration.user],
             )
 
 
@@ -101,7 +109,9 @@ def cancelled(registration: Registration) -> None:
     if registration.employer_approved_at is not None:
         recipients += [approver.email for approver in _approvers(registration)]
     for recipient in dict.fromkeys(recipients):
-        queue_email("cancellation_notice", to=recipient, context=context)
+        queue_email(
+            "cancellation_notice", to=recipient, context=context, concerns=[registration.user]
+        )
 
 
 def promoted(registration: Registration) -> None:
@@ -119,6 +129,7 @@ def promoted(registration: Registration) -> None:
                     "promoted": True,
                     **_links(),
                 },
+                concerns=[registration.user],
             )
 
 
@@ -143,5 +154,8 @@ def session_cancelled(registration: Registration, reason: str) -> None:
     if registration.session.action.is_member_only:
         for approver in _approvers(registration):
             queue_email(
-                "session_cancelled", to=approver.email, context=context | {"approver": approver}
+                "session_cancelled",
+                to=approver.email,
+                context=context | {"approver": approver},
+                concerns=[registration.user],
             )
