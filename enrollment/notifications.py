@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 
+from catalog.models import MEMBER_ONLY_KINDS
 from mailing.outbox import queue_email
 
 from .calendar import ics_attachment
@@ -23,6 +25,12 @@ def _links() -> dict[str, str]:
         "programme_email": settings.PROGRAMME_CONTACT_EMAIL,
         "e_parcourspro_url": settings.E_PARCOURSPRO_URL,
     }
+
+
+def _admin_url(structure) -> str:
+    """The structure's requests in the admin, where staff decide for it."""
+    changelist = reverse("admin:enrollment_registration_changelist")
+    return f"{settings.SITE_URL}{changelist}?structure__id__exact={structure.pk}"
 
 
 def _approvers(registration: Registration):
@@ -59,13 +67,17 @@ def cart_submitted(user, registrations: list[Registration]) -> None:
                 "registration_waitlisted", registration, {"registration": registration, **_links()}
             )
     to_decide = defaultdict(list)
+    undecidable = []
     for registration in registrations:
         if registration.session.action.is_member_only and registration.status in {
             Status.PENDING_EMPLOYER,
             Status.WAITLISTED,
         }:
-            for approver in _approvers(registration):
+            approvers = _approvers(registration)
+            for approver in approvers:
                 to_decide[approver].append(registration)
+            if not approvers and _waits_for_nobody(registration):
+                undecidable.append(registration)
     for approver, requests in to_decide.items():
         queue_email(
             "approval_requested",
@@ -73,6 +85,65 @@ def cart_submitted(user, registrations: list[Registration]) -> None:
             context={"approver": approver, "employee": user, "registrations": requests, **_links()},
             concerns=[user],
         )
+    if undecidable:
+        _ask_staff_to_decide(undecidable)
+
+
+def _waits_for_nobody(registration: Registration) -> bool:
+    """A request holding a place waits for the employer of a structure without approver (a
+    waitlisted one waits for a place first: staff are asked if it gets one)."""
+    return registration.status == Status.PENDING_EMPLOYER and registration.structure_id is not None
+
+
+def _ask_staff_to_decide(registrations: list[Registration], *, promoted: bool = False) -> None:
+    """Requests waiting for the employer of a structure without approver: nobody would be
+    asked, so staff are, and decide from the admin (R4)."""
+    first = registrations[0]
+    queue_email(
+        "approval_requested_staff",
+        to=settings.PROGRAMME_CONTACT_EMAIL,
+        context={
+            "structure": first.structure,
+            "registration": first,
+            "registrations": registrations,
+            "promoted": promoted,
+            "admin_url": _admin_url(first.structure),
+            **_links(),
+        },
+        concerns=[first.user],
+    )
+
+
+def structure_left_without_approver(structure) -> None:
+    """The structure lost its last approver: staff get the list of its requests that wait
+    for an employer's decision, if any, and decide them from the admin (R4)."""
+    registrations = list(
+        Registration.objects.filter(structure=structure, user__isnull=False)
+        .filter(
+            Q(status=Status.PENDING_EMPLOYER)
+            | Q(
+                status=Status.WAITLISTED,
+                employer_approved_at__isnull=True,
+                session__action__kind__in=MEMBER_ONLY_KINDS,
+            )
+        )
+        .select_related("session__action", "user")
+        .order_by("session__registration_deadline", "submitted_at", "pk")
+    )
+    if not registrations:
+        return
+    queue_email(
+        "structure_without_approver",
+        to=settings.PROGRAMME_CONTACT_EMAIL,
+        context={
+            "structure": structure,
+            "registrations": registrations,
+            "count": len(registrations),
+            "admin_url": _admin_url(structure),
+            **_links(),
+        },
+        concerns=[registration.user for registration in registrations],
+    )
 
 
 def employer_decided(registration: Registration) -> None:
@@ -118,7 +189,10 @@ def promoted(registration: Registration) -> None:
     context = {"registration": registration, **_links()}
     _to_professional("registration_promoted", registration, context)
     if registration.status == Status.PENDING_EMPLOYER:
-        for approver in _approvers(registration):
+        approvers = _approvers(registration)
+        if not approvers and _waits_for_nobody(registration):
+            _ask_staff_to_decide([registration], promoted=True)
+        for approver in approvers:
             queue_email(
                 "approval_requested",
                 to=approver.email,

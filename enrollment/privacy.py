@@ -166,5 +166,8 @@ def delete_account(user) -> int:
         Email.objects.filter(_sent_to(addresses)).delete()
         Email.objects.filter(pk__in=about, sent_at__isnull=True).delete()
         Email.objects.filter(pk__in=about).erase(subject=ERASED_SUBJECT)
+        # Deleting the row would drop these links silently (no m2m_changed): removed here,
+        # staff are told of a structure left without approver (enrollment.signals).
+        user.approved_structures.clear()
         user.delete()
     return anonymised

@@ -1,0 +1,44 @@
+"""A structure left without an approver (R4): its requests waiting for the employer could no
+longer be decided, so staff are told (`notifications.structure_left_without_approver`).
+
+Connected in `EnrollmentConfig.ready()` to `m2m_changed` of `Structure.approvers`, from both
+sides (`structure.approvers.remove(user)`, `user.approved_structures.clear()`, the admin's
+form). Deleting a user row removes its approver links without this signal:
+`privacy.delete_account` removes them explicitly first.
+"""
+
+from __future__ import annotations
+
+from employers.models import Structure
+
+from . import notifications
+
+# Set on the instance between the "pre_" and "post_" signals of one change.
+_LOSING = "_structures_losing_an_approver"
+
+
+def _approver_links(instance, *, reverse: bool, pk_set):
+    """The links about to be removed: `instance` is a structure (forward) or a user
+    (reverse); `pk_set` the other side's ids, or None for a clear()."""
+    links = Structure.approvers.through.objects.all()
+    if reverse:
+        links = links.filter(user=instance)
+        if pk_set is not None:
+            links = links.filter(structure_id__in=pk_set)
+    else:
+        links = links.filter(structure=instance)
+        if pk_set is not None:
+            links = links.filter(user_id__in=pk_set)
+    return links
+
+
+def approvers_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
+    if action in {"pre_remove", "pre_clear"}:
+        links = _approver_links(instance, reverse=reverse, pk_set=pk_set)
+        setattr(instance, _LOSING, set(links.values_list("structure_id", flat=True)))
+    elif action in {"post_remove", "post_clear"}:
+        losing = instance.__dict__.pop(_LOSING, set())
+        if not losing:
+            return  # nobody was actually removed
+        for structure in Structure.objects.filter(pk__in=losing, approvers__isnull=True):
+            notifications.structure_left_without_approver(structure)
