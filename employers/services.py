@@ -98,6 +98,7 @@ def invite_approver(structure: Structure, email: str, *, by) -> ApproverInvitati
                 "valid_days": INVITATION_VALID_DAYS,
                 "programme_email": settings.PROGRAMME_CONTACT_EMAIL,
             },
+            concerns=[by],
         )
     return invitation
 

@@ -140,6 +140,7 @@ def remind(now: dt.datetime | None = None) -> int:
                     "employer_space_url": employer_space_url,
                     "programme_email": settings.PROGRAMME_CONTACT_EMAIL,
                 },
+                concerns=[r.user for r in groups["deadline"] + groups["pending"]],
             )
     return len(by_approver)
 

@@ -180,3 +180,31 @@ class DeleteAccountForm(forms.Form):
                 _("Mot de passe incorrect : votre compte n'a pas été supprimé.")
             )
         return password
+
+
+class StructureRefusalForm(DescribedErrorsMixin, forms.Form):
+    """« Refuser pour la structure » (admin, R4): staff refuse in the employer's place, with
+    the reason that is sent to the person."""
+
+    reason = forms.CharField(
+        label=_("Motif du refus"),
+        help_text=_("Il est envoyé à la personne avec la décision, comme le motif d'un employeur."),
+        max_length=REASON_MAX_LENGTH,
+        error_messages={
+            "required": _(
+                "Indiquez le motif du refus : il est obligatoire et transmis à la personne. "
+                "Aucune demande n'a été refusée."
+            ),
+            "max_length": _(
+                "Le motif tient en %(limit_value)d caractères au plus "
+                "(actuellement %(show_value)d)."
+            ),
+        },
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(self.fields["reason"].error_messages["required"])
+        return reason

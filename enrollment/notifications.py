@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 
+from catalog.models import MEMBER_ONLY_KINDS
 from mailing.outbox import queue_email
 
 from .calendar import ics_attachment
@@ -25,6 +27,12 @@ def _links() -> dict[str, str]:
     }
 
 
+def _admin_url(structure) -> str:
+    """The structure's requests in the admin, where staff decide for it."""
+    changelist = reverse("admin:enrollment_registration_changelist")
+    return f"{settings.SITE_URL}{changelist}?structure__id__exact={structure.pk}"
+
+
 def _approvers(registration: Registration):
     if registration.structure is None:
         return []
@@ -35,78 +43,156 @@ def _approvers(registration: Registration):
     ]
 
 
+def _to_professional(template: str, registration: Registration, context: dict, **kwargs) -> None:
+    """An email to the professional, at the contact address of the request; none once the
+    request is anonymised (account deleted: the address is empty)."""
+    if registration.email:
+        queue_email(
+            template,
+            to=registration.email,
+            context=context,
+            concerns=[registration.user],
+            **kwargs,
+        )
+
+
 def cart_submitted(user, registrations: list[Registration]) -> None:
     """Acknowledgement to the professional, a waitlist notice per waitlisted request, and one
     email per approver listing the employee's new member-only requests (Q8, Q12)."""
     context = {"user": user, "registrations": registrations, **_links()}
-    queue_email("registration_acknowledgement", to=registrations[0].email, context=context)
+    _to_professional("registration_acknowledgement", registrations[0], context)
     for registration in registrations:
         if registration.status == Status.WAITLISTED:
-            queue_email(
-                "registration_waitlisted",
-                to=registration.email,
-                context={"registration": registration, **_links()},
+            _to_professional(
+                "registration_waitlisted", registration, {"registration": registration, **_links()}
             )
     to_decide = defaultdict(list)
+    undecidable = []
     for registration in registrations:
         if registration.session.action.is_member_only and registration.status in {
             Status.PENDING_EMPLOYER,
             Status.WAITLISTED,
         }:
-            for approver in _approvers(registration):
+            approvers = _approvers(registration)
+            for approver in approvers:
                 to_decide[approver].append(registration)
+            if not approvers and _waits_for_nobody(registration):
+                undecidable.append(registration)
     for approver, requests in to_decide.items():
         queue_email(
             "approval_requested",
             to=approver.email,
             context={"approver": approver, "employee": user, "registrations": requests, **_links()},
+            concerns=[user],
         )
+    if undecidable:
+        _ask_staff_to_decide(undecidable)
+
+
+def _waits_for_nobody(registration: Registration) -> bool:
+    """A request holding a place waits for the employer of a structure without approver (a
+    waitlisted one waits for a place first: staff are asked if it gets one)."""
+    return registration.status == Status.PENDING_EMPLOYER and registration.structure_id is not None
+
+
+def _ask_staff_to_decide(registrations: list[Registration], *, promoted: bool = False) -> None:
+    """Requests waiting for the employer of a structure without approver: nobody would be
+    asked, so staff are, and decide from the admin (R4)."""
+    first = registrations[0]
+    queue_email(
+        "approval_requested_staff",
+        to=settings.PROGRAMME_CONTACT_EMAIL,
+        context={
+            "structure": first.structure,
+            "registration": first,
+            "registrations": registrations,
+            "promoted": promoted,
+            "admin_url": _admin_url(first.structure),
+            **_links(),
+        },
+        concerns=[first.user],
+    )
+
+
+def structure_left_without_approver(structure) -> None:
+    """The structure lost its last approver: staff get the list of its requests that wait
+    for an employer's decision, if any, and decide them from the admin (R4)."""
+    registrations = list(
+        Registration.objects.filter(structure=structure, user__isnull=False)
+        .filter(
+            Q(status=Status.PENDING_EMPLOYER)
+            | Q(
+                status=Status.WAITLISTED,
+                employer_approved_at__isnull=True,
+                session__action__kind__in=MEMBER_ONLY_KINDS,
+            )
+        )
+        .select_related("session__action", "user")
+        .order_by("session__registration_deadline", "submitted_at", "pk")
+    )
+    if not registrations:
+        return
+    queue_email(
+        "structure_without_approver",
+        to=settings.PROGRAMME_CONTACT_EMAIL,
+        context={
+            "structure": structure,
+            "registrations": registrations,
+            "count": len(registrations),
+            "admin_url": _admin_url(structure),
+            **_links(),
+        },
+        concerns=[registration.user for registration in registrations],
+    )
 
 
 def employer_decided(registration: Registration) -> None:
-    queue_email(
-        "employer_decision",
-        to=registration.email,
-        context={"registration": registration, **_links()},
-    )
+    _to_professional("employer_decision", registration, {"registration": registration, **_links()})
 
 
 def provider_decided(registration: Registration) -> None:
     """The convocation (with its .ics) when confirmed; the reason when declined."""
-    attachments = []
-    if registration.status == Status.CONFIRMED:
-        attachments.append(ics_attachment(registration))
-    queue_email(
-        "provider_decision",
-        to=registration.email,
-        context={"registration": registration, **_links()},
-        attachments=attachments,
-    )
+    if registration.email:
+        attachments = []
+        if registration.status == Status.CONFIRMED:
+            attachments.append(ics_attachment(registration))
+        _to_professional(
+            "provider_decision",
+            registration,
+            {"registration": registration, **_links()},
+            attachments=attachments,
+        )
     if registration.status == Status.DECLINED:
         for approver in _approvers(registration):
             queue_email(
                 "provider_declined_approver",
                 to=approver.email,
                 context={"approver": approver, "registration": registration, **_links()},
+                concerns=[registration.user],
             )
 
 
 def cancelled(registration: Registration) -> None:
     """Confirmation to the professional; notice to approvers who had approved, and to staff."""
     context = {"registration": registration, **_links()}
-    queue_email("cancellation_confirmed", to=registration.email, context=context)
+    _to_professional("cancellation_confirmed", registration, context)
     recipients = [settings.PROGRAMME_CONTACT_EMAIL]
     if registration.employer_approved_at is not None:
         recipients += [approver.email for approver in _approvers(registration)]
     for recipient in dict.fromkeys(recipients):
-        queue_email("cancellation_notice", to=recipient, context=context)
+        queue_email(
+            "cancellation_notice", to=recipient, context=context, concerns=[registration.user]
+        )
 
 
 def promoted(registration: Registration) -> None:
     context = {"registration": registration, **_links()}
-    queue_email("registration_promoted", to=registration.email, context=context)
+    _to_professional("registration_promoted", registration, context)
     if registration.status == Status.PENDING_EMPLOYER:
-        for approver in _approvers(registration):
+        approvers = _approvers(registration)
+        if not approvers and _waits_for_nobody(registration):
+            _ask_staff_to_decide([registration], promoted=True)
+        for approver in approvers:
             queue_email(
                 "approval_requested",
                 to=approver.email,
@@ -117,31 +203,33 @@ def promoted(registration: Registration) -> None:
                     "promoted": True,
                     **_links(),
                 },
+                concerns=[registration.user],
             )
 
 
 def promotion_skipped(registration: Registration, violation) -> None:
-    queue_email(
+    _to_professional(
         "promotion_skipped",
-        to=registration.email,
-        context={"registration": registration, "reason": violation.message, **_links()},
+        registration,
+        {"registration": registration, "reason": violation.message, **_links()},
     )
 
 
 def lapsed(registration: Registration) -> None:
-    queue_email(
-        "registration_lapsed",
-        to=registration.email,
-        context={"registration": registration, **_links()},
+    _to_professional(
+        "registration_lapsed", registration, {"registration": registration, **_links()}
     )
 
 
 def session_cancelled(registration: Registration, reason: str) -> None:
     """Staff cancelled the session: everyone registered, and their approvers, are told."""
     context = {"registration": registration, "reason": reason, **_links()}
-    queue_email("session_cancelled", to=registration.email, context=context)
+    _to_professional("session_cancelled", registration, context)
     if registration.session.action.is_member_only:
         for approver in _approvers(registration):
             queue_email(
-                "session_cancelled", to=approver.email, context=context | {"approver": approver}
+                "session_cancelled",
+                to=approver.email,
+                context=context | {"approver": approver},
+                concerns=[registration.user],
             )

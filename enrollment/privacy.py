@@ -6,12 +6,18 @@ employers, enrollment, mailing) and enrollment is the app allowed to depend on a
 
 from __future__ import annotations
 
+from functools import reduce
+from operator import or_
+
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
-from mailing.models import Email
+from mailing.models import ERASED_SUBJECT, Email
 
-from . import services
+from . import locking, services
 from .models import CartItem, Registration, RegistrationEvent
 
 DELETION_REASON = "Compte supprimé à la demande de la personne (RGPD)."
@@ -19,6 +25,35 @@ DELETION_REASON = "Compte supprimé à la demande de la personne (RGPD)."
 
 def _iso(value):
     return value.isoformat() if value else None
+
+
+def _addresses(user) -> set[str]:
+    """The person's addresses, lowercased: the account's and every contact address typed on
+    their requests, except one that is another account's login (that mailbox is theirs)."""
+    own = {user.email.strip().lower()}
+    contacts = {
+        address.strip().lower()
+        for address in Registration.objects.filter(user=user)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    } - own
+    someone_elses = set(
+        get_user_model()
+        .objects.exclude(pk=user.pk)
+        .annotate(address=Lower("email"))
+        .filter(address__in=contacts)
+        .values_list("address", flat=True)
+    )
+    return own | (contacts - someone_elses)
+
+
+def _sent_to(addresses: set[str]) -> Q:
+    return reduce(or_, (Q(to__iexact=address) for address in addresses))
+
+
+def _about(user) -> Q:
+    """Emails recorded as concerning `user` (a subquery: no duplicate rows from the join)."""
+    return Q(pk__in=Email.concerns.through.objects.filter(user=user).values("email_id"))
 
 
 def personal_data(user) -> dict:
@@ -78,26 +113,38 @@ def personal_data(user) -> dict:
             for r in registrations
         ],
         "emails": [
-            {"subject": e.subject, "created_at": _iso(e.created_at), "sent_at": _iso(e.sent_at)}
-            for e in Email.objects.filter(to__iexact=user.email).order_by("created_at")
+            {
+                "subject": e.subject,
+                "to": e.to,
+                "created_at": _iso(e.created_at),
+                "sent_at": _iso(e.sent_at),
+            }
+            for e in Email.objects.filter(_sent_to(_addresses(user)) | _about(user)).order_by(
+                "created_at", "pk"
+            )
         ],
     }
 
 
+@locking.retry_on_lock_conflict
 def delete_account(user) -> int:
     """Delete `user`'s account: their live requests are withdrawn (places go to the waiting
-    lists), every request is kept for the programme's statistics but anonymised, and their
-    emails are erased. Returns the number of requests anonymised."""
-    upcoming = list(
-        Registration.objects.filter(
-            user=user,
-            status__in=services.CANCELLABLE_STATUSES,
-            session__starts_at__gt=timezone.now(),
-        )
-    )
+    lists), every request is kept for the programme's statistics but anonymised, the emails
+    sent to them are deleted and those about them sent to others (approvers, staff) are
+    erased. Returns the number of requests anonymised.
+
+    Locks in the platform's order (`enrollment.locking`): the sessions of the upcoming
+    requests, then the user (with the waiting people), then the registrations."""
     with transaction.atomic():
-        for registration in upcoming:
-            services.cancel(registration, by=user, reason=DELETION_REASON)
+        # Plain reads, before the withdrawals: their notices to approvers and staff name
+        # nobody (the contact details are blanked first), so they are kept and sent.
+        addresses = _addresses(user)
+        about = list(
+            Email.objects.filter(_about(user))
+            .exclude(_sent_to(addresses))
+            .values_list("pk", flat=True)
+        )
+        services.withdraw_all_upcoming(user, reason=DELETION_REASON, anonymise=True)
         mine = Registration.objects.filter(user=user)
         RegistrationEvent.objects.filter(registration__in=mine).update(reason="")
         anonymised = mine.update(
@@ -111,6 +158,11 @@ def delete_account(user) -> int:
             decision_reason="",
             cancellation_reason="",
         )
-        Email.objects.filter(to__iexact=user.email).delete()
+        Email.objects.filter(_sent_to(addresses)).delete()
+        Email.objects.filter(pk__in=about, sent_at__isnull=True).delete()
+        Email.objects.filter(pk__in=about).erase(subject=ERASED_SUBJECT)
+        # Deleting the row would drop these links silently (no m2m_changed): removed here,
+        # staff are told of a structure left without approver (enrollment.signals).
+        user.approved_structures.clear()
         user.delete()
     return anonymised

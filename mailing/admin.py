@@ -45,6 +45,8 @@ class EmailAdmin(admin.ModelAdmin):
         "attempts",
         "gave_up",
         "last_error",
+        "concerns",
+        "erased_at",
         "body_text",
         "body_html",
         "attachment_names",

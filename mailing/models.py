@@ -1,10 +1,23 @@
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# What an erased email's subject becomes: subjects name people (« Désistement de … »).
+ERASED_SUBJECT = "Courriel effacé (données personnelles)"
+RETENTION_ERASED_SUBJECT = "Courriel effacé (durée de conservation écoulée)"
 
 
 class EmailQuerySet(models.QuerySet):
     def unsent(self):
         return self.filter(sent_at__isnull=True, gave_up=False)
+
+    def erase(self, *, subject: str) -> int:
+        """Erase what the emails said (subject, bodies, attachments); who received them, of
+        which kind and when stay, for the audit. Returns the number of emails erased."""
+        return self.update(
+            subject=subject, body_text="", body_html="", attachments=[], erased_at=timezone.now()
+        )
 
 
 class Email(models.Model):
@@ -30,6 +43,22 @@ class Email(models.Model):
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     last_error = models.TextField(_("dernière erreur"), blank=True)
     gave_up = models.BooleanField(_("abandonné"), default=False)
+    concerns = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("personnes concernées"),
+        blank=True,
+        related_name="emails_about",
+        help_text=_(
+            "Les personnes dont le courriel parle : à la suppression de leur compte, "
+            "son contenu est effacé."
+        ),
+    )
+    erased_at = models.DateTimeField(
+        _("contenu effacé le"),
+        null=True,
+        blank=True,
+        help_text=_("Objet, texte et pièces jointes effacés (données personnelles)."),
+    )
 
     objects = EmailQuerySet.as_manager()
 

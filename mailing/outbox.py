@@ -1,6 +1,7 @@
 """Record emails in the current transaction; send them through Celery once it commits."""
 
 import logging
+from collections.abc import Iterable
 from functools import partial
 
 from django.conf import settings
@@ -27,8 +28,27 @@ def _render_plain(name: str, context: dict) -> str:
     return get_template(name).template.render(Context(context, autoescape=False))
 
 
-def queue_email(template: str, *, to: str, context: dict, attachments=None) -> Email:
-    """Record an email in the outbox; it is sent by a Celery task after the commit."""
+def _record_concerns(email: Email, concerns: Iterable) -> None:
+    """Link the email to the people it is about; None (an anonymised request's owner) and
+    duplicates are ignored."""
+    people = {person.pk: person for person in concerns if getattr(person, "pk", None)}
+    if people:
+        email.concerns.add(*people.values())
+
+
+def queue_email(
+    template: str, *, to: str, context: dict, attachments=None, concerns: Iterable = ()
+) -> Email | None:
+    """Record an email in the outbox; it is sent by a Celery task after the commit.
+
+    `concerns` are the users the email is about (a request's owner, the employees listed in
+    a reminder): an account deletion finds there what was said about them to others.
+    Without a recipient (e.g. the contact address of an anonymised request) nothing is
+    recorded and None is returned: an email to nobody would only fail, again and again.
+    """
+    if not (to or "").strip():
+        logger.info("Email %r not recorded: no recipient", template)
+        return None
     subject, text, html = render_email(template, context)
     email = Email.objects.create(
         template=template,
@@ -38,12 +58,14 @@ def queue_email(template: str, *, to: str, context: dict, attachments=None) -> E
         body_html=html,
         attachments=attachments or [],
     )
+    _record_concerns(email, concerns)
     transaction.on_commit(partial(enqueue_sending, email.pk), robust=True)
     return email
 
 
-def queue_message(message, *, template: str) -> list[Email]:
+def queue_message(message, *, template: str, concerns: Iterable = ()) -> list[Email]:
     """Record an already rendered Django email message (e.g. allauth's) in the outbox."""
+    concerns = list(concerns)
     html = next(
         (
             content
@@ -54,6 +76,9 @@ def queue_message(message, *, template: str) -> list[Email]:
     )
     emails = []
     for recipient in message.to:
+        if not (recipient or "").strip():
+            logger.info("Email %r not recorded: no recipient", template)
+            continue
         email = Email.objects.create(
             template=template,
             to=recipient,
@@ -61,6 +86,7 @@ def queue_message(message, *, template: str) -> list[Email]:
             body_text=message.body,
             body_html=html,
         )
+        _record_concerns(email, concerns)
         transaction.on_commit(partial(enqueue_sending, email.pk), robust=True)
         emails.append(email)
     return emails

@@ -3,11 +3,12 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Email
+from .models import RETENTION_ERASED_SUBJECT, Email
 
 logger = logging.getLogger(__name__)
 
@@ -72,3 +73,14 @@ def sweep_unsent_emails(older_than_seconds: int = 30) -> int:
     for email_id in ids:
         sent += deliver(email_id)
     return sent
+
+
+@shared_task(ignore_result=True)
+def erase_old_email_bodies() -> int:
+    """Erase the subject, bodies and attachments of the emails sent more than
+    EMAIL_BODY_RETENTION_DAYS ago (DESIGN.md, Decisions: personal data); the recipient, the
+    kind of email (template) and the dates stay, for the audit. Idempotent."""
+    cutoff = timezone.now() - timedelta(days=settings.EMAIL_BODY_RETENTION_DAYS)
+    return Email.objects.filter(sent_at__lt=cutoff, erased_at__isnull=True).erase(
+        subject=RETENTION_ERASED_SUBJECT
+    )

@@ -187,6 +187,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enrollment.tasks.serve_waitlists",
         "schedule": crontab(minute=35),
     },
+    "erase-old-email-bodies": {
+        "task": "mailing.tasks.erase_old_email_bodies",
+        "schedule": crontab(hour=3, minute=35),
+    },
 }
 
 # Programme rules (DESIGN.md R5, R8, R9; FAQ Q3, Q9, Q11, Q12, Q13).
@@ -199,6 +203,9 @@ PROGRAMME_CONTACT_EMAIL = env("PROGRAMME_CONTACT_EMAIL", default="parcourspro@ca
 PROGRAMME_CONTACT_PHONE = env("PROGRAMME_CONTACT_PHONE", default="05 46 00 24 93")
 PROGRAMME_CONTACT_HOURS = "lundi, mercredi, vendredi — 9h30-12h30 / 14h-16h30"
 E_PARCOURSPRO_URL = env("E_PARCOURSPRO_URL", default="https://e-parcourspro.cap-metiers.pro")
+
+# Personal data (DESIGN.md, Decisions): what sent emails said is erased after this many days.
+EMAIL_BODY_RETENTION_DAYS = env.int("EMAIL_BODY_RETENTION_DAYS", default=365)
 
 # Production hardening (active when DEBUG is off).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

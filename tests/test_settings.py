@@ -27,6 +27,7 @@ print(json.dumps({
     "structure_cap_release_days": settings.STRUCTURE_CAP_RELEASE_DAYS,
     "late_cancellation_days": settings.LATE_CANCELLATION_DAYS,
     "approval_reminder_days": settings.APPROVAL_REMINDER_DAYS,
+    "email_body_retention_days": settings.EMAIL_BODY_RETENTION_DAYS,
     "membership_contact": settings.MEMBERSHIP_CONTACT_EMAIL,
     "site_url": settings.SITE_URL,
     "user_model": settings.AUTH_USER_MODEL,
@@ -69,6 +70,7 @@ def test_defaults_sqlite_eager_console_email(tmp_path):
     assert values["structure_cap_release_days"] == 15
     assert values["late_cancellation_days"] == 10
     assert values["approval_reminder_days"] == 5
+    assert values["email_body_retention_days"] == 365
     assert values["membership_contact"] == "adhesion@cap-metiers.pro"
     assert values["site_url"] == "http://127.0.0.1:8000"
     assert values["user_model"] == "accounts.User"
@@ -84,6 +86,7 @@ def test_environment_switches_to_production_parts(tmp_path):
         SECRET_KEY="a-real-secret-key-for-the-test-only-0123456789-abcdefghijklmnop",
         DEBUG="false",
         STRUCTURE_CAP_RELEASE_DAYS="20",
+        EMAIL_BODY_RETENTION_DAYS="90",
         SITE_URL="https://parcourspro.example/",
     )
     assert values["engine"] == "django.db.backends.postgresql"
@@ -94,6 +97,7 @@ def test_environment_switches_to_production_parts(tmp_path):
     assert values["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"
     assert values["debug"] is False
     assert values["structure_cap_release_days"] == 20
+    assert values["email_body_retention_days"] == 90
     assert values["site_url"] == "https://parcourspro.example"
 
 

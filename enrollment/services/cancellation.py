@@ -30,6 +30,10 @@ from .waitlist import lapse_due, reconsider_after_commit, serve_waitlist
 logger = logging.getLogger(__name__)
 
 
+# What an account deletion blanks on a registration before its withdrawal notices.
+ANONYMISED_FIELDS = ["first_name", "last_name", "email", "phone", "job_title", "motivations"]
+
+
 @dataclass(frozen=True)
 class CancellationOutcome:
     """What a withdrawal would do now (R8): allowed or refused with a message; counted."""
@@ -107,12 +111,16 @@ def cancel_locked(registration, session, *, by, reason: str, now: dt.datetime) -
         reconsider_after_commit(user_ids=[registration.user_id])
 
 
-def withdraw_all_upcoming(user, *, reason: str, now: dt.datetime | None = None):
+def withdraw_all_upcoming(
+    user, *, reason: str, now: dt.datetime | None = None, anonymise: bool = False
+):
     """Withdraw every upcoming request of `user` (account deletion), inside the caller's
     transaction, which must start with this call: it takes the locks in the platform's order
     (the sessions, then the user and the waiting people) and leaves the user row locked for
     the deletion. Raises `LockSetChanged` when a request appeared meanwhile (the caller,
-    wrapped in `retry_on_lock_conflict`, starts again). Returns the withdrawn requests."""
+    wrapped in `retry_on_lock_conflict`, starts again). With `anonymise`, the contact details
+    and motivations are blanked first, so that the notices name nobody. Returns the withdrawn
+    requests."""
     now = now or timezone.now()
     upcoming = Registration.objects.filter(
         user_id=user.pk, status__in=CANCELLABLE_STATUSES, session__starts_at__gt=now
@@ -125,6 +133,10 @@ def withdraw_all_upcoming(user, *, reason: str, now: dt.datetime | None = None):
     for registration in upcoming.order_by("pk"):
         session = sessions[registration.session_id]
         registration = lock_registration_row(registration.pk, session)
+        if anonymise:
+            for field in ANONYMISED_FIELDS:
+                setattr(registration, field, "")
+            registration.save(update_fields=ANONYMISED_FIELDS)
         cancel_locked(registration, session, by=users.get(user.pk), reason=reason, now=now)
         withdrawn.append(registration)
     return withdrawn

@@ -135,3 +135,15 @@ def test_r7_promotion_of_a_pre_approved_request_skips_the_approvers(structure, a
     waiting.refresh_from_db()
     assert waiting.status == Status.PENDING_PROVIDER
     assert len(emails("approval_requested", approver.email)) == before
+
+
+def test_every_email_about_a_request_records_whom_it_is_about(approver, employee):
+    """The outbox knows whom each email is about, so that an account deletion finds them."""
+    (registration,) = register(employee, session_of(ActionKind.TRAINING))
+    services.approve(registration, by=approver)
+    services.cancel(registration, by=employee, reason="Déménagement")
+    templates = set()
+    for email in Email.objects.prefetch_related("concerns"):
+        assert list(email.concerns.all()) == [employee], email.template
+        templates.add(email.template)
+    assert {"approval_requested", "employer_decision", "cancellation_notice"} <= templates

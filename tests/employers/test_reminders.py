@@ -142,3 +142,12 @@ def test_a_promoted_request_counts_from_its_promotion(t0, structure, approver):
     assert waiting.status == Status.PENDING_EMPLOYER
     assert run_at(t0 + 6 * DAY) == 0  # pending for 2 days only
     assert run_at(t0 + 9 * DAY + dt.timedelta(hours=1)) == 1
+
+
+def test_a_reminder_records_every_employee_it_lists(t0, structure, approver, employee):
+    colleague = MemberEmployeeFactory(structure=structure)
+    submit_at(t0, employee, session_of(starts_at=t0 + 40 * DAY))
+    submit_at(t0, colleague, session_of(starts_at=t0 + 40 * DAY))
+    assert run_at(t0 + 6 * DAY) == 1
+    (email,) = reminders(approver.email)
+    assert set(email.concerns.all()) == {employee, colleague}

@@ -233,3 +233,28 @@ def test_a_lock_conflict_reaching_a_page_answers_503_in_french(rf):
     assert response.status_code == 503
     assert response["Retry-After"] == "2"
     assert "Réessayez dans un instant" in response.content.decode()
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_an_account_deletion_racing_the_same_persons_cart_gets_no_500(round_, member_structure):
+    """Case 7: deleting an account while its cart is validated used to deadlock (15 of 30).
+    Either order is fine — the cart first, then withdrawn by the deletion; or the deletion
+    first, then the cart refused because the account is gone — but never an error."""
+    from enrollment import privacy
+
+    person = MemberEmployeeFactory(structure=member_structure)
+    held = session_of(ActionKind.TRAINING, capacity=5)
+    services.add_to_cart(person, held)
+    submit(person, held)()
+    fresh = session_of(ActionKind.TRAINING, capacity=5)
+    services.add_to_cart(person, fresh)
+    person_id = person.pk
+
+    _, errors = run_in_parallel(
+        {"delete": lambda: privacy.delete_account(person), "cart": submit(person, fresh)}
+    )
+
+    assert "delete" not in errors
+    assert unexpected(errors) == {}
+    assert not Registration.objects.filter(user_id=person_id).exists()
+    assert not Registration.objects.filter(session__in=[held, fresh]).holding().exists()
