@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.models import ActionKind
 from employers.models import ApprovalReminder
-from employers.tasks import DEADLINE_REMINDER_DAYS, remind, remind_approvers
+from employers.tasks import remind, remind_approvers
 from enrollment import services
 from enrollment.models import Registration
 from mailing.models import Email
@@ -85,8 +85,11 @@ def test_a_second_reminder_before_the_deadline(t0, approver, employee):
     (registration,) = submit_at(t0, employee, session)
     assert run_at(t0 + 6 * DAY) == 1
     deadline = session.registration_deadline
-    assert run_at(deadline - (DEADLINE_REMINDER_DAYS + 1) * DAY) == 0
-    assert run_at(deadline - DEADLINE_REMINDER_DAYS * DAY + dt.timedelta(hours=1)) == 1
+    assert run_at(deadline - (settings.APPROVAL_DEADLINE_REMINDER_DAYS + 1) * DAY) == 0
+    assert (
+        run_at(deadline - settings.APPROVAL_DEADLINE_REMINDER_DAYS * DAY + dt.timedelta(hours=1))
+        == 1
+    )
     assert run_at(deadline - DAY) == 0
     first, second = sorted(reminders(approver.email), key=lambda e: e.pk)
     assert "depuis plus de 5 jours" in first.body_text
