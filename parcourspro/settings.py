@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "enrollment",
     "mailing",
     "operations",
+    "demo",
 ]
 
 MIDDLEWARE = [
