@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from common.choices import EmploymentStatus
@@ -45,10 +46,43 @@ def update_profile(user: User, data: dict) -> User:
     return _save_profile(user, data)
 
 
+TOO_LONG = "« %(label)s » tient en %(limit)s caractères au plus (%(length)s saisis)."
+NOT_A_CHOICE = "« %(label)s » : choisissez une des valeurs proposées."
+
+
+def check_profile(data: dict) -> None:
+    """The limits the profile forms show, enforced again here (a too long value must not
+    reach the database): raises a ValidationError per field, in French."""
+    errors = {}
+    for name in PROFILE_FIELDS:
+        value = data.get(name)
+        if value in (None, ""):
+            continue
+        field = User._meta.get_field(name)
+        label = str(field.verbose_name)
+        if field.choices and value not in dict(field.flatchoices):
+            errors[name] = ValidationError(NOT_A_CHOICE, params={"label": label})
+        elif field.max_length and len(str(value)) > field.max_length:
+            errors[name] = ValidationError(
+                TOO_LONG,
+                params={"label": label, "limit": field.max_length, "length": len(str(value))},
+            )
+    proposal = data.get("proposal")
+    limit = Structure._meta.get_field("name").max_length
+    if proposal is not None and len(proposal.name) > limit:
+        errors["new_structure_name"] = ValidationError(
+            TOO_LONG,
+            params={"label": "nom de la structure", "limit": limit, "length": len(proposal.name)},
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def _save_profile(user: User, data: dict) -> User:
     """`data` holds PROFILE_FIELDS plus `structure` (a Structure or None) and `proposal`
     (a StructureProposal or None); a proposal wins over `structure`."""
+    check_profile(data)
     if user.pk is None:
         user.save()
     for name in PROFILE_FIELDS:

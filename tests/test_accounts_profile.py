@@ -255,3 +255,27 @@ def test_profile_bad_input_changes_nothing(client):
     assert "Aucune structure validée ne correspond à « Introuvable »" in html
     user.refresh_from_db()
     assert user.first_name == "Camille"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("first_name", "x" * 300),
+        ("last_name", "x" * 151),
+        ("job_title", "y" * 1000),
+        ("phone", "0" * 31),
+        ("employment_status", "chef"),
+        ("department", "75"),
+    ],
+)
+def test_profile_service_refuses_what_the_form_would(field, value):
+    """The service enforces the forms' limits itself: nothing reaches the database."""
+    from django.core.exceptions import ValidationError
+
+    user = UserFactory()
+    before = getattr(user, field)
+    with pytest.raises(ValidationError) as refusal:
+        services.update_profile(user, {field: value, "structure": user.structure})
+    assert field in refusal.value.message_dict
+    user.refresh_from_db()
+    assert getattr(user, field) == before
