@@ -174,7 +174,7 @@ def submit_cart(
         session_ids = set(
             CartItem.objects.filter(cart__user_id=user.pk).values_list("session_id", flat=True)
         )
-        sessions, users = lock_for_places(session_ids, user_ids=[user.pk])
+        sessions, users = lock_for_places(session_ids, user_ids=[user.pk], frees_places=False)
         if user.pk not in users:
             raise RuleViolation("account", "Ce compte n'existe plus.")
         user = users[user.pk]

@@ -6,10 +6,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from django.db.models import Count
+
 from catalog.models import Session
 
 from .. import locking
 from ..models import (
+    HOLDING_STATUSES,
     Registration,
     RegistrationEvent,
     RegistrationStatus,
@@ -87,19 +90,36 @@ def move(registration: Registration, to: str, *, by=None, reason: str = "", fiel
     )
 
 
-def waiting_user_ids(session_ids: Iterable[int]) -> set[int]:
+def waiting_user_ids(sessions: dict[int, Session], *, only_with_free_places: bool) -> set[int]:
+    """The owners of the sessions' waiting lists; with `only_with_free_places`, of the
+    sessions with a free place only (a full session promotes nobody until a place frees)."""
+    ids = set(sessions)
+    if only_with_free_places:
+        held = dict(
+            Registration.objects.filter(session_id__in=ids, status__in=HOLDING_STATUSES)
+            .order_by()
+            .values_list("session_id")
+            .annotate(count=Count("pk"))
+        )
+        ids = {pk for pk in ids if held.get(pk, 0) < sessions[pk].capacity}
+    if not ids:
+        return set()
     return set(
-        Registration.objects.filter(session_id__in=set(session_ids), status=Status.WAITLISTED)
+        Registration.objects.filter(session_id__in=ids, status=Status.WAITLISTED)
         .exclude(user_id=None)
         .values_list("user_id", flat=True)
     )
 
 
-def lock_for_places(session_ids: Iterable[int], *, user_ids: Iterable[int] = ()):
+def lock_for_places(
+    session_ids: Iterable[int], *, user_ids: Iterable[int] = (), frees_places: bool = True
+):
     """Lock the sessions, then the users whose quota may be used: `user_ids` and the owners
-    of the sessions' waiting lists (which cannot grow while the sessions are locked)."""
+    of the sessions' waiting lists (which cannot change while the sessions are locked) — of
+    every session when the caller may free a place, else of those with a free place."""
     sessions = locking.lock_sessions(session_ids)
-    users = locking.lock_users({*user_ids, *waiting_user_ids(sessions)})
+    waiting = waiting_user_ids(sessions, only_with_free_places=not frees_places)
+    users = locking.lock_users({*user_ids, *waiting})
     return sessions, users
 
 
