@@ -3,29 +3,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.rules import MESSAGES, REASON_MAX_LENGTH, has_visible_text
+from enrollment.forms import ReasonForm
 
 
-class RefuseForm(forms.Form):
+class RefuseForm(ReasonForm):
     """Refusing a request needs a reason (R4); it is sent to the employee."""
 
-    reason = forms.CharField(
-        label=_("Motif du refus"),
-        help_text=_("Le motif est transmis au salarié ou à la salariée par courriel."),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=REASON_MAX_LENGTH,
-        error_messages={
-            "required": _("Indiquez le motif du refus : il est transmis à la personne concernée.")
-        },
-    )
-
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError(self.fields["reason"].error_messages["required"])
-        if not has_visible_text(reason):
-            raise forms.ValidationError(MESSAGES["text_invisible"])
-        return reason
+    required_message = _("Indiquez le motif du refus : il est transmis à la personne concernée.")
+    label = _("Motif du refus")
+    help_text = _("Le motif est transmis au salarié ou à la salariée par courriel.")
 
 
 # The largest primary key the database holds (bigint): beyond it a lookup overflows.

@@ -1,19 +1,12 @@
 """Staff screens for registrations and carts. Statuses change only through the services
 (DESIGN.md): the admin shows them, with their audit trail, and its actions call the services."""
 
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin
 from django.db.models import Count
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from . import services
-from .forms import StructureRefusalForm
 from .models import Cart, CartItem, Registration, RegistrationEvent
-from .rules import RuleViolation
 
 
 class SessionYearFilter(admin.SimpleListFilter):
@@ -80,7 +73,6 @@ class RegistrationAdmin(admin.ModelAdmin):
     list_select_related = ("session__action", "structure")
     list_per_page = 50
     inlines = [RegistrationEventInline]
-    actions = ["confirm_for_provider", "approve_for_structure", "refuse_for_structure"]
     fieldsets = (
         (
             _("Demande"),
@@ -135,79 +127,6 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # requests are made by professionals, from their cart
-
-    @admin.action(
-        description=_("Confirmer l'inscription (à la place du prestataire)"),
-        permissions=["change"],
-    )
-    def confirm_for_provider(self, request, queryset):
-        self._decide_each(
-            request,
-            queryset,
-            lambda registration: services.confirm(registration, by=request.user),
-            "%(count)d demande confirmée.",
-            "%(count)d demandes confirmées.",
-        )
-
-    def _decide_each(self, request, queryset, decide, singular: str, plural: str) -> None:
-        """Call `decide` on each selected request; one success message with the count, and
-        the French message of each refusal (a rule, or a permission)."""
-        done, refused = 0, []
-        for registration in queryset.select_related("session__action", "structure"):
-            try:
-                decide(registration)
-            except (RuleViolation, PermissionDenied) as error:
-                refused.append(f"{registration} : {error}")
-            else:
-                done += 1
-        if done:
-            self.message_user(
-                request, ngettext(singular, plural, done) % {"count": done}, messages.SUCCESS
-            )
-        for line in refused:
-            self.message_user(request, line, messages.WARNING)
-
-    @admin.action(description=_("Accepter pour la structure"), permissions=["change"])
-    def approve_for_structure(self, request, queryset):
-        """Staff accept in the employer's place (a structure without approver, R4)."""
-        self._decide_each(
-            request,
-            queryset,
-            lambda registration: services.approve(registration, by=request.user),
-            "%(count)d demande acceptée pour la structure.",
-            "%(count)d demandes acceptées pour la structure.",
-        )
-
-    @admin.action(description=_("Refuser pour la structure"), permissions=["change"])
-    def refuse_for_structure(self, request, queryset):
-        """Staff refuse in the employer's place, with a reason asked on an intermediate page;
-        without one, nothing changes."""
-        form = StructureRefusalForm(request.POST if request.POST.get("post") == "yes" else None)
-        if not form.is_bound or not form.is_valid():
-            opts = self.model._meta
-            return TemplateResponse(
-                request,
-                "enrollment/admin/refuse_for_structure.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": _("Refuser pour la structure"),
-                    "registrations": list(queryset.select_related("session__action", "structure")),
-                    "form": form,
-                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-                    "opts": opts,
-                    "app_label": opts.app_label,
-                    "media": self.media,
-                },
-            )
-        reason = form.cleaned_data["reason"]
-        self._decide_each(
-            request,
-            queryset,
-            lambda registration: services.refuse(registration, by=request.user, reason=reason),
-            "%(count)d demande refusée pour la structure.",
-            "%(count)d demandes refusées pour la structure.",
-        )
-        return None
 
 
 class CartItemInline(admin.TabularInline):

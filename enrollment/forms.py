@@ -133,30 +133,51 @@ class CartSubmitForm(DescribedErrorsMixin, forms.Form):
         }
 
 
-class CancelForm(DescribedErrorsMixin, forms.Form):
-    """« Me désister » (Q11): the reason is required."""
+class ReasonForm(DescribedErrorsMixin, forms.Form):
+    """A required reason (a withdrawal, a refusal, a decline, a cancelled session): visible
+    text of at most REASON_MAX_LENGTH characters, as the services require."""
+
+    required_message = _("Indiquez le motif : il est obligatoire.")
+    label = _("Motif")
+    help_text = ""
+    rows = 3
 
     reason = forms.CharField(
-        label=_("Motif de votre désistement"),
-        help_text=_("Il est transmis à votre employeur et à l'équipe du programme."),
+        label=_("Motif"),
         max_length=REASON_MAX_LENGTH,
         error_messages={
-            "required": _("Indiquez le motif de votre désistement : il est obligatoire."),
             "max_length": _(
                 "Le motif tient en %(limit_value)d caractères au plus "
                 "(actuellement %(show_value)d)."
             ),
         },
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args, label=None, help_text=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["reason"]
+        field.label = label or self.label
+        field.help_text = help_text or self.help_text
+        field.widget.attrs["rows"] = self.rows
+        field.error_messages["required"] = self.required_message
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError(self.fields["reason"].error_messages["required"])
+            raise forms.ValidationError(self.required_message, code="required")
         if not has_visible_text(reason):
-            raise forms.ValidationError(MESSAGES["text_invisible"])
+            raise forms.ValidationError(MESSAGES["text_invisible"], code="invisible")
         return reason
+
+
+class CancelForm(ReasonForm):
+    """« Me désister » (Q11): the reason is required."""
+
+    required_message = _("Indiquez le motif de votre désistement : il est obligatoire.")
+    label = _("Motif de votre désistement")
+    help_text = _("Il est transmis à votre employeur et à l'équipe du programme.")
+    rows = 4
 
 
 class DeleteAccountForm(forms.Form):
@@ -180,31 +201,3 @@ class DeleteAccountForm(forms.Form):
                 _("Mot de passe incorrect : votre compte n'a pas été supprimé.")
             )
         return password
-
-
-class StructureRefusalForm(DescribedErrorsMixin, forms.Form):
-    """« Refuser pour la structure » (admin, R4): staff refuse in the employer's place, with
-    the reason that is sent to the person."""
-
-    reason = forms.CharField(
-        label=_("Motif du refus"),
-        help_text=_("Il est envoyé à la personne avec la décision, comme le motif d'un employeur."),
-        max_length=REASON_MAX_LENGTH,
-        error_messages={
-            "required": _(
-                "Indiquez le motif du refus : il est obligatoire et transmis à la personne. "
-                "Aucune demande n'a été refusée."
-            ),
-            "max_length": _(
-                "Le motif tient en %(limit_value)d caractères au plus "
-                "(actuellement %(show_value)d)."
-            ),
-        },
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError(self.fields["reason"].error_messages["required"])
-        return reason

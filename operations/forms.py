@@ -5,67 +5,26 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.forms import DescribedErrorsMixin
-from enrollment.rules import MESSAGES, REASON_MAX_LENGTH, has_visible_text
+from enrollment.forms import ReasonForm
 
 PRESENT = "present"
 ABSENT = "absent"
-
-
-class ReasonForm(DescribedErrorsMixin, forms.Form):
-    """A required reason (declining a request, cancelling a session)."""
-
-    required_message = _("Indiquez le motif : il est obligatoire.")
-
-    reason = forms.CharField(
-        label=_("Motif"),
-        max_length=REASON_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def __init__(self, *args, label=None, help_text=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["reason"]
-        if label:
-            field.label = label
-        if help_text:
-            field.help_text = help_text
-        field.error_messages["required"] = self.required_message
-
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError(self.required_message, code="required")
-        if not has_visible_text(reason):
-            raise forms.ValidationError(MESSAGES["text_invisible"], code="invisible")
-        return reason
 
 
 class DeclineForm(ReasonForm):
     """« Décliner » (R10): the reason is sent to the professional and the employer."""
 
     required_message = _("Indiquez le motif du refus : il est transmis à la personne.")
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label", _("Motif du refus"))
-        kwargs.setdefault(
-            "help_text",
-            _("Par exemple : les attentes exprimées ne correspondent pas aux objectifs."),
-        )
-        super().__init__(*args, **kwargs)
+    label = _("Motif du refus")
+    help_text = _("Par exemple : les attentes exprimées ne correspondent pas aux objectifs.")
 
 
 class CancelSessionForm(ReasonForm):
     """« Annuler les sessions sélectionnées »: the reason goes to every person registered."""
 
     required_message = _("Indiquez le motif de l'annulation : il est envoyé aux inscrits.")
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label", _("Motif de l'annulation"))
-        kwargs.setdefault(
-            "help_text", _("Il est envoyé à chaque personne inscrite et à son employeur.")
-        )
-        super().__init__(*args, **kwargs)
+    label = _("Motif de l'annulation")
+    help_text = _("Il est envoyé à chaque personne inscrite et à son employeur.")
 
 
 def attendance_field_name(registration_id: int) -> str:
@@ -101,3 +60,16 @@ class AttendanceForm(forms.Form):
             if value and value != current.get(registration.status):
                 result.append((registration, value == PRESENT))
         return result
+
+
+class StructureRefusalForm(ReasonForm):
+    """« Refuser pour la structure » (admin, R4): staff refuse in the employer's place, with
+    the reason that is sent to the person."""
+
+    required_message = _(
+        "Indiquez le motif du refus : il est obligatoire et transmis à la personne. "
+        "Aucune demande n'a été refusée."
+    )
+    label = _("Motif du refus")
+    help_text = _("Il est envoyé à la personne avec la décision, comme le motif d'un employeur.")
+    rows = 4
