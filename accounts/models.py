@@ -91,5 +91,9 @@ class User(AbstractUser):
             and self.last_name
             and self.employment_status
             and self.field_of_activity
-            and (self.structure_id or self.employment_status == EmploymentStatus.JOB_SEEKER)
+            and (
+                self.structure_id
+                or self.employment_status == EmploymentStatus.JOB_SEEKER
+                or self.attachments.filter(status="pending").exists()
+            )
         )

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from common.choices import EmploymentStatus
+from employers.attachments import request_attachment, withdraw_pending_attachment
 from employers.models import Structure
 from employers.validators import normalize_siret
 
@@ -95,8 +96,16 @@ def _save_profile(user: User, data: dict) -> User:
     if status == EmploymentStatus.JOB_SEEKER:
         structure = None
     elif proposal is not None:
+        # The person creates the structure: theirs at once (staff validate it).
         structure = _structure_from_proposal(user, proposal)
-
+    elif structure is not None and structure.pk != user.structure_id:
+        # An existing structure: a request to join it, which one of its approvers (or
+        # staff) confirms (DESIGN.md, Decisions « Attachment »).
+        user.save()
+        request_attachment(user, structure)
+        return user
+    if structure is None or structure.pk != user.structure_id:
+        withdraw_pending_attachment(user)
     user.structure = structure
     user.save()
     return user

@@ -5,6 +5,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from employers.attachments import attachment_pending_message, pending_attachment
+
 from . import selectors, services
 from .forms import ProfileForm
 from .models import User
@@ -19,8 +21,15 @@ def profile(request):
     if request.method == "POST" and form.is_valid():
         services.update_profile(form.instance, form.profile_data())
         messages.success(request, _("Votre profil est enregistré."))
+        pending = pending_attachment(form.instance)
+        if pending is not None:
+            messages.info(request, attachment_pending_message(pending))
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form, "profile_user": user})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "profile_user": user, "pending_attachment": pending_attachment(user)},
+    )
 
 
 @require_safe

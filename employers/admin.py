@@ -1,12 +1,13 @@
 """Staff screens for structures and memberships (Django admin, in French)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .models import ApprovalReminder, ApproverInvitation, Membership, Structure
+from . import attachments, services
+from .models import ApprovalReminder, ApproverInvitation, Attachment, Membership, Structure
 
 
 class MembershipInline(admin.TabularInline):
@@ -113,3 +114,70 @@ class ApprovalReminderAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    """Who asked to belong to which structure; staff confirm or refuse like an approver."""
+
+    list_display = ["user", "structure", "status", "requested_at", "decided_at", "decided_by"]
+    list_filter = ["status"]
+    search_fields = ["user__email", "user__last_name", "structure__name", "structure__siret"]
+    list_select_related = ["user", "structure", "decided_by"]
+    date_hierarchy = "requested_at"
+    actions = ["accept_attachments", "refuse_attachments"]
+    readonly_fields = ["user", "structure", "status", "requested_at", "decided_at", "decided_by"]
+
+    def has_add_permission(self, request):
+        return False  # people ask from their profile; approvers and staff decide
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def _each(self, request, queryset, decide, done_message):
+        from operations.admin.common import REFUSALS
+
+        done = 0
+        for attachment in queryset.select_related("user", "structure"):
+            try:
+                decide(attachment)
+            except (*REFUSALS, ValidationError) as refusal:
+                self.message_user(request, f"{attachment} : {refusal}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Confirmer le rattachement"), permissions=["view"])
+    def accept_attachments(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda a: attachments.accept_attachment(a, by=request.user),
+            _("%(count)d rattachement(s) confirmé(s)."),
+        )
+
+    @admin.action(description=_("Refuser le rattachement, avec un motif"), permissions=["view"])
+    def refuse_attachments(self, request, queryset):
+        from enrollment.forms import ReasonForm
+        from operations.admin.common import ask_reason, reason_form
+
+        form = reason_form(ReasonForm, request)
+        if not form.is_bound or not form.is_valid():
+            return ask_reason(
+                self,
+                request,
+                queryset,
+                form,
+                title=_("Refuser le rattachement"),
+                intro=_("Le motif est envoyé à chaque personne avec la décision."),
+                button=_("Refuser ces rattachements"),
+            )
+        reason = form.cleaned_data["reason"]
+        self._each(
+            request,
+            queryset,
+            lambda a: attachments.refuse_attachment(a, by=request.user, reason=reason),
+            _("%(count)d rattachement(s) refusé(s)."),
+        )
+        return None

@@ -210,3 +210,70 @@ class ApprovalReminder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.registration_id}"
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=Attachment.Status.PENDING)
+
+
+class Attachment(models.Model):
+    """A person's request to belong to a structure (*rattachement*), confirmed by one of its
+    approvers or by staff (DESIGN.md, Decisions « Attachment »). Until then the person is not
+    the structure's employee: `User.structure` changes only on acceptance."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente de confirmation")
+        ACCEPTED = "accepted", _("Confirmé")
+        REFUSED = "refused", _("Refusé")
+        WITHDRAWN = "withdrawn", _("Annulé par la personne")
+        ENDED = "ended", _("Terminé")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("personne"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    structure = models.ForeignKey(
+        Structure,
+        verbose_name=_("structure"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("décidé par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField(_("motif"), blank=True)
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rattachement")
+        verbose_name_plural = _("rattachements")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status="pending"),
+                name="attachment_one_pending_per_user",
+            ),
+        ]
+        indexes = [models.Index(fields=["structure", "status"], name="attachment_structure")]
+
+    def __str__(self):
+        return f"{self.user} → {self.structure} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

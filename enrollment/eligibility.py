@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Action, Session
+from employers.attachments import pending_attachment
 from employers.selectors import member_years
 
 from . import rules
@@ -61,10 +62,12 @@ def for_user(
     member_of: set[int] = set()
     if authenticated:
         try:
+            pending = None if user.structure_id else pending_attachment(user)
             rules.check_audience(
                 member_only=member_only,
                 employment_status=user.employment_status,
                 has_structure=user.structure_id is not None,
+                pending_structure=pending.structure.name if pending else "",
             )
         except rules.RuleViolation as violation:
             eligibility.general_refusal = violation.message

@@ -9,12 +9,12 @@ for feedback, and the services check again.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 import zoneinfo
 
 from django.core.exceptions import ValidationError
 
 from common.choices import EmploymentStatus
+from common.text import has_visible_text, is_visible_char  # noqa: F401 — part of the rules
 
 STRUCTURE_CAP = 2  # Q9: at most 2 employees of one structure in the same session
 ANNUAL_MEMBER_ONLY_QUOTA = 4  # Q10: at most 4 member-only actions a year…
@@ -111,23 +111,6 @@ def _refuse(key: str, *, code: str = "", **values) -> RuleViolation:
     return RuleViolation(code or key, MESSAGES[key].format(**values))
 
 
-# Characters that print nothing although Unicode does not class them as format or space.
-_INVISIBLE = frozenset("\u115f\u1160\u2800\u3164\uffa0\u180e\u034f")
-
-
-def is_visible_char(char: str) -> bool:
-    """Whether `char` shows something: not a space, a control, a format (zero-width, bidi)
-    character, a variation selector or a blank filler."""
-    if char in _INVISIBLE or "\ufe00" <= char <= "\ufe0f" or "\U000e0100" <= char <= "\U000e01ef":
-        return False
-    return unicodedata.category(char)[0] not in "ZC"
-
-
-def has_visible_text(text: str) -> bool:
-    """Whether `text` says something a reader can see (zero-width characters do not)."""
-    return any(is_visible_char(char) for char in text or "")
-
-
 def check_text_given(text: str, *, code: str = "reason_required") -> str:
     """Motivations and reasons must say something visible; returns the text, stripped."""
     text = (text or "").strip()
@@ -164,11 +147,30 @@ def is_registration_open(
     return not is_cancelled and now < registration_deadline and now < starts_at
 
 
-def check_audience(*, member_only: bool, employment_status: str, has_structure: bool = True):
+# Decisions « Attachment »: until one of its approvers confirms, a person is not the
+# structure's employee.
+ATTACHMENT_PENDING = (
+    "Votre rattachement à « {structure} » attend la confirmation d'un valideur de cette "
+    "structure (ou de l'équipe Cap Métiers) : les actions réservées aux adhérents vous seront "
+    "ouvertes dès qu'il l'aura confirmé. En attendant, les formats courts vous sont ouverts."
+)
+
+
+def check_audience(
+    *,
+    member_only: bool,
+    employment_status: str,
+    has_structure: bool = True,
+    pending_structure: str = "",
+):
     """R1 (Q2, Q4, Q5): short formats are open to every professional, employed or job-seeking;
-    member-only actions only to employees and independents, through their structure."""
+    member-only actions only to employees and independents, through their structure — one
+    whose approvers confirmed they belong to it (`pending_structure` names one that has
+    not yet)."""
     if not member_only:
         return
+    if not has_structure and pending_structure and employment_status != "job_seeker":
+        raise RuleViolation("audience", ATTACHMENT_PENDING.format(structure=pending_structure))
     if not employment_status:
         raise _refuse("audience_incomplete_profile", code="audience")
     if employment_status == EmploymentStatus.JOB_SEEKER:

@@ -224,9 +224,12 @@ def test_profile_edit_saves_and_redirects(client):
     user.refresh_from_db()
     assert user.job_title == "Formatrice"
     assert user.department == "64"
-    assert user.structure == other
-    page = client.get(reverse("accounts:profile"))
-    assert "Votre profil est enregistré." in page.content.decode()
+    # Another structure is a request to join it: its approvers confirm (Decisions).
+    assert user.structure is None
+    assert user.attachments.get(status="pending").structure == other
+    page = client.get(reverse("accounts:profile")).content.decode()
+    assert "Votre profil est enregistré." in page
+    assert "Votre demande de rattachement à « Centre social du Lac » est transmise" in page
 
 
 def test_profile_keeps_a_structure_awaiting_validation(client):

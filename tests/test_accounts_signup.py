@@ -4,6 +4,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
 from django.db import IntegrityError
@@ -82,7 +83,8 @@ def test_signup_verify_email_then_login(client, django_capture_on_commit_callbac
     user = User.objects.get(email="camille.martin@example.test")
     assert user.first_name == "Camille"
     assert user.phone == "05 56 12 34 56"
-    assert user.structure == structure
+    assert user.structure is None  # until one of its approvers confirms (Decisions)
+    assert user.attachments.get(status="pending").structure == structure
     assert user.employment_status == EmploymentStatus.EMPLOYEE
     assert user.has_complete_profile
     assert not EmailAddress.objects.get(user=user).verified
@@ -94,8 +96,10 @@ def test_signup_verify_email_then_login(client, django_capture_on_commit_callbac
     assert not response.context["user"].is_authenticated
     assert len(mail.outbox) >= 1
 
-    message = mail.outbox[0]
-    assert message.to == ["camille.martin@example.test"]
+    # The structure has no approver: staff are asked to confirm the attachment.
+    [staff_email] = [m for m in mail.outbox if m.to == [settings.PROGRAMME_CONTACT_EMAIL]]
+    assert "Mission locale des Graves" in staff_email.subject
+    [message] = [m for m in mail.outbox if m.to == ["camille.martin@example.test"]]
     assert message.subject.startswith("[ParcoursPro]")
     link = confirmation_link(message)
     page = client.get(link)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from catalog.models import Session
+from employers.attachments import pending_attachment
 from employers.selectors import is_member
 
 from .. import rules, selectors
@@ -124,8 +125,10 @@ def check_can_request(user, session: Session, *, now: dt.datetime, already_reque
     )
     if already_requested:
         raise RuleViolation("already_requested", rules.MESSAGES["already_requested"])
+    pending = None if user.structure_id else pending_attachment(user)
     rules.check_audience(
         member_only=session.action.is_member_only,
         employment_status=user.employment_status,
         has_structure=user.structure_id is not None,
+        pending_structure=pending.structure.name if pending else "",
     )
