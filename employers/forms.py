@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.rules import MESSAGES, REASON_MAX_LENGTH, has_visible_text
+from parcourspro.forms import PageForm
 
 
-class RefuseForm(forms.Form):
+class RefuseForm(PageForm):
     """Refusing a request needs a reason (R4); it is sent to the employee."""
 
     reason = forms.CharField(
@@ -58,7 +59,7 @@ class BulkApproveForm(forms.Form):
     )
 
 
-class InviteApproverForm(forms.Form):
+class InviteApproverForm(PageForm):
     email = forms.EmailField(
         label=_("Adresse électronique de la personne à inviter"),
         help_text=_(

@@ -6,6 +6,8 @@ from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from parcourspro.forms import PageForm
+
 from .rules import MESSAGES, MOTIVATIONS_MAX_LENGTH, REASON_MAX_LENGTH, has_visible_text
 
 __all__ = ["MOTIVATIONS_MAX_LENGTH", "REASON_MAX_LENGTH"]
@@ -32,7 +34,7 @@ class DescribedErrorsMixin:
             field.widget.attrs["aria-describedby"] = " ".join(ids)
 
 
-class CartSubmitForm(DescribedErrorsMixin, forms.Form):
+class CartSubmitForm(DescribedErrorsMixin, PageForm):
     """« Valider mon panier » (Q7): contact details, then one motivations text per cart item.
 
     Built from the cart items, so that the fields follow the cart: `items` are `CartItem`s
@@ -133,7 +135,7 @@ class CartSubmitForm(DescribedErrorsMixin, forms.Form):
         }
 
 
-class CancelForm(DescribedErrorsMixin, forms.Form):
+class CancelForm(DescribedErrorsMixin, PageForm):
     """« Me désister » (Q11): the reason is required."""
 
     reason = forms.CharField(
@@ -159,7 +161,7 @@ class CancelForm(DescribedErrorsMixin, forms.Form):
         return reason
 
 
-class DeleteAccountForm(forms.Form):
+class DeleteAccountForm(PageForm):
     """Deleting one's account is confirmed with the password."""
 
     password = forms.CharField(

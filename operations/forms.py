@@ -7,12 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from enrollment.forms import DescribedErrorsMixin
 from enrollment.rules import MESSAGES, REASON_MAX_LENGTH, has_visible_text
+from parcourspro.forms import PageForm
 
 PRESENT = "present"
 ABSENT = "absent"
 
 
-class ReasonForm(DescribedErrorsMixin, forms.Form):
+class ReasonForm(DescribedErrorsMixin, PageForm):
     """A required reason (declining a request, cancelling a session)."""
 
     required_message = _("Indiquez le motif : il est obligatoire.")
