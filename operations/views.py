@@ -23,9 +23,6 @@ from .forms import AttendanceForm, DeclineForm
 
 DECLINE = RowForm(DeclineForm, "decline")
 
-# The badge class of a participant's state (static/css/site.css); the badge says it in words.
-PARTICIPANT_CSS = {"confirmed": "confirmed", "attended": "confirmed", "absent": "refused"}
-
 
 def _person(registration) -> str:
     return f"{registration.first_name} {registration.last_name}"
@@ -59,8 +56,6 @@ def _render_session(request, session, *, bound=None, status=200):
     for registration in requests:
         registration.decline_form = DECLINE.for_row(registration, bound)
     participants = list(selectors.participants(session))
-    for registration in participants:
-        registration.status_css = PARTICIPANT_CSS.get(registration.status, "pending")
     started = timezone.now() >= session.starts_at
     context = {
         "session": session,
