@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.forms import ReasonForm
+from parcourspro.forms import PageForm
 
 
 class RefuseForm(ReasonForm):
@@ -44,7 +45,7 @@ class BulkApproveForm(forms.Form):
     )
 
 
-class InviteApproverForm(forms.Form):
+class InviteApproverForm(PageForm):
     email = forms.EmailField(
         label=_("Adresse électronique de la personne à inviter"),
         help_text=_(

@@ -16,9 +16,13 @@ from enrollment import employer_space as space
 from enrollment import services as enrollment
 from enrollment.models import RegistrationStatus
 from enrollment.rules import RuleViolation
+from parcourspro.forms import RowForm
 
 from . import services
 from .forms import BulkApproveForm, InviteApproverForm, RefuseForm
+
+REFUSE = RowForm(RefuseForm, "refuse")
+INVITE = RowForm(InviteApproverForm, "invite")
 
 
 def _space_url(anchor: str = "") -> str:
@@ -26,8 +30,8 @@ def _space_url(anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _render_space(request, *, refuse_form=None, invite_form=None, status=200):
-    """The page, with a bound form (and its errors) in place of the blank one when given."""
+def _render_space(request, *, bound=None, status=200):
+    """The page; after a failed POST, the `bound` form (and its errors) in its place."""
     structures = space.approved_structures(request.user)
     if not structures:
         return render(request, "employers/not_approver.html", status=403)
@@ -38,23 +42,15 @@ def _render_space(request, *, refuse_form=None, invite_form=None, status=200):
     spaces, pages = space.employer_space(request.user, structures, page=page)
     for structure_space in spaces:
         for registration in structure_space.requests:
-            prefix = f"refuse-{registration.pk}"
-            if refuse_form is not None and refuse_form.prefix == prefix:
-                registration.refuse_form = refuse_form
-            else:
-                registration.refuse_form = RefuseForm(prefix=prefix)
-        prefix = f"invite-{structure_space.structure.pk}"
-        if invite_form is not None and invite_form.prefix == prefix:
-            structure_space.invite_form = invite_form
-        else:
-            structure_space.invite_form = InviteApproverForm(prefix=prefix)
+            registration.refuse_form = REFUSE.for_row(registration, bound)
+        structure_space.invite_form = INVITE.for_row(structure_space.structure, bound)
     return render(
         request,
         "employers/space.html",
         {
             "spaces": spaces,
             "pages": pages,
-            "has_errors": refuse_form is not None or invite_form is not None,
+            "has_errors": bound is not None,
         },
         status=status,
     )
@@ -102,9 +98,9 @@ def approve(request, pk):
 @require_POST
 def refuse(request, pk):
     registration = space.registration_for_approver_or_404(request.user, pk)
-    form = RefuseForm(request.POST, prefix=f"refuse-{registration.pk}")
+    form = REFUSE.bind(request, registration)
     if not form.is_valid():
-        return _render_space(request, refuse_form=form, status=400)
+        return _render_space(request, bound=form, status=400)
     try:
         registration = enrollment.refuse(
             registration, by=request.user, reason=form.cleaned_data["reason"]
@@ -157,7 +153,7 @@ def bulk_approve(request):
 @require_POST
 def invite(request, pk):
     structure = space.structure_for_approver_or_404(request.user, pk)
-    form = InviteApproverForm(request.POST, prefix=f"invite-{structure.pk}")
+    form = INVITE.bind(request, structure)
     if form.is_valid():
         try:
             invitation = services.invite_approver(
@@ -175,7 +171,7 @@ def invite(request, pk):
                 % {"email": invitation.email, "structure": structure.name},
             )
             return redirect(_space_url(f"structure-{structure.pk}"))
-    return _render_space(request, invite_form=form, status=400)
+    return _render_space(request, bound=form, status=400)
 
 
 @require_GET

@@ -6,6 +6,8 @@ from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from parcourspro.forms import PageForm
+
 from .rules import MESSAGES, MOTIVATIONS_MAX_LENGTH, REASON_MAX_LENGTH, has_visible_text
 
 __all__ = ["MOTIVATIONS_MAX_LENGTH", "REASON_MAX_LENGTH"]
@@ -32,7 +34,7 @@ class DescribedErrorsMixin:
             field.widget.attrs["aria-describedby"] = " ".join(ids)
 
 
-class CartSubmitForm(DescribedErrorsMixin, forms.Form):
+class CartSubmitForm(DescribedErrorsMixin, PageForm):
     """« Valider mon panier » (Q7): contact details, then one motivations text per cart item.
 
     Built from the cart items, so that the fields follow the cart: `items` are `CartItem`s
@@ -133,7 +135,7 @@ class CartSubmitForm(DescribedErrorsMixin, forms.Form):
         }
 
 
-class ReasonForm(DescribedErrorsMixin, forms.Form):
+class ReasonForm(DescribedErrorsMixin, PageForm):
     """A required reason (a withdrawal, a refusal, a decline, a cancelled session): visible
     text of at most REASON_MAX_LENGTH characters, as the services require."""
 
@@ -180,7 +182,7 @@ class CancelForm(ReasonForm):
     rows = 4
 
 
-class DeleteAccountForm(forms.Form):
+class DeleteAccountForm(PageForm):
     """Deleting one's account is confirmed with the password."""
 
     password = forms.CharField(

@@ -23,34 +23,9 @@ from catalog.selectors import with_places
 
 from . import privacy, rules, selectors, services
 from .forms import CancelForm, CartSubmitForm, DeleteAccountForm
-from .models import RegistrationEvent, RegistrationStatus
+from .models import RegistrationEvent
 from .rules import RuleViolation
 from .services import CartRefused
-
-Status = RegistrationStatus
-
-
-# The CSS class of each state's badge (static/css/site.css); the badge also says it in words.
-STATUS_CSS = {
-    Status.PENDING_EMPLOYER: "pending",
-    Status.PENDING_PROVIDER: "pending",
-    Status.CONFIRMED: "confirmed",
-    Status.ATTENDED: "confirmed",
-    Status.WAITLISTED: "waitlisted",
-    Status.REFUSED: "refused",
-    Status.DECLINED: "refused",
-    Status.LAPSED: "refused",
-    Status.ABSENT: "refused",
-    Status.CANCELLED: "cancelled",
-}
-
-
-def _with_status_display(registrations):
-    """Attach `waitlist_position` (one query) and `status_css` to each registration."""
-    registrations = selectors.with_waitlist_positions(registrations)
-    for registration in registrations:
-        registration.status_css = STATUS_CSS.get(registration.status, "pending")
-    return registrations
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -180,7 +155,7 @@ def _cart_already_submitted(request):
 @require_safe
 def cart_done(request, submission):
     """What happens next for each request of a validated cart."""
-    registrations = _with_status_display(
+    registrations = selectors.with_waitlist_positions(
         selectors.registrations_of(request.user)
         .filter(submission=submission)
         .order_by("submitted_at", "pk")
@@ -198,7 +173,7 @@ def cart_done(request, submission):
 def my_space(request):
     """The professional's requests by year of the session, quota use, withdrawal links."""
     now = timezone.now()
-    registrations = _with_status_display(
+    registrations = selectors.with_waitlist_positions(
         selectors.registrations_of(request.user).prefetch_related(
             Prefetch(
                 "events",
@@ -261,7 +236,7 @@ def cancel(request, pk: int):
             return redirect("enrollment:my_space")
     else:
         form = CancelForm()
-    [registration] = _with_status_display([registration])
+    [registration] = selectors.with_waitlist_positions([registration])
     counted_if_cancelled = outcome.counted
     return render(
         request,

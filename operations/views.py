@@ -16,12 +16,12 @@ from django.views.decorators.http import require_POST, require_safe
 from enrollment import services
 from enrollment.calendar import ics_filename, session_ics
 from enrollment.rules import RuleViolation
+from parcourspro.forms import RowForm
 
 from . import exports, selectors
 from .forms import AttendanceForm, DeclineForm
 
-# The badge class of a participant's state (static/css/site.css); the badge says it in words.
-PARTICIPANT_CSS = {"confirmed": "confirmed", "attended": "confirmed", "absent": "refused"}
+DECLINE = RowForm(DeclineForm, "decline")
 
 
 def _person(registration) -> str:
@@ -31,10 +31,6 @@ def _person(registration) -> str:
 def _session_url(session, anchor: str = "") -> str:
     url = reverse("operations:provider_session", args=[session.pk])
     return f"{url}#{anchor}" if anchor else url
-
-
-def _decline_prefix(registration) -> str:
-    return f"decline-{registration.pk}"
 
 
 # --- the provider space ------------------------------------------------------------------------
@@ -55,16 +51,11 @@ def provider_space(request):
     )
 
 
-def _render_session(request, session, *, bound_decline=None, status=200):
+def _render_session(request, session, *, bound=None, status=200):
     requests = list(selectors.awaiting_provider(session))
     for registration in requests:
-        if bound_decline is not None and bound_decline.prefix == _decline_prefix(registration):
-            registration.decline_form = bound_decline
-        else:
-            registration.decline_form = DeclineForm(prefix=_decline_prefix(registration))
+        registration.decline_form = DECLINE.for_row(registration, bound)
     participants = list(selectors.participants(session))
-    for registration in participants:
-        registration.status_css = PARTICIPANT_CSS.get(registration.status, "pending")
     started = timezone.now() >= session.starts_at
     context = {
         "session": session,
@@ -73,7 +64,7 @@ def _render_session(request, session, *, bound_decline=None, status=200):
         "participants": participants,
         "started": started,
         "attendance_form": AttendanceForm(participants=participants) if started else None,
-        "decline_error": bound_decline is not None,
+        "decline_error": bound is not None,
     }
     return render(request, "operations/provider_session.html", context, status=status)
 
@@ -86,45 +77,52 @@ def provider_session(request, pk: int):
     return _render_session(request, session)
 
 
+def _decide(request, pk: int, registration_pk: int, decide, done: str, *, reason_form=None):
+    """Confirm or decline one request of the session (R10): `decide` is the service, `done`
+    the message once it went through. With `reason_form` the reason is read first; without a
+    valid one the page comes back with the error in the request's row."""
+    session = selectors.provider_session_or_404(request.user, pk)
+    registration = selectors.provider_registration_or_404(request.user, session, registration_pk)
+    reason = {}
+    if reason_form is not None:
+        form = reason_form.bind(request, registration)
+        if not form.is_valid():
+            return _render_session(request, session, bound=form)
+        reason["reason"] = form.cleaned_data["reason"]
+    try:
+        decide(registration, by=request.user, **reason)
+    except (RuleViolation, PermissionDenied) as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, done % {"person": _person(registration)})
+    return redirect(_session_url(session, "demandes"))
+
+
 @login_required
 @require_POST
 def provider_confirm(request, pk: int, registration_pk: int):
     """« Confirmer »: the request becomes effective and the convocation is sent (R10)."""
-    session = selectors.provider_session_or_404(request.user, pk)
-    registration = selectors.provider_registration_or_404(request.user, session, registration_pk)
-    try:
-        services.confirm(registration, by=request.user)
-    except (RuleViolation, PermissionDenied) as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(
-            request,
-            _("L'inscription de %(person)s est confirmée : sa convocation lui est envoyée.")
-            % {"person": _person(registration)},
-        )
-    return redirect(_session_url(session, "demandes"))
+    return _decide(
+        request,
+        pk,
+        registration_pk,
+        services.confirm,
+        _("L'inscription de %(person)s est confirmée : sa convocation lui est envoyée."),
+    )
 
 
 @login_required
 @require_POST
 def provider_decline(request, pk: int, registration_pk: int):
     """« Décliner », with a reason (R10): the place goes to the waiting list."""
-    session = selectors.provider_session_or_404(request.user, pk)
-    registration = selectors.provider_registration_or_404(request.user, session, registration_pk)
-    form = DeclineForm(request.POST, prefix=_decline_prefix(registration))
-    if not form.is_valid():
-        return _render_session(request, session, bound_decline=form)
-    try:
-        services.decline(registration, by=request.user, reason=form.cleaned_data["reason"])
-    except (RuleViolation, PermissionDenied) as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(
-            request,
-            _("La demande de %(person)s est déclinée : le motif lui est transmis.")
-            % {"person": _person(registration)},
-        )
-    return redirect(_session_url(session, "demandes"))
+    return _decide(
+        request,
+        pk,
+        registration_pk,
+        services.decline,
+        _("La demande de %(person)s est déclinée : le motif lui est transmis."),
+        reason_form=DECLINE,
+    )
 
 
 @login_required

@@ -76,6 +76,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form templates, with the project's own first: every field renders forms/field.html.
+FORM_RENDERER = "parcourspro.forms.FormRenderer"
 
 WSGI_APPLICATION = "parcourspro.wsgi.application"
 
