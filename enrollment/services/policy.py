@@ -123,7 +123,7 @@ def check_can_request(user, session: Session, *, now: dt.datetime, already_reque
         is_cancelled=session.is_cancelled or not session.action.is_published,
     )
     if already_requested:
-        raise RuleViolation("already_requested", rules.MESSAGES["already_requested"])
+        raise RuleViolation("already_requested", rules.message("already_requested"))
     rules.check_audience(
         member_only=session.action.is_member_only,
         employment_status=user.employment_status,
