@@ -5,9 +5,18 @@ import ast
 import gettext
 import io
 import tokenize
+from collections import defaultdict
 from pathlib import Path
 
+from django.utils.functional import Promise
 from django.utils.translation.template import templatize
+
+from accounts.forms import ERRORS
+from accounts.services import MESSAGES as PROFILE_MESSAGES
+from employers.services import MESSAGES as INVITATION_MESSAGES
+from enrollment.locking import BUSY_MESSAGE
+from enrollment.rules import MESSAGES as RULE_MESSAGES
+from enrollment.services.messages import MESSAGES as SERVICE_MESSAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "locale" / "fr" / "LC_MESSAGES"
@@ -166,3 +175,15 @@ def test_the_check_sees_every_kind_of_translatable_string(tmp_path):
         ("", "cinq %(n)s"),
         ("", "six"),
     }
+
+
+def test_the_message_tables_are_translated_when_used():
+    """Each domain's table holds lazy strings (translated in the language of the request),
+    with named placeholders only."""
+    tables = [ERRORS, PROFILE_MESSAGES, INVITATION_MESSAGES, RULE_MESSAGES, SERVICE_MESSAGES]
+    messages = [BUSY_MESSAGE, *(message for table in tables for message in table.values())]
+    any_values = defaultdict(lambda: 2)
+    for message in messages:
+        assert isinstance(message, Promise), message
+        filled = message % any_values  # named placeholders only: a bare %s would fail here
+        assert "{" not in filled and "%" not in filled, filled
