@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format lock seed worker beat clean
+.PHONY: run test install lint format lock seed worker beat clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ format: install
 lock: $(BIN)/python
 	$(BIN)/pip install --quiet 'Django>=5.2,<5.3' django-allauth 'celery[redis]' 'psycopg[binary]' django-environ django-filter django-csp whitenoise gunicorn icalendar pytest pytest-django pytest-xdist factory_boy time-machine hypothesis playwright axe-playwright-python aiosmtpd pyyaml ruff
 	$(BIN)/pip freeze --exclude-editable | sed '1i # Pinned versions installed by `make` (regenerate with `make lock`).' > requirements.lock
+
+# The French catalogue (French is the source language: msgstr may stay empty). Needs GNU
+# gettext; the compiled .mo is committed, so running the app does not.
+messages: install
+	$(BIN)/python manage.py makemessages -l fr --add-location=file --no-obsolete --ignore=tests --ignore=bench --ignore=staticfiles
+	$(BIN)/python manage.py compilemessages -l fr --ignore=$(VENV)
 
 worker: install
 	$(BIN)/celery -A parcourspro worker --loglevel=info

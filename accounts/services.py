@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from common.choices import EmploymentStatus
 from employers.attachments import request_attachment, withdraw_pending_attachment
@@ -47,8 +48,11 @@ def update_profile(user: User, data: dict) -> User:
     return _save_profile(user, data)
 
 
-TOO_LONG = "« %(label)s » tient en %(limit)s caractères au plus (%(length)s saisis)."
-NOT_A_CHOICE = "« %(label)s » : choisissez une des valeurs proposées."
+# What the profile's checks say, translated when shown.
+MESSAGES = {
+    "too_long": _("« %(label)s » tient en %(limit)s caractères au plus (%(length)s saisis)."),
+    "not_a_choice": _("« %(label)s » : choisissez une des valeurs proposées."),
+}
 
 
 def check_profile(data: dict) -> None:
@@ -62,18 +66,22 @@ def check_profile(data: dict) -> None:
         field = User._meta.get_field(name)
         label = str(field.verbose_name)
         if field.choices and value not in dict(field.flatchoices):
-            errors[name] = ValidationError(NOT_A_CHOICE, params={"label": label})
+            errors[name] = ValidationError(MESSAGES["not_a_choice"], params={"label": label})
         elif field.max_length and len(str(value)) > field.max_length:
             errors[name] = ValidationError(
-                TOO_LONG,
+                MESSAGES["too_long"],
                 params={"label": label, "limit": field.max_length, "length": len(str(value))},
             )
     proposal = data.get("proposal")
     limit = Structure._meta.get_field("name").max_length
     if proposal is not None and len(proposal.name) > limit:
         errors["new_structure_name"] = ValidationError(
-            TOO_LONG,
-            params={"label": "nom de la structure", "limit": limit, "length": len(proposal.name)},
+            MESSAGES["too_long"],
+            params={
+                "label": _("nom de la structure"),
+                "limit": limit,
+                "length": len(proposal.name),
+            },
         )
     if errors:
         raise ValidationError(errors)

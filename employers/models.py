@@ -3,11 +3,19 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.choices import Department
 
+from .constants import BASE_MEMBERSHIP_PRICE, EXTENDED_MEMBERSHIP_PRICE
 from .validators import normalize_siret, validate_siret
+
+
+def _with_price(label, price: int):
+    """`label` with its price filled in, translated when shown (choices are built at import,
+    before any language is active)."""
+    return lazy(lambda: str(label) % {"price": price}, str)()
 
 
 class StructureQuerySet(models.QuerySet):
@@ -89,10 +97,19 @@ class Membership(models.Model):
     """A structure's yearly membership of Cap Métiers (FAQ Q3)."""
 
     class Formula(models.TextChoices):
-        BASE = "base", _("Cotisation de base (100 €)")
-        EXTENDED = "extended", _("Cotisation élargie (150 €, salles à Pessac)")
+        BASE = "base", _with_price(_("Cotisation de base (%(price)s €)"), BASE_MEMBERSHIP_PRICE)
+        EXTENDED = (
+            "extended",
+            _with_price(
+                _("Cotisation élargie (%(price)s €, salles à Pessac)"), EXTENDED_MEMBERSHIP_PRICE
+            ),
+        )
 
-    PRICES = {Formula.BASE: Decimal("100.00"), Formula.EXTENDED: Decimal("150.00")}
+    # The default amount of a membership: its formula's price (employers.constants).
+    PRICES = {
+        Formula.BASE: Decimal(BASE_MEMBERSHIP_PRICE).quantize(Decimal("0.01")),
+        Formula.EXTENDED: Decimal(EXTENDED_MEMBERSHIP_PRICE).quantize(Decimal("0.01")),
+    }
 
     structure = models.ForeignKey(
         Structure, verbose_name=_("structure"), on_delete=models.CASCADE, related_name="memberships"

@@ -11,6 +11,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from mailing.outbox import queue_email
 
@@ -19,18 +20,20 @@ from .models import ApproverInvitation, Structure
 # An invitation link stays valid this many days (the inviter can send a new one).
 INVITATION_VALID_DAYS = 30
 
+# What the invitations' services say, translated when raised.
 MESSAGES = {
-    "invalid_email": "Cette adresse électronique n'est pas valide : vérifiez-la.",
-    "already_approver": (
+    "not_approver": _("Vous ne validez pas les demandes de cette structure."),
+    "invalid_email": _("Cette adresse électronique n'est pas valide : vérifiez-la."),
+    "already_approver": _(
         "Cette personne valide déjà les demandes de votre structure : inutile de l'inviter."
     ),
-    "wrong_account": (
+    "wrong_account": _(
         "Cette invitation a été envoyée à une autre adresse électronique que celle de votre "
         "compte. Déconnectez-vous, puis connectez-vous (ou créez votre compte) avec l'adresse "
         "qui a reçu l'invitation."
     ),
-    "already_used": "Cette invitation a déjà été utilisée.",
-    "expired": (
+    "already_used": _("Cette invitation a déjà été utilisée."),
+    "expired": _(
         "Cette invitation a expiré. Demandez à la personne qui vous a invité·e de vous en "
         "envoyer une nouvelle."
     ),
@@ -41,7 +44,7 @@ class InvitationError(ValidationError):
     """An invitation refused; `code` names why, `message` tells what to do next."""
 
     def __init__(self, code: str):
-        super().__init__(MESSAGES[code], code=code)
+        super().__init__(str(MESSAGES[code]), code=code)
 
     def __str__(self):
         return self.message
@@ -65,7 +68,7 @@ def invite_approver(structure: Structure, email: str, *, by) -> ApproverInvitati
     staff. Records the invitation and queues the email with its link. Inviting the same
     address again sends the same link again (the older one keeps working)."""
     if not can_invite(structure, by):
-        raise PermissionDenied("Vous ne validez pas les demandes de cette structure.")
+        raise PermissionDenied(str(MESSAGES["not_approver"]))
     email = (email or "").strip()
     try:
         validate_email(email)

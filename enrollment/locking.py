@@ -31,6 +31,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.db import OperationalError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Session
 
@@ -41,7 +42,8 @@ logger = logging.getLogger(__name__)
 # PostgreSQL's deadlock_detected, serialization_failure and lock_not_available.
 LOCK_CONFLICT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
 MAX_ATTEMPTS = 5
-BUSY_MESSAGE = (
+# Translated when shown (`Busy().message`, the middleware's page).
+BUSY_MESSAGE = _(
     "La plateforme traite en ce moment beaucoup de demandes en même temps : rien n'a été "
     "enregistré. Réessayez dans un instant."
 )

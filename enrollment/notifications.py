@@ -24,6 +24,7 @@ def _links() -> dict[str, str]:
         "catalogue_url": settings.SITE_URL + reverse("catalog:catalogue"),
         "programme_email": settings.PROGRAMME_CONTACT_EMAIL,
         "e_parcourspro_url": settings.E_PARCOURSPRO_URL,
+        "late_cancellation_days": settings.LATE_CANCELLATION_DAYS,
     }
 
 

@@ -11,16 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from common.choices import EmploymentStatus
 from common.text import has_visible_text, is_visible_char  # noqa: F401 — part of the rules
+from employers.constants import BASE_MEMBERSHIP_PRICE, EXTENDED_MEMBERSHIP_PRICE
 
 STRUCTURE_CAP = 2  # Q9: at most 2 employees of one structure in the same session
 ANNUAL_MEMBER_ONLY_QUOTA = 4  # Q10: at most 4 member-only actions a year…
 ANNUAL_TRAINING_QUOTA = 3  # …of which at most 3 trainings
-BASE_MEMBERSHIP_PRICE = 100
-EXTENDED_MEMBERSHIP_PRICE = 150
 # The programme's days are Bordeaux's: « N jours avant » is counted on this clock (Decisions).
 PROGRAMME_TIMEZONE = zoneinfo.ZoneInfo("Europe/Paris")
 # Free text a person types (the services enforce what the forms say).
@@ -32,83 +34,110 @@ class RuleViolation(ValidationError):
     """A rule refused: `code` names the rule, `message` tells the user what to do next."""
 
     def __init__(self, code: str, message: str):
-        super().__init__(message, code=code)
+        # Translated now, in the language of the request: views and tests compare plain text.
+        super().__init__(str(message), code=code)
 
     def __str__(self):
         return self.message
 
 
+# The rules' refusals, translated when raised (`_refuse`); placeholders are named after the
+# values the rules pass.
 MESSAGES = {
-    "audience_job_seeker": (
+    "audience_job_seeker": _(
         "Cette action est réservée aux salariés et indépendants des structures adhérentes à "
         "Cap Métiers : elle n'est pas ouverte aux demandeurs d'emploi. Les formats courts "
         "(webinaires, conférences, tables rondes, webateliers) vous sont ouverts."
     ),
-    "audience_no_structure": (
+    # Decisions « Attachment »: until one of its approvers confirms, a person is not the
+    # structure's employee.
+    "audience_attachment_pending": _(
+        "Votre rattachement à « %(structure)s » attend la confirmation d'un valideur de cette "
+        "structure (ou de l'équipe Cap Métiers) : les actions réservées aux adhérents vous "
+        "seront ouvertes dès qu'il l'aura confirmé. En attendant, les formats courts vous sont "
+        "ouverts."
+    ),
+    "audience_no_structure": _(
         "Cette action passe obligatoirement par votre structure employeuse : elle n'est pas "
         "accessible à titre individuel. Indiquez votre structure dans votre profil."
     ),
-    "audience_incomplete_profile": (
+    "audience_incomplete_profile": _(
         "Complétez votre profil (situation professionnelle) avant de vous inscrire."
     ),
-    "membership": (
-        "Votre structure n'est pas adhérente à Cap Métiers pour {year} : l'adhésion est "
-        "obligatoire pour cette action. Deux formules annuelles existent : la cotisation de base "
-        "({base} €) ou la cotisation élargie ({extended} €, avec accès aux salles de réunion de "
-        "Pessac). Contact : {contact}."
+    "membership": _(
+        "Votre structure n'est pas adhérente à Cap Métiers pour %(year)s : l'adhésion est "
+        "obligatoire pour cette action. Deux formules annuelles existent : la cotisation de "
+        "base (%(base)s €) ou la cotisation élargie (%(extended)s €, avec accès aux salles de "
+        "réunion de Pessac). Contact : %(contact)s."
     ),
-    "structure_cap": (
+    "structure_cap": _(
         "Deux salariés de votre structure ont déjà une place dans cette session (2 au maximum, "
         "pour favoriser la mixité des participants). Votre demande est placée en liste "
         "d'attente et pourra être satisfaite s'il reste des places."
     ),
-    "full": (
+    "full": _(
         "Cette session est complète : votre demande est placée en liste d'attente. Les places "
         "sont attribuées dans l'ordre des demandes ; vous serez prévenu par courriel si une "
         "place se libère."
     ),
-    "quota": (
-        "Vous avez atteint la limite de {limit} actions réservées aux adhérents pour {year}. "
+    "quota": _(
+        "Vous avez atteint la limite de %(limit)s actions réservées aux adhérents pour %(year)s. "
         "Les formats courts (webinaires, conférences…) restent illimités."
     ),
-    "quota_training": (
-        "Vous avez atteint la limite de {limit} actions de formation pour {year} (sur 4 actions "
-        "réservées aux adhérents). Vous pouvez encore choisir une autoformation tutorée, un "
-        "atelier ou un module découverte, ou un format court."
+    "quota_training": _(
+        "Vous avez atteint la limite de %(limit)s actions de formation pour %(year)s (sur "
+        "%(quota)s actions réservées aux adhérents). Vous pouvez encore choisir une "
+        "autoformation tutorée, un atelier ou un module découverte, ou un format court."
     ),
-    "closed": (
+    "closed": _(
         "Les inscriptions à cette session sont closes. Consultez les autres sessions de "
         "l'action dans le catalogue."
     ),
-    "cancelled_session": "Cette session a été annulée. Consultez les autres sessions de l'action.",
-    "already_requested": (
+    "cancelled_session": _(
+        "Cette session a été annulée. Consultez les autres sessions de l'action."
+    ),
+    "already_requested": _(
         "Vous avez déjà une demande en cours pour cette session : retrouvez-la dans « Mon espace »."
     ),
-    "started": "La session a déjà commencé : il n'est plus possible de vous désister en ligne.",
-    "not_cancellable": "Cette demande est déjà close : il n'y a rien à annuler.",
-    "reason_required": "Indiquez le motif : il est obligatoire.",
-    "text_invisible": (
+    "started": _("La session a déjà commencé : il n'est plus possible de vous désister en ligne."),
+    "not_cancellable": _("Cette demande est déjà close : il n'y a rien à annuler."),
+    "reason_required": _("Indiquez le motif : il est obligatoire."),
+    "text_invisible": _(
         "Le texte saisi ne contient que des caractères invisibles : écrivez un texte lisible."
     ),
-    "text_too_long": (
-        "Le texte « {label} » est trop long : {limit} caractères au maximum ({length} saisis). "
-        "Raccourcissez-le."
+    "text_too_long": _(
+        "Le texte « %(label)s » est trop long : %(limit)s caractères au maximum (%(length)s "
+        "saisis). Raccourcissez-le."
     ),
-    "deadline_passed": (
+    "deadline_passed": _(
         "La date limite d'inscription à cette session est passée : la demande a expiré et ne "
         "peut plus être acceptée."
     ),
-    "lead_time": (
-        "Il reste moins de 3 semaines avant le début de cette session : nous recommandons de "
-        "s'inscrire au moins 3 semaines avant, pour laisser le temps à votre employeur et au "
+    "lead_time": _(
+        "Il reste moins de %(delay)s avant le début de cette session : nous recommandons de "
+        "s'inscrire au moins %(delay)s avant, pour laisser le temps à votre employeur et au "
         "prestataire de valider votre demande."
     ),
 }
 
 
+def message(key: str, **values) -> str:
+    """A message of MESSAGES in the active language, its placeholders filled with `values`."""
+    text = MESSAGES[key]
+    return str(text % values if values else text)
+
+
 def _refuse(key: str, *, code: str = "", **values) -> RuleViolation:
     """The violation for a message of MESSAGES; `code` defaults to the message's key."""
-    return RuleViolation(code or key, MESSAGES[key].format(**values))
+    return RuleViolation(code or key, message(key, **values))
+
+
+def delay_in_words(days: int) -> str:
+    """« 3 semaines » for whole weeks, else « 30 jours »: a delay as the messages say it."""
+    if days and days % 7 == 0:
+        weeks = days // 7
+        return ngettext("%(count)s semaine", "%(count)s semaines", weeks) % {"count": weeks}
+    return ngettext("%(count)s jour", "%(count)s jours", days) % {"count": days}
 
 
 def check_text_given(text: str, *, code: str = "reason_required") -> str:
@@ -147,15 +176,6 @@ def is_registration_open(
     return not is_cancelled and now < registration_deadline and now < starts_at
 
 
-# Decisions « Attachment »: until one of its approvers confirms, a person is not the
-# structure's employee.
-ATTACHMENT_PENDING = (
-    "Votre rattachement à « {structure} » attend la confirmation d'un valideur de cette "
-    "structure (ou de l'équipe Cap Métiers) : les actions réservées aux adhérents vous seront "
-    "ouvertes dès qu'il l'aura confirmé. En attendant, les formats courts vous sont ouverts."
-)
-
-
 def check_audience(
     *,
     member_only: bool,
@@ -170,7 +190,7 @@ def check_audience(
     if not member_only:
         return
     if not has_structure and pending_structure and employment_status != "job_seeker":
-        raise RuleViolation("audience", ATTACHMENT_PENDING.format(structure=pending_structure))
+        raise _refuse("audience_attachment_pending", code="audience", structure=pending_structure)
     if not employment_status:
         raise _refuse("audience_incomplete_profile", code="audience")
     if employment_status == EmploymentStatus.JOB_SEEKER:
@@ -187,7 +207,7 @@ def check_membership(*, member_only: bool, structure_is_member: bool, year: int,
             year=year,
             base=BASE_MEMBERSHIP_PRICE,
             extended=EXTENDED_MEMBERSHIP_PRICE,
-            contact=contact or "adhesion@cap-metiers.pro",
+            contact=contact or settings.MEMBERSHIP_CONTACT_EMAIL,
         )
 
 
@@ -210,10 +230,10 @@ def check_registration_open(
 def lead_time_warning(
     *, member_only: bool, now: dt.datetime, starts_at: dt.datetime, recommended_days: int = 21
 ) -> str | None:
-    """R9 (Q12): member-only requests are best made 3 weeks ahead (counted on the Paris
-    clock); a warning, never a block."""
+    """R9 (Q12): member-only requests are best made `recommended_days` ahead (3 weeks,
+    RECOMMENDED_LEAD_DAYS; counted on the Paris clock); a warning, never a block."""
     if member_only and now > days_before(starts_at, recommended_days):
-        return MESSAGES["lead_time"]
+        return message("lead_time", delay=delay_in_words(recommended_days))
     return None
 
 
@@ -250,7 +270,13 @@ def check_annual_quota(
     if counted_member_only >= ANNUAL_MEMBER_ONLY_QUOTA:
         raise _refuse("quota", limit=ANNUAL_MEMBER_ONLY_QUOTA, year=year)
     if is_training and counted_trainings >= ANNUAL_TRAINING_QUOTA:
-        raise _refuse("quota_training", code="quota", limit=ANNUAL_TRAINING_QUOTA, year=year)
+        raise _refuse(
+            "quota_training",
+            code="quota",
+            limit=ANNUAL_TRAINING_QUOTA,
+            quota=ANNUAL_MEMBER_ONLY_QUOTA,
+            year=year,
+        )
 
 
 def check_places_left(*, capacity: int, held: int):
@@ -320,7 +346,7 @@ def check_reason_given(reason: str) -> str:
     """Refusals, declines and cancellations always carry a visible reason of reasonable
     length (R4, R8, R10); returns it stripped."""
     reason = check_text_given(reason)
-    check_text_length(reason, limit=REASON_MAX_LENGTH, label="motif", code="reason_required")
+    check_text_length(reason, limit=REASON_MAX_LENGTH, label=_("motif"), code="reason_required")
     return reason
 
 

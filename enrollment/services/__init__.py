@@ -4,7 +4,8 @@ Each service checks everything first, then writes, in one transaction. Emails ar
 the same transaction (mailing outbox) and sent by Celery after the commit. One module per
 domain: `cart` (R3), `decisions` (R4, R10), `cancellation` (R8), `waitlist` (R5, R7, R9),
 `staff`; `transitions` holds the states, `move` and the locks; `policy` applies the rules of
-`enrollment.rules` to the database's facts.
+`enrollment.rules` to the database's facts; `messages` holds what the services say when they
+refuse (the rules' own texts are `rules.MESSAGES`).
 
 Lock order — one for the whole platform (`enrollment.locking` says why):
 sessions (id order) → users (id order) → registrations (id order) → the rest, all

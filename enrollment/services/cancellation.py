@@ -16,6 +16,7 @@ from ..models import (
     Registration,
 )
 from ..rules import RuleViolation
+from .messages import text
 from .transitions import (
     CANCELLABLE_STATUSES,
     EMPLOYER_ACCEPTED_STATUSES,
@@ -75,7 +76,7 @@ def cancel(registration: Registration, *, by, reason: str, now: dt.datetime | No
     """The professional withdraws (R8): counted in the quota when late and the employer had
     accepted; the place goes to the waiting list (R7)."""
     if not (by.pk == registration.user_id or by.is_staff):
-        raise PermissionDenied("Seule la personne inscrite peut se désister.")
+        raise PermissionDenied(text("not_owner"))
     with transaction.atomic():
         registration, session = lock_registration(registration, serve_waitlist=True)
         now = now or timezone.now()

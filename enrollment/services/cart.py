@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Session
 
@@ -21,6 +22,7 @@ from ..models import (
     Registration,
 )
 from ..rules import RuleViolation
+from .messages import CONTACT_LABELS, text
 from .policy import (
     check_can_request,
     check_membership,
@@ -40,13 +42,6 @@ logger = logging.getLogger(__name__)
 
 
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "job_title")
-CONTACT_LABELS = {
-    "first_name": "prénom",
-    "last_name": "nom",
-    "email": "adresse électronique",
-    "phone": "téléphone",
-    "job_title": "fonction",
-}
 
 
 class CartRefused(RuleViolation):
@@ -55,18 +50,7 @@ class CartRefused(RuleViolation):
 
     def __init__(self, item_errors: Mapping[int, RuleViolation]):
         self.item_errors = dict(item_errors)
-        if len(self.item_errors) == 1:
-            message = (
-                "Votre panier n'a pas été validé : une demande ne peut pas aboutir. Retirez-la "
-                "ou corrigez la situation indiquée, puis validez à nouveau."
-            )
-        else:
-            message = (
-                f"Votre panier n'a pas été validé : {len(self.item_errors)} demandes ne peuvent "
-                "pas aboutir. Retirez-les ou corrigez les situations indiquées, puis validez à "
-                "nouveau."
-            )
-        super().__init__("cart", message)
+        super().__init__("cart", text("cart_refused", count=len(self.item_errors)))
 
 
 CONTACT_LIMITS = {field: Registration._meta.get_field(field).max_length for field in CONTACT_FIELDS}
@@ -75,15 +59,12 @@ CONTACT_LIMITS = {field: Registration._meta.get_field(field).max_length for fiel
 def _clean_contact(contact: Mapping[str, str]) -> dict[str, str]:
     cleaned = {field: " ".join(str(contact.get(field) or "").split()) for field in CONTACT_FIELDS}
     missing = [
-        CONTACT_LABELS[field]
+        str(CONTACT_LABELS[field])
         for field, value in cleaned.items()
         if not rules.has_visible_text(value)
     ]
     if missing:
-        raise RuleViolation(
-            "contact",
-            "Vos coordonnées sont incomplètes : renseignez " + ", ".join(missing) + ".",
-        )
+        raise RuleViolation("contact", text("contact_incomplete", fields=", ".join(missing)))
     for field, value in cleaned.items():
         rules.check_text_length(
             value, limit=CONTACT_LIMITS[field], label=CONTACT_LABELS[field], code="contact"
@@ -91,25 +72,17 @@ def _clean_contact(contact: Mapping[str, str]) -> dict[str, str]:
     try:
         validate_email(cleaned["email"])
     except ValidationError:
-        raise RuleViolation(
-            "contact", "Votre adresse électronique n'est pas valide : corrigez-la."
-        ) from None
+        raise RuleViolation("contact", text("contact_email_invalid")) from None
     return cleaned
 
 
 def _motivation_for(motivations: Mapping, session_id: int) -> str:
-    text = motivations.get(session_id, motivations.get(str(session_id), ""))
-    text = rules.check_text_given(str(text or ""), code="motivations")
+    motivation = motivations.get(session_id, motivations.get(str(session_id), ""))
+    motivation = rules.check_text_given(str(motivation or ""), code="motivations")
     rules.check_text_length(
-        text, limit=rules.MOTIVATIONS_MAX_LENGTH, label="motivations", code="motivations"
+        motivation, limit=rules.MOTIVATIONS_MAX_LENGTH, label=_("motivations"), code="motivations"
     )
-    return text
-
-
-MOTIVATIONS_MISSING = (
-    "Décrivez vos motivations et vos attentes pour cette action : le prestataire les lit avant "
-    "de confirmer votre inscription."
-)
+    return motivation
 
 
 def add_to_cart(user, session: Session, *, now: dt.datetime | None = None) -> CartItem:
@@ -148,8 +121,8 @@ def _check_item(user, session: Session, *, live: set[int], now, counted, motivat
     try:
         return _motivation_for(motivations, session.pk)
     except RuleViolation as violation:
-        if violation.message == rules.MESSAGES["reason_required"]:
-            raise RuleViolation("motivations", MOTIVATIONS_MISSING) from None
+        if violation.message == rules.message("reason_required"):
+            raise RuleViolation("motivations", text("motivations_missing")) from None
         raise
 
 
@@ -176,7 +149,7 @@ def submit_cart(
         )
         sessions, users = lock_for_places(session_ids, user_ids=[user.pk], frees_places=False)
         if user.pk not in users:
-            raise RuleViolation("account", "Ce compte n'existe plus.")
+            raise RuleViolation("account", text("account_gone"))
         user = users[user.pk]
         items = list(
             CartItem.objects.filter(cart__user=user)
@@ -184,10 +157,7 @@ def submit_cart(
             .values_list("pk", "session_id")
         )
         if not items:
-            raise RuleViolation(
-                "empty_cart",
-                "Votre panier est vide : ajoutez une session depuis le catalogue.",
-            )
+            raise RuleViolation("empty_cart", text("empty_cart"))
         if not {session_id for _, session_id in items} <= sessions.keys():
             raise locking.LockSetChanged  # an item was added meanwhile: lock it too
         now = now or timezone.now()

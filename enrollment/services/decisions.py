@@ -14,6 +14,7 @@ from ..models import (
     Registration,
 )
 from ..rules import RuleViolation
+from .messages import text
 from .transitions import (
     Status,
     lock_registration,
@@ -28,22 +29,12 @@ def check_approver(registration: Registration, by) -> None:
     """`by` approves for the registration's structure and is not the requester (R4); staff
     may decide for any structure (a structure left without an approver, for one)."""
     if by.pk == registration.user_id:
-        raise PermissionDenied(
-            "Vous ne pouvez pas décider de votre propre demande : une autre personne qui "
-            "valide pour votre structure doit le faire."
-        )
+        raise PermissionDenied(text("own_request"))
     if by.is_staff:
         return
     structure = registration.structure
     if structure is None or not structure.approvers.filter(pk=by.pk).exists():
-        raise PermissionDenied("Vous ne validez pas les demandes de cette structure.")
-
-
-NOT_PENDING_EMPLOYER = "Cette demande n'attend plus de décision de l'employeur."
-LAPSED_AT_DEADLINE = (
-    "Cette demande a expiré à la date limite d'inscription de la session : il n'y a plus de "
-    "décision à prendre."
-)
+        raise PermissionDenied(text("not_approver"))
 
 
 @locking.retry_on_lock_conflict
@@ -57,7 +48,7 @@ def approve(registration: Registration, *, by, now: dt.datetime | None = None) -
         now = now or timezone.now()
         lapsed = {r.pk for r in lapse_due(session, now)}
         if registration.pk in lapsed or registration.status == Status.LAPSED:
-            deadline_refusal = rules.MESSAGES["deadline_passed"]
+            deadline_refusal = rules.message("deadline_passed")
         else:
             deadline_refusal = ""
             _approve_locked(registration, by=by, now=now)
@@ -82,7 +73,7 @@ def _approve_locked(registration: Registration, *, by, now: dt.datetime) -> None
     elif registration.status == Status.PENDING_EMPLOYER:
         move(registration, Status.PENDING_PROVIDER, by=by, fields=fields)
     else:
-        raise RuleViolation("not_pending", NOT_PENDING_EMPLOYER)
+        raise RuleViolation("not_pending", text("not_pending_employer"))
     notifications.employer_decided(registration)
 
 
@@ -98,9 +89,9 @@ def refuse(
         now = now or timezone.now()
         lapse_due(session, now)
         if registration.status == Status.LAPSED:
-            raise RuleViolation("not_pending", LAPSED_AT_DEADLINE)
+            raise RuleViolation("not_pending", text("lapsed_at_deadline"))
         if registration.status not in {Status.PENDING_EMPLOYER, Status.WAITLISTED}:
-            raise RuleViolation("not_pending", NOT_PENDING_EMPLOYER)
+            raise RuleViolation("not_pending", text("not_pending_employer"))
         held = registration.holds_place
         registration.decision_reason = reason
         move(registration, Status.REFUSED, by=by, reason=reason, fields=["decision_reason"])
@@ -114,7 +105,7 @@ def refuse(
 def check_provider(registration: Registration, by) -> None:
     provider_id = registration.session.action.provider_id
     if not (by.is_staff or by.providers.filter(pk=provider_id).exists()):
-        raise PermissionDenied("Vous n'êtes pas le prestataire de cette session.")
+        raise PermissionDenied(text("not_provider"))
 
 
 @locking.retry_on_lock_conflict
@@ -124,7 +115,7 @@ def confirm(registration: Registration, *, by, now: dt.datetime | None = None) -
     with transaction.atomic():
         registration, session = lock_registration(registration)
         if registration.status != Status.PENDING_PROVIDER:
-            raise RuleViolation("not_pending", "Cette demande n'attend pas votre confirmation.")
+            raise RuleViolation("not_pending", text("not_pending_confirmation"))
         registration.provider_decided_at = now or timezone.now()
         move(registration, Status.CONFIRMED, by=by, fields=["provider_decided_at"])
         notifications.provider_decided(registration)
@@ -139,7 +130,7 @@ def decline(registration: Registration, *, by, reason: str, now: dt.datetime | N
     with transaction.atomic():
         registration, session = lock_registration(registration, serve_waitlist=True)
         if registration.status != Status.PENDING_PROVIDER:
-            raise RuleViolation("not_pending", "Cette demande n'attend pas votre décision.")
+            raise RuleViolation("not_pending", text("not_pending_decision"))
         now = now or timezone.now()
         registration.provider_decided_at = now
         registration.decision_reason = reason

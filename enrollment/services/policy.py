@@ -124,7 +124,7 @@ def check_can_request(user, session: Session, *, now: dt.datetime, already_reque
         is_cancelled=session.is_cancelled or not session.action.is_published,
     )
     if already_requested:
-        raise RuleViolation("already_requested", rules.MESSAGES["already_requested"])
+        raise RuleViolation("already_requested", rules.message("already_requested"))
     pending = None if user.structure_id else pending_attachment(user)
     rules.check_audience(
         member_only=session.action.is_member_only,

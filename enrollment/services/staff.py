@@ -19,6 +19,7 @@ from ..models import (
 )
 from ..rules import RuleViolation
 from .decisions import check_provider
+from .messages import text
 from .policy import (
     check_still_eligible,
     placement,
@@ -39,20 +40,16 @@ def promote(registration: Registration, *, by, now: dt.datetime | None = None) -
     """Staff give a free place to one named waitlisted request, lifting the structure cap
     (R5); membership (R2) and quota (R6) still apply."""
     if not by.is_staff:
-        raise PermissionDenied("Seule l'équipe Cap Métiers peut attribuer une place.")
+        raise PermissionDenied(text("staff_only_promote"))
     with transaction.atomic():
         registration, session = lock_registration(registration, serve_waitlist=True)
         now = now or timezone.now()
         lapse_due(session, now)
         registration.refresh_from_db(fields=["status"])
         if registration.status != Status.WAITLISTED:
-            raise RuleViolation("not_waitlisted", "Cette demande n'est pas en liste d'attente.")
+            raise RuleViolation("not_waitlisted", text("not_waitlisted"))
         if placement(session, structure_id=None, now=now) is not None:
-            raise RuleViolation(
-                "full",
-                "Plus aucune place libre dans cette session : augmentez le nombre de places ou "
-                "attendez un désistement.",
-            )
+            raise RuleViolation("full", text("no_free_place"))
         check_still_eligible(registration, session)
         give_place(registration, session, by=by, reason="Place attribuée par l'équipe Cap Métiers")
     return registration
@@ -66,7 +63,7 @@ def set_capacity(session: Session, *, capacity: int, by) -> list[Registration]:
     Capacity never drops below the places already held. Returns the promoted requests.
     """
     if not by.is_staff:
-        raise PermissionDenied("Seule l'équipe Cap Métiers modifie les places.")
+        raise PermissionDenied(text("staff_only_capacity"))
     with transaction.atomic():
         sessions, _ = lock_for_places([session.pk])
         session = sessions[session.pk]
@@ -75,9 +72,7 @@ def set_capacity(session: Session, *, capacity: int, by) -> list[Registration]:
         held = selectors.places_held(session.pk)
         if capacity < 1 or capacity < held:
             raise RuleViolation(
-                "capacity",
-                f"Le nombre de places ne peut pas descendre sous {max(held, 1)} : "
-                f"{held} place(s) sont déjà attribuées.",
+                "capacity", text("capacity_below_held", minimum=max(held, 1), held=held)
             )
         session.capacity = capacity
         session.save(update_fields=["capacity"])
@@ -89,7 +84,7 @@ def cancel_session(session: Session, *, by, reason: str) -> list[Registration]:
     """Staff cancel a session: every live request is closed (not counted) and its owner and
     approvers are told. Returns the closed requests."""
     if not by.is_staff:
-        raise PermissionDenied("Seule l'équipe Cap Métiers annule une session.")
+        raise PermissionDenied(text("staff_only_cancel_session"))
     reason = rules.check_reason_given(reason)
     with transaction.atomic():
         session = locking.lock_sessions([session.pk])[session.pk]
@@ -133,9 +128,7 @@ def mark_attendance(
     with transaction.atomic():
         registration, session = lock_registration(registration)
         if (now or timezone.now()) < session.starts_at:
-            raise RuleViolation(
-                "attendance_too_early", "La présence se note une fois la session commencée."
-            )
+            raise RuleViolation("attendance_too_early", text("attendance_too_early"))
         to = Status.ATTENDED if present else Status.ABSENT
         if registration.status == to:
             return registration

@@ -18,6 +18,7 @@ from ..models import (
     RegistrationStatus,
 )
 from ..rules import RuleViolation
+from .messages import text
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +67,11 @@ class InvalidTransition(RuleViolation):
     def __init__(self, registration, to):
         super().__init__(
             "transition",
-            f"Cette demande est « {registration.get_status_display()} » : elle ne peut pas "
-            f"passer à « {Status(to).label} ».",
+            text(
+                "invalid_transition",
+                current=registration.get_status_display(),
+                target=Status(to).label,
+            ),
         )
 
 

@@ -203,7 +203,7 @@ def test_q12_acceptance_at_or_after_the_deadline_is_refused_and_the_request_laps
             now=session.registration_deadline + offset,
         )
     assert refusal.value.code == "deadline"
-    assert "date limite" in refusal.value.message
+    assert refusal.value.message == rules.message("deadline_passed")
     registration.refresh_from_db()
     assert registration.status == Status.LAPSED
     assert registration.employer_approved_at is None

@@ -9,6 +9,7 @@ from catalog.models import ActionKind
 from enrollment import services
 from enrollment.models import Registration, RegistrationStatus
 from enrollment.privacy import delete_account
+from enrollment.services.messages import text
 from mailing.models import Email
 from tests.factories import MemberEmployeeFactory, UserFactory
 
@@ -202,7 +203,7 @@ def test_accepting_a_request_no_longer_pending_reports_why(admin_client, employe
     [webinar] = register(employee, session_of(ActionKind.WEBINAR))
     response = changelist_action(admin_client, "approve_for_structure", [webinar])
     [message] = messages_of(response)
-    assert "n'attend plus de décision de l'employeur" in message
+    assert text("not_pending_employer") in message
     webinar.refresh_from_db()
     assert webinar.status == Status.CONFIRMED
 
@@ -246,7 +247,7 @@ def test_staff_refuse_for_the_structure_with_a_reason(admin_client, admin_user, 
     assert response.status_code == 302
     messages = messages_of(response)
     assert "1 demande refusée pour la structure." in messages
-    assert any("n'attend plus de décision de l'employeur" in m for m in messages)
+    assert any(text("not_pending_employer") in m for m in messages)
     training, webinar = (Registration.objects.get(pk=r.pk) for r in registrations)
     assert training.status == Status.REFUSED
     assert training.decision_reason == "Pas de valideur : refusée par l'équipe"

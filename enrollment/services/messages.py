@@ -1,0 +1,79 @@
+"""What the services say when they refuse, beside the rules' own table (`rules.MESSAGES`).
+
+French is the source language; each text is translated when it is raised (`text`), in the
+language of the request. Placeholders are named (`%(count)s`) so that a translation may
+move them.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+MESSAGES = {
+    # The cart (R3).
+    "cart_refused": ngettext_lazy(
+        "Votre panier n'a pas été validé : une demande ne peut pas aboutir. Retirez-la ou "
+        "corrigez la situation indiquée, puis validez à nouveau.",
+        "Votre panier n'a pas été validé : %(count)s demandes ne peuvent pas aboutir. "
+        "Retirez-les ou corrigez les situations indiquées, puis validez à nouveau.",
+        "count",
+    ),
+    "contact_incomplete": _("Vos coordonnées sont incomplètes : renseignez %(fields)s."),
+    "contact_email_invalid": _("Votre adresse électronique n'est pas valide : corrigez-la."),
+    "motivations_missing": _(
+        "Décrivez vos motivations et vos attentes pour cette action : le prestataire les lit "
+        "avant de confirmer votre inscription."
+    ),
+    "account_gone": _("Ce compte n'existe plus."),
+    "empty_cart": _("Votre panier est vide : ajoutez une session depuis le catalogue."),
+    # The employer's and the provider's decisions (R4, R10).
+    "own_request": _(
+        "Vous ne pouvez pas décider de votre propre demande : une autre personne qui valide "
+        "pour votre structure doit le faire."
+    ),
+    "not_approver": _("Vous ne validez pas les demandes de cette structure."),
+    "not_pending_employer": _("Cette demande n'attend plus de décision de l'employeur."),
+    "lapsed_at_deadline": _(
+        "Cette demande a expiré à la date limite d'inscription de la session : il n'y a plus de "
+        "décision à prendre."
+    ),
+    "not_provider": _("Vous n'êtes pas le prestataire de cette session."),
+    "not_pending_confirmation": _("Cette demande n'attend pas votre confirmation."),
+    "not_pending_decision": _("Cette demande n'attend pas votre décision."),
+    # The professional's withdrawal (R8).
+    "not_owner": _("Seule la personne inscrite peut se désister."),
+    # Staff.
+    "staff_only_promote": _("Seule l'équipe Cap Métiers peut attribuer une place."),
+    "staff_only_capacity": _("Seule l'équipe Cap Métiers modifie les places."),
+    "staff_only_cancel_session": _("Seule l'équipe Cap Métiers annule une session."),
+    "not_waitlisted": _("Cette demande n'est pas en liste d'attente."),
+    "no_free_place": _(
+        "Plus aucune place libre dans cette session : augmentez le nombre de places ou "
+        "attendez un désistement."
+    ),
+    "capacity_below_held": _(
+        "Le nombre de places ne peut pas descendre sous %(minimum)s : %(held)s place(s) sont "
+        "déjà attribuées."
+    ),
+    "attendance_too_early": _("La présence se note une fois la session commencée."),
+    # States (any service).
+    "invalid_transition": _(
+        "Cette demande est « %(current)s » : elle ne peut pas passer à « %(target)s »."
+    ),
+}
+
+# The contact details of a cart's validation, as the messages name them.
+CONTACT_LABELS = {
+    "first_name": _("prénom"),
+    "last_name": _("nom"),
+    "email": _("adresse électronique"),
+    "phone": _("téléphone"),
+    "job_title": _("fonction"),
+}
+
+
+def text(key: str, **values) -> str:
+    """A message of MESSAGES in the active language, its placeholders filled with `values`."""
+    message = MESSAGES[key]
+    return str(message % values if values else message)

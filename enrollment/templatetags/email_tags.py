@@ -1,0 +1,19 @@
+"""What the emails' sentences need to name a request's session inside a translatable string."""
+
+from django import template
+from django.template import Context
+from django.template.loader import get_template, render_to_string
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+
+@register.filter(needs_autoescape=True)
+def session_line(registration, autoescape=True):
+    """The session of `registration` as the emails name it (title, kind, dates, place), for a
+    `{% blocktranslate with session=r|session_line %}`: `emails/_session.html` in an HTML
+    email, `emails/_session.txt` (not escaped) in a text one."""
+    if autoescape:
+        return mark_safe(render_to_string("emails/_session.html", {"r": registration}).strip())
+    text = get_template("emails/_session.txt").template
+    return text.render(Context({"r": registration}, autoescape=False)).strip()
