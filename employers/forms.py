@@ -57,3 +57,23 @@ class InviteApproverForm(PageForm):
             "invalid": _("Cette adresse électronique n'est pas valide : vérifiez-la."),
         },
     )
+
+
+class AttachmentRefusalForm(ReasonForm):
+    """Refusing someone's request to join the structure: the reason is sent to them."""
+
+    required_message = _("Indiquez le motif du refus : il est transmis à la personne.")
+    label = _("Motif du refus")
+    help_text = _("Par exemple : cette personne ne travaille pas dans notre structure.")
+
+
+class DetachForm(PageForm):
+    """Detaching someone who left the structure: an optional reason, sent to them."""
+
+    reason = forms.CharField(
+        label=_("Motif (facultatif)"),
+        required=False,
+        max_length=2000,
+        help_text=_("Il est transmis à la personne."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

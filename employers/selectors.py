@@ -31,3 +31,34 @@ def member_years(structure_id: int | None, years: Iterable[int]) -> set[int]:
 def members_for_year(year: int) -> QuerySet[Structure]:
     """Structures holding a membership for `year`."""
     return Structure.objects.members_for_year(year)
+
+
+def attachment_requests(structure_ids) -> dict[int, list]:
+    """The requests to join each structure that wait for confirmation, oldest first."""
+    from .models import Attachment
+
+    by_structure: dict[int, list] = {pk: [] for pk in structure_ids}
+    pending = (
+        Attachment.objects.pending()
+        .filter(structure_id__in=by_structure)
+        .select_related("user")
+        .order_by("requested_at", "pk")
+    )
+    for attachment in pending:
+        by_structure[attachment.structure_id].append(attachment)
+    return by_structure
+
+
+def attached_people(structure_ids) -> dict[int, list]:
+    """The people attached to each structure (its employees, its approvers among them)."""
+    from django.contrib.auth import get_user_model
+
+    by_structure: dict[int, list] = {pk: [] for pk in structure_ids}
+    people = (
+        get_user_model()
+        .objects.filter(structure_id__in=by_structure)
+        .order_by("last_name", "first_name", "pk")
+    )
+    for person in people:
+        by_structure[person.structure_id].append(person)
+    return by_structure

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import attachment_views, views
 
 app_name = "employers"
 
@@ -11,4 +11,19 @@ urlpatterns = [
     path("demandes/accepter-selection/", views.bulk_approve, name="bulk_approve"),
     path("structures/<int:pk>/inviter/", views.invite, name="invite"),
     path("invitation/<str:token>/", views.invitation, name="invitation"),
+    path(
+        "rattachements/<int:pk>/confirmer/",
+        attachment_views.attachment_accept,
+        name="attachment_accept",
+    ),
+    path(
+        "rattachements/<int:pk>/refuser/",
+        attachment_views.attachment_refuse,
+        name="attachment_refuse",
+    ),
+    path(
+        "structures/<int:structure_pk>/salaries/<int:user_pk>/detacher/",
+        attachment_views.detach,
+        name="detach",
+    ),
 ]

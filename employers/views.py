@@ -19,6 +19,7 @@ from enrollment.rules import RuleViolation
 from parcourspro.forms import RowForm
 
 from . import services
+from .attachment_views import attachments_section
 from .forms import BulkApproveForm, InviteApproverForm, RefuseForm
 
 REFUSE = RowForm(RefuseForm, "refuse")
@@ -51,6 +52,7 @@ def _render_space(request, *, bound=None, status=200):
             "spaces": spaces,
             "pages": pages,
             "has_errors": bound is not None,
+            "attachments_section": attachments_section(structures),
         },
         status=status,
     )

@@ -24,7 +24,11 @@ def domain_modules():
     for app in LAYER:
         for path in sorted((ROOT / app).rglob("*.py")):
             parts = path.relative_to(ROOT / app).parts
-            if parts[0] in PAGE_PACKAGES or path.stem in PAGE_MODULES:
+            if (
+                parts[0] in PAGE_PACKAGES
+                or path.stem in PAGE_MODULES
+                or path.stem.endswith(("_views", "_admin"))
+            ):
                 continue
             yield app, path
 

@@ -20,6 +20,7 @@ from .cancellation import (
     CancellationOutcome,
     cancel,
     cancellation_outcome,
+    detach,
     withdraw_all_upcoming,
 )
 from .cart import CONTACT_FIELDS, CartRefused, add_to_cart, remove_from_cart, submit_cart
@@ -49,6 +50,7 @@ __all__ = [
     "cancellation_outcome",
     "confirm",
     "decline",
+    "detach",
     "lapse_overdue",
     "mark_attendance",
     "promote",

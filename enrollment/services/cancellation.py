@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from employers.attachments import can_decide, end_attachment
+
 from .. import locking, notifications, rules
 from ..models import (
     Registration,
@@ -85,7 +87,11 @@ def cancel(registration: Registration, *, by, reason: str, now: dt.datetime | No
     return registration
 
 
-def cancel_locked(registration, session, *, by, reason: str, now: dt.datetime) -> None:
+def cancel_locked(
+    registration, session, *, by, reason: str, now: dt.datetime, by_the_person: bool = True
+) -> None:
+    """Withdraw a locked registration. A withdrawal the person did not choose (a
+    detachment by the structure) is never counted in their quota."""
     rules.check_cancellation_allowed(
         now=now,
         starts_at=session.starts_at,
@@ -94,8 +100,9 @@ def cancel_locked(registration, session, *, by, reason: str, now: dt.datetime) -
     )
     reason = rules.check_reason_given(reason)
     outcome = cancellation_outcome(registration, now=now, reason=reason)
+    counted = outcome.counted and by_the_person
     held = registration.holds_place
-    registration.counted_in_quota = outcome.counted
+    registration.counted_in_quota = counted
     registration.cancelled_at = now
     registration.cancellation_reason = reason
     move(
@@ -108,24 +115,32 @@ def cancel_locked(registration, session, *, by, reason: str, now: dt.datetime) -
     notifications.cancelled(registration)
     if held:
         serve_waitlist(session, now=now)
-    if not outcome.counted:
+    if not counted:
         reconsider_after_commit(user_ids=[registration.user_id])
 
 
 def withdraw_all_upcoming(
-    user, *, reason: str, now: dt.datetime | None = None, anonymise: bool = False
+    user,
+    *,
+    reason: str,
+    now: dt.datetime | None = None,
+    anonymise: bool = False,
+    structure=None,
+    by=None,
 ):
     """Withdraw every upcoming request of `user` (account deletion), inside the caller's
     transaction, which must start with this call: it takes the locks in the platform's order
     (the sessions, then the user and the waiting people) and leaves the user row locked for
     the deletion. Raises `LockSetChanged` when a request appeared meanwhile (the caller,
     wrapped in `retry_on_lock_conflict`, starts again). With `anonymise`, the contact details
-    and motivations are blanked first, so that the notices name nobody. Returns the withdrawn
-    requests."""
+    and motivations are blanked first, so that the notices name nobody. With `structure`, only
+    the requests made for that structure (a detachment). Returns the withdrawn requests."""
     now = now or timezone.now()
     upcoming = Registration.objects.filter(
         user_id=user.pk, status__in=CANCELLABLE_STATUSES, session__starts_at__gt=now
     )
+    if structure is not None:
+        upcoming = upcoming.filter(structure=structure)
     session_ids = set(upcoming.values_list("session_id", flat=True))
     sessions, users = lock_for_places(session_ids, user_ids=[user.pk])
     if set(upcoming.values_list("session_id", flat=True)) - sessions.keys():
@@ -138,6 +153,33 @@ def withdraw_all_upcoming(
             for field in ANONYMISED_FIELDS:
                 setattr(registration, field, "")
             registration.save(update_fields=ANONYMISED_FIELDS)
-        cancel_locked(registration, session, by=users.get(user.pk), reason=reason, now=now)
+        cancel_locked(
+            registration,
+            session,
+            by=by or users.get(user.pk),
+            reason=reason,
+            now=now,
+            by_the_person=structure is None,
+        )
         withdrawn.append(registration)
+    return withdrawn
+
+
+@locking.retry_on_lock_conflict
+def detach(user, structure, *, by, reason: str = "", now: dt.datetime | None = None):
+    """An approver (or staff) says the person no longer works for the structure (Decisions
+    « Attachment »): their upcoming requests made for it are withdrawn (places to the waiting
+    lists, never counted in the quota: the person did not choose it), then the attachment
+    ends. Returns the withdrawn requests."""
+    if not can_decide(structure, by):
+        raise PermissionDenied(text("not_approver"))
+    reason = (reason or "").strip()
+    withdrawal_reason = text("detached", structure=structure.name) + (
+        f" {reason}" if reason else ""
+    )
+    with transaction.atomic():
+        withdrawn = withdraw_all_upcoming(
+            user, reason=withdrawal_reason, now=now, structure=structure, by=by
+        )
+        end_attachment(user, structure, by=by, reason=reason)
     return withdrawn

@@ -33,6 +33,7 @@ MESSAGES = {
         "pour votre structure doit le faire."
     ),
     "not_approver": _("Vous ne validez pas les demandes de cette structure."),
+    "detached": _("Rattachement à « %(structure)s » terminé par la structure."),
     "not_pending_employer": _("Cette demande n'attend plus de décision de l'employeur."),
     "lapsed_at_deadline": _(
         "Cette demande a expiré à la date limite d'inscription de la session : il n'y a plus de "

@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from catalog.models import ActionKind
+from employers.attachments import request_attachment
 from enrollment import services
 from tests.enrollment.conftest import register, session_of
 from tests.factories import MemberEmployeeFactory, ProviderFactory, StructureFactory, UserFactory
@@ -73,6 +74,11 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "employers:bulk_approve": private(405, 302),
     "employers:invite": private(405, 404, approver=(405, 400)),  # POST without an email
     "employers:invitation": expect(403, 405, anonymous=(200, 405)),
+    # Attachments: the structure's approvers (and staff) decide; once decided, staff's second
+    # POST is told so (a redirect with the message); a detached person is no longer found.
+    "employers:attachment_accept": private(405, 404, approver=(405, 302), staff=(405, 302)),
+    "employers:attachment_refuse": private(405, 404, approver=(405, 302), staff=(405, 302)),
+    "employers:detach": private(405, 404, approver=(405, 302)),
     # The provider space: providers see only their own sessions.
     "operations:provider_space": private(403, 405, provider=(200, 405), other_provider=(200, 405)),
     # Staff act on registrations from the admin; the provider space is the provider's own.
@@ -149,6 +155,8 @@ def world():
     register(people["other_professional"], training)
     services.add_to_cart(people["professional"], webinar)
     invitation = services_invitation(first, people["approver"])
+    newcomer = UserFactory(structure=None)
+    attachment = request_attachment(newcomer, first)
     kwargs = {
         "catalog:action_detail": {"slug": training.action.slug},
         "enrollment:cart_add": {"session_id": webinar.pk},
@@ -160,6 +168,9 @@ def world():
         "employers:refuse": {"pk": for_employer.pk},
         "employers:invite": {"pk": first.pk},
         "employers:invitation": {"token": invitation.token},
+        "employers:attachment_accept": {"pk": attachment.pk},
+        "employers:attachment_refuse": {"pk": attachment.pk},
+        "employers:detach": {"structure_pk": first.pk, "user_pk": people["professional"].pk},
         "operations:provider_session": {"pk": workshop.pk},
         "operations:provider_confirm": {"pk": workshop.pk, "registration_pk": for_provider.pk},
         "operations:provider_decline": {"pk": workshop.pk, "registration_pk": for_provider.pk},

@@ -1,0 +1,135 @@
+"""The Employer Space's attachments (Decisions « Attachment »): who asks to join a structure,
+confirmed or refused by its approvers, and detaching someone who left."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from enrollment import services as enrollment
+from enrollment.rules import RuleViolation
+
+from . import attachments, selectors
+from .forms import AttachmentRefusalForm, DetachForm
+from .models import Attachment, Structure
+
+REFUSALS = (PermissionDenied, ValidationError)
+
+
+@dataclass
+class StructureAttachments:
+    structure: Structure
+    requests: list = field(default_factory=list)
+    people: list = field(default_factory=list)
+
+
+def attachments_section(structures) -> list[StructureAttachments]:
+    """What the top of the Employer Space shows: the requests to join each structure first,
+    then the people attached to it (two queries whatever the number of structures)."""
+    ids = [s.pk for s in structures]
+    requests = selectors.attachment_requests(ids)
+    people = selectors.attached_people(ids)
+    return [
+        StructureAttachments(structure=s, requests=requests[s.pk], people=people[s.pk])
+        for s in structures
+    ]
+
+
+def _back(structure_id) -> str:
+    return f"{reverse('employers:space')}#rattachements-{structure_id}"
+
+
+def _decidable_attachment_or_404(user, pk) -> Attachment:
+    """A request to join a structure `user` decides for; anyone else's answers 404."""
+    attachment = get_object_or_404(Attachment.objects.select_related("user", "structure"), pk=pk)
+    if not attachments.can_decide(attachment.structure, user):
+        raise Http404
+    return attachment
+
+
+def _error_text(error) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or _("Vous ne validez pas les rattachements de cette structure.")
+
+
+@login_required
+@require_POST
+def attachment_accept(request, pk):
+    attachment = _decidable_attachment_or_404(request.user, pk)
+    try:
+        attachments.accept_attachment(attachment, by=request.user)
+    except REFUSALS as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            _("%(name)s est rattaché·e à %(structure)s.")
+            % {"name": attachment.user.get_full_name(), "structure": attachment.structure.name},
+        )
+    return redirect(_back(attachment.structure_id))
+
+
+@login_required
+@require_POST
+def attachment_refuse(request, pk):
+    attachment = _decidable_attachment_or_404(request.user, pk)
+    form = AttachmentRefusalForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return redirect(_back(attachment.structure_id))
+    try:
+        attachments.refuse_attachment(
+            attachment, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except REFUSALS as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            _("Le rattachement de %(name)s est refusé ; la personne en est informée.")
+            % {"name": attachment.user.get_full_name()},
+        )
+    return redirect(_back(attachment.structure_id))
+
+
+@login_required
+@require_POST
+def detach(request, structure_pk, user_pk):
+    structure = get_object_or_404(Structure, pk=structure_pk)
+    if not attachments.can_decide(structure, request.user):
+        raise Http404
+    person = get_object_or_404(get_user_model(), pk=user_pk, structure=structure)
+    form = DetachForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return redirect(_back(structure.pk))
+    try:
+        withdrawn = enrollment.detach(
+            person, structure, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except (*REFUSALS, RuleViolation) as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            _(
+                "%(name)s n'est plus rattaché·e à %(structure)s ; %(count)s demande(s) à venir "
+                "annulée(s), leurs places proposées à la liste d'attente."
+            )
+            % {
+                "name": person.get_full_name(),
+                "structure": structure.name,
+                "count": len(withdrawn),
+            },
+        )
+    return redirect(_back(structure.pk))
