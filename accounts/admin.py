@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import User
 
@@ -38,3 +40,23 @@ class UserAdmin(DjangoUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    actions = ["detach_from_structure"]
+
+    @admin.action(description=_("Détacher de sa structure (a quitté la structure)"))
+    def detach_from_structure(self, request, queryset):
+        """As an approver would (Decisions « Attachment »): upcoming requests made for the
+        structure are withdrawn, their places go to the waiting lists."""
+        from enrollment import services
+        from enrollment.rules import RuleViolation
+
+        done = 0
+        for person in queryset.select_related("structure").exclude(structure=None):
+            try:
+                services.detach(person, person.structure, by=request.user)
+            except (RuleViolation, PermissionDenied, ValidationError) as refusal:
+                self.message_user(request, f"{person} : {refusal}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            text = ngettext("%(count)d personne détachée.", "%(count)d personnes détachées.", done)
+            self.message_user(request, text % {"count": done}, messages.SUCCESS)

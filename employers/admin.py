@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import attachments, services
 from .models import ApprovalReminder, ApproverInvitation, Attachment, Membership, Structure
@@ -146,7 +147,8 @@ class AttachmentAdmin(admin.ModelAdmin):
             else:
                 done += 1
         if done:
-            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+            text = ngettext(*done_message, done) % {"count": done}
+            self.message_user(request, text, messages.SUCCESS)
 
     @admin.action(description=_("Confirmer le rattachement"), permissions=["view"])
     def accept_attachments(self, request, queryset):
@@ -154,7 +156,7 @@ class AttachmentAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda a: attachments.accept_attachment(a, by=request.user),
-            _("%(count)d rattachement(s) confirmé(s)."),
+            ("%(count)d rattachement confirmé.", "%(count)d rattachements confirmés."),
         )
 
     @admin.action(description=_("Refuser le rattachement, avec un motif"), permissions=["view"])
@@ -178,6 +180,6 @@ class AttachmentAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda a: attachments.refuse_attachment(a, by=request.user, reason=reason),
-            _("%(count)d rattachement(s) refusé(s)."),
+            ("%(count)d rattachement refusé.", "%(count)d rattachements refusés."),
         )
         return None

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from enrollment import services as enrollment
@@ -122,9 +123,12 @@ def detach(request, structure_pk, user_pk):
     else:
         messages.success(
             request,
-            _(
-                "%(name)s n'est plus rattaché·e à %(structure)s ; %(count)s demande(s) à venir "
-                "annulée(s), leurs places proposées à la liste d'attente."
+            ngettext(
+                "%(name)s n'est plus rattaché·e à %(structure)s ; %(count)s demande à venir "
+                "est annulée, sa place est proposée à la liste d'attente.",
+                "%(name)s n'est plus rattaché·e à %(structure)s ; %(count)s demandes à venir "
+                "sont annulées, leurs places proposées à la liste d'attente.",
+                len(withdrawn),
             )
             % {
                 "name": person.get_full_name(),

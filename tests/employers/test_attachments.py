@@ -245,3 +245,17 @@ def test_changing_structure_keeps_requests_with_the_structure_they_were_made_for
     with pytest.raises(RuleViolation) as refusal:
         services.add_to_cart(employee, session_of(ActionKind.TRAINING))
     assert "Nouvelle structure" in refusal.value.message
+
+
+def test_staff_detach_from_the_user_admin(admin_client, structure):
+    employee = MemberEmployeeFactory(structure=structure)
+    [registration] = register(employee, session_of(ActionKind.TRAINING))
+    response = admin_client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "detach_from_structure", "_selected_action": [employee.pk]},
+    )
+    assert response.status_code == 302
+    employee.refresh_from_db()
+    registration.refresh_from_db()
+    assert employee.structure is None
+    assert registration.status == Status.CANCELLED
