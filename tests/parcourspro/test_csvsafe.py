@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from parcourspro import csvsafe
 from parcourspro.csvsafe import neutralise_csv_cell
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(

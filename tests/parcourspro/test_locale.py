@@ -18,7 +18,7 @@ from enrollment.locking import BUSY_MESSAGE
 from enrollment.rules import MESSAGES as RULE_MESSAGES
 from enrollment.services.messages import MESSAGES as SERVICE_MESSAGES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "locale" / "fr" / "LC_MESSAGES"
 APPS = ["accounts", "catalog", "common", "demo", "employers", "enrollment", "mailing"]
 APPS += ["operations", "parcourspro"]

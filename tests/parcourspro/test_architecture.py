@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LAYER = {"common": 0, "mailing": 1, "accounts": 2, "catalog": 2, "employers": 2, "enrollment": 3}
 TOP = {"operations", "demo", "parcourspro", "bench", "tests"}
 # Modules of an app that are pages or jobs: they may reach up.

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = BASE_DIR / "docker-compose.yml"
 APP_SERVICES = ("web", "worker", "beat")
 
