@@ -1,6 +1,8 @@
 import pytest
+from django.utils import timezone
 
 from parcourspro.celery import app as celery_app
+from tests.factories import MemberEmployeeFactory, StructureFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -26,3 +28,25 @@ def fresh_rate_limits():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def member_structure():
+    structure = StructureFactory()
+    approver = UserFactory(structure=structure, email="employeur@example.test")
+    structure.approvers.add(approver)
+    year = timezone.localdate().year
+    for y in (year, year + 1):
+        structure.memberships.create(year=y, formula="base")
+    structure.approver = approver
+    return structure
+
+
+@pytest.fixture
+def employee(member_structure):
+    return MemberEmployeeFactory(structure=member_structure)
+
+
+@pytest.fixture
+def colleagues(member_structure):
+    return [MemberEmployeeFactory(structure=member_structure) for _ in range(3)]

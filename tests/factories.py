@@ -1,6 +1,10 @@
-"""factory_boy factories for every model; tests build exactly the data they need."""
+"""The builders of the tests: factory_boy factories for every model, and the few functions
+that build a situation (a member structure with its approver, a session of a kind, a
+registration made through the services or written directly). Tests build exactly the data
+they need from here; conftest.py files hold fixtures only."""
 
 import datetime as dt
+import zoneinfo
 from decimal import Decimal
 
 import factory
@@ -11,8 +15,11 @@ from catalog.models import Action, ActionKind, FaqEntry, Provider, Session, Them
 from common.choices import Department, EmploymentStatus, FieldOfActivity
 from employers.models import Membership, Structure
 from employers.validators import complete_siret
+from enrollment import services
+from enrollment.models import Registration, RegistrationStatus
 
 DEMO_PASSWORD = "parcourspro-demo"
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 
 class StructureFactory(factory.django.DjangoModelFactory):
@@ -127,3 +134,110 @@ class FaqEntryFactory(factory.django.DjangoModelFactory):
     answer = "Réponse."
     category = FaqEntry.Category.PROGRAMME
     order = factory.Sequence(int)
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    """A registration written directly, for setting up history (quota use, places held)."""
+
+    class Meta:
+        model = Registration
+
+    user = factory.SubFactory(UserFactory)
+    session = factory.SubFactory(SessionFactory)
+    structure = factory.LazyAttribute(lambda o: o.user.structure)
+    status = RegistrationStatus.CONFIRMED
+    submitted_at = factory.LazyFunction(timezone.now)
+    first_name = factory.LazyAttribute(lambda o: o.user.first_name)
+    last_name = factory.LazyAttribute(lambda o: o.user.last_name)
+    email = factory.LazyAttribute(lambda o: o.user.email)
+    phone = "05 56 00 00 00"
+    job_title = "Conseillère"
+    motivations = "Approfondir ma pratique."
+    waitlist_reason = factory.LazyAttribute(
+        lambda o: "full" if o.status == RegistrationStatus.WAITLISTED else ""
+    )
+
+
+# Structures and people
+
+
+def member_structure_with_approver(email):
+    structure = StructureFactory()
+    approver = UserFactory(structure=structure, email=email, first_name="Claire")
+    structure.approvers.add(approver)
+    year = timezone.localdate().year
+    for y in (year, year + 1):
+        structure.memberships.create(year=y, formula="base")
+    structure.approver = approver
+    return structure
+
+
+def provider_user_of(session, **kwargs):
+    """A user of the session's provider."""
+    user = UserFactory(structure=None, **kwargs)
+    session.action.provider.users.add(user)
+    return user
+
+
+# Sessions and dates
+
+
+def session_of(kind=ActionKind.TRAINING, *, days=40, capacity=12, starts_at=None, **kwargs):
+    starts_at = starts_at or timezone.now() + dt.timedelta(days=days)
+    duration = 2 if kind == ActionKind.TRAINING else 1
+    return SessionFactory(
+        action=ActionFactory(kind=kind, duration_days=duration),
+        starts_at=starts_at,
+        capacity=capacity,
+        **kwargs,
+    )
+
+
+def next_year_start(month=3, day=15):
+    return dt.datetime(timezone.localdate().year + 1, month, day, 9, 0, tzinfo=PARIS)
+
+
+# Registrations: through the services, as the pages make them, or written directly
+
+
+def contact_of(user):
+    return {
+        "first_name": user.first_name or "Camille",
+        "last_name": user.last_name or "Martin",
+        "email": user.email,
+        "phone": user.phone or "05 56 00 00 00",
+        "job_title": user.job_title or "Conseillère",
+    }
+
+
+def register(user, *sessions, motivations="Je souhaite approfondir ma pratique."):
+    """Add sessions to the cart and validate it, as the pages do."""
+    for session in sessions:
+        services.add_to_cart(user, session)
+    return services.submit_cart(
+        user,
+        contact=contact_of(user),
+        motivations={session.pk: motivations for session in sessions},
+    )
+
+
+def awaiting_provider(session, user=None, *, motivations="Je veux mieux accompagner les jeunes."):
+    """A member-only request accepted by the employer: it waits for the provider (R10)."""
+    user = user or MemberEmployeeFactory()
+    [registration] = register(user, session, motivations=motivations)
+    approver = UserFactory(structure=user.structure)
+    user.structure.approvers.add(approver)
+    return services.approve(registration, by=approver)
+
+
+def confirmed(session, user=None):
+    registration = awaiting_provider(session, user)
+    return services.confirm(registration, by=UserFactory(is_staff=True))
+
+
+def registration_in(session, status=RegistrationStatus.CONFIRMED, user=None):
+    """A registration of `user` (a new one by default) for `session` in `status`, written
+    directly (no rule checked, no email)."""
+    if user is None:
+        return RegistrationFactory(session=session, status=status)
+    return RegistrationFactory(session=session, status=status, user=user)

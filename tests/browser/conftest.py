@@ -1,8 +1,8 @@
 """Browser tests: Playwright (sync API) driving Debian's Chromium against `live_server`.
 
-Other test modules import from here:
+Test modules import their helpers from tests/browser/pages.py:
 
-    from tests.browser.conftest import assert_accessible, login
+    from tests.browser.pages import assert_accessible, login
 
 and use the `page` fixture (`assert_accessible` and `login` are also fixtures returning these
 functions). Every test under tests/browser/ is marked `browser` and uses a
@@ -16,6 +16,8 @@ import os
 from pathlib import Path
 
 import pytest
+
+from tests.browser.pages import assert_accessible, login
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the
 # test body are still synchronous and safe.
@@ -34,7 +36,6 @@ CHROMIUM_ARGS = [
 ]
 SKIP_REASON = f"browser tests skipped: {CHROMIUM} not found (apt-get install chromium)"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-BLOCKING_IMPACTS = {"serious", "critical"}
 DEFAULT_TIMEOUT_MS = 10_000
 
 BROWSER_DIR = Path(__file__).resolve().parent
@@ -105,40 +106,6 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
-
-
-def accessibility_violations(page, *, context=None) -> list[dict]:
-    """axe-core violations of impact serious or critical on the current page."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, context=context)
-    return [v for v in results.response["violations"] if v.get("impact") in BLOCKING_IMPACTS]
-
-
-def assert_accessible(page, *, context=None) -> None:
-    """Fail when axe-core finds a serious or critical violation on the current page."""
-    violations = accessibility_violations(page, context=context)
-    if violations:
-        lines = [f"{len(violations)} serious/critical accessibility violation(s) on {page.url}:"]
-        for violation in violations:
-            targets = ", ".join(str(node["target"]) for node in violation["nodes"][:5])
-            lines.append(
-                f"- {violation['id']} ({violation['impact']}): {violation['help']} — {targets}"
-            )
-        pytest.fail("\n".join(lines), pytrace=False)
-
-
-def login(page, live_server, email: str, password: str):
-    """Log in through the login form; fail unless the site then shows « Se déconnecter »."""
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(password)
-    page.locator("main form").get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("button", name="Se déconnecter").is_visible(), (
-        f"login failed for {email}: still on {page.url}"
-    )
-    return page
 
 
 @pytest.fixture(name="assert_accessible")

@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from catalog.models import ActionKind
 from enrollment.models import Registration, RegistrationStatus
+from tests.browser.pages import login
 from tests.factories import DEMO_PASSWORD, ActionFactory, MemberEmployeeFactory, SessionFactory
-
-from .conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

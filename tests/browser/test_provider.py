@@ -10,10 +10,14 @@ from icalendar import Calendar
 from catalog.models import ActionKind
 from enrollment import services
 from enrollment.models import Registration, RegistrationStatus
-from tests.enrollment.conftest import contact_of, session_of
-from tests.factories import DEMO_PASSWORD, MemberEmployeeFactory, UserFactory
-
-from .conftest import assert_accessible, login
+from tests.browser.pages import assert_accessible, login
+from tests.factories import (
+    DEMO_PASSWORD,
+    MemberEmployeeFactory,
+    UserFactory,
+    contact_of,
+    session_of,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

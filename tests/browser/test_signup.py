@@ -7,9 +7,8 @@ import pytest
 from django.core import mail
 
 from accounts.models import User
+from tests.browser.pages import assert_accessible, login
 from tests.factories import StructureFactory
-
-from .conftest import assert_accessible, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

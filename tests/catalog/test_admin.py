@@ -7,13 +7,13 @@ from django.utils import timezone
 
 from catalog.models import Action, FaqEntry, Provider, Session, Theme
 from employers.models import Membership, Structure
-from tests.catalog_helpers import register
 from tests.factories import (
     FaqEntryFactory,
     MemberEmployeeFactory,
     SessionFactory,
     StructureFactory,
     UserFactory,
+    registration_in,
 )
 
 pytestmark = pytest.mark.django_db
@@ -24,9 +24,9 @@ MODELS = [Theme, Provider, Action, Session, FaqEntry, Structure, Membership]
 @pytest.fixture
 def data():
     session = SessionFactory(capacity=5)
-    register(session, "confirmed")
-    register(session, "pending_employer")
-    register(session, "waitlisted")
+    registration_in(session, "confirmed")
+    registration_in(session, "pending_employer")
+    registration_in(session, "waitlisted")
     session.action.provider.users.add(UserFactory())
     MemberEmployeeFactory()
     StructureFactory(is_validated=False, name="Proposée")

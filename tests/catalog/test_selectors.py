@@ -8,8 +8,7 @@ from django.utils import timezone
 from catalog import selectors
 from catalog.models import Session
 from enrollment.models import HOLDING_STATUSES, RegistrationStatus
-from tests.catalog_helpers import register
-from tests.factories import ActionFactory, SessionFactory
+from tests.factories import ActionFactory, SessionFactory, registration_in
 
 pytestmark = pytest.mark.django_db
 
@@ -23,17 +22,17 @@ def test_place_statuses_are_enrollments_holding_statuses():
 def test_places_count_holding_requests_only():
     session = SessionFactory(capacity=4)
     for status in ["pending_employer", "pending_provider", "confirmed"]:
-        register(session, status)
+        registration_in(session, status)
     for status in ["waitlisted", "waitlisted", "refused", "cancelled", "lapsed", "declined"]:
-        register(session, status)
+        registration_in(session, status)
     annotated = selectors.with_places(Session.objects.filter(pk=session.pk)).get()
     assert (annotated.places_held, annotated.places_waiting, annotated.places_left) == (3, 2, 1)
 
 
 def test_places_left_is_never_negative():
     session = SessionFactory(capacity=1)
-    register(session)
-    register(session)
+    registration_in(session)
+    registration_in(session)
     assert selectors.with_places(Session.objects.filter(pk=session.pk)).get().places_left == 0
 
 

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import ActionKind, Session
-from tests.catalog_helpers import register
 from tests.factories import (
     ActionFactory,
     FaqEntryFactory,
@@ -18,6 +17,7 @@ from tests.factories import (
     SessionFactory,
     ThemeFactory,
     UserFactory,
+    registration_in,
 )
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_catalogue_shows_cards_in_french(client):
         department="24",
         capacity=10,
     )
-    register(session)
+    registration_in(session)
     response = client.get(CATALOGUE)
     html = response.content.decode()
     assert response.status_code == 200
@@ -119,7 +119,7 @@ def variety():
         capacity=1,
         starts_at=in_days(90),
     )
-    register(full)
+    registration_in(full)
     SessionFactory(
         action__title="Conférence Pau",
         action__kind=ActionKind.CONFERENCE,
@@ -257,8 +257,8 @@ def test_catalogue_query_count_does_not_grow(client, django_assert_max_num_queri
     ]
     for session in sessions[:5]:
         SessionFactory(action=session.action, starts_at=in_days(70))
-        register(session)
-        register(session, "waitlisted")
+        registration_in(session)
+        registration_in(session, "waitlisted")
     with django_assert_max_num_queries(5):
         response = client.get(CATALOGUE, {"q": "Action", "places": "on", "format": "on_site"})
     assert response.status_code == 200
@@ -337,7 +337,7 @@ def test_session_states(client):
     full = SessionFactory(
         action=action, capacity=1, starts_at=in_days(30), format="remote", department=""
     )
-    register(full)
+    registration_in(full)
     SessionFactory(
         action=action,
         starts_at=in_days(3),
@@ -438,7 +438,7 @@ def test_action_page_query_count_does_not_grow(client, django_assert_max_num_que
     action = ActionFactory()
     for n in range(count // 10):
         session = SessionFactory(action=action, starts_at=in_days(20 + n))
-        register(session)
+        registration_in(session)
     SessionFactory.create_batch(count)
     client.force_login(MemberEmployeeFactory())
     with django_assert_max_num_queries(8):

@@ -1,24 +1,14 @@
 import pytest
-from django.utils import timezone
 
 from catalog.models import ActionKind
 from common.choices import EmploymentStatus
 from employers.models import Structure
-from tests.enrollment.conftest import register, session_of
-from tests.factories import MemberEmployeeFactory, StructureFactory, UserFactory
-
-__all__ = ["register", "session_of"]
-
-
-def member_structure_with_approver(email):
-    structure = StructureFactory()
-    approver = UserFactory(structure=structure, email=email, first_name="Claire")
-    structure.approvers.add(approver)
-    year = timezone.localdate().year
-    for y in (year, year + 1):
-        structure.memberships.create(year=y, formula="base")
-    structure.approver = approver
-    return structure
+from tests.factories import (
+    MemberEmployeeFactory,
+    StructureFactory,
+    member_structure_with_approver,
+    session_of,
+)
 
 
 @pytest.fixture

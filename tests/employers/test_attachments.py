@@ -13,8 +13,13 @@ from enrollment import services
 from enrollment.models import Registration, RegistrationStatus
 from enrollment.rules import RuleViolation
 from mailing.models import Email
-from tests.enrollment.conftest import register, session_of
-from tests.factories import MemberEmployeeFactory, StructureFactory, UserFactory
+from tests.factories import (
+    MemberEmployeeFactory,
+    StructureFactory,
+    UserFactory,
+    register,
+    session_of,
+)
 
 pytestmark = pytest.mark.django_db
 Status = RegistrationStatus

@@ -9,8 +9,7 @@ from catalog.models import ActionKind
 from employers.models import ApproverInvitation
 from enrollment import employer_space as space
 from enrollment.models import Registration
-from tests.employers.conftest import register, session_of
-from tests.factories import MemberEmployeeFactory
+from tests.factories import MemberEmployeeFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ from catalog.models import ActionKind
 from enrollment import services
 from enrollment.models import Registration
 from mailing.models import Email
-from tests.employers.conftest import register, session_of
-from tests.factories import MemberEmployeeFactory
+from tests.factories import MemberEmployeeFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
 

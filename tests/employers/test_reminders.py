@@ -14,8 +14,7 @@ from employers.tasks import remind, remind_approvers
 from enrollment import services
 from enrollment.models import Registration
 from mailing.models import Email
-from tests.employers.conftest import register, session_of
-from tests.factories import MemberEmployeeFactory
+from tests.factories import MemberEmployeeFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,7 @@ from django.urls import reverse
 
 from catalog.models import ActionKind
 from enrollment import employer_space as space
-from tests.enrollment.conftest import register, session_of
-from tests.factories import MemberEmployeeFactory, UserFactory
+from tests.factories import MemberEmployeeFactory, UserFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
 

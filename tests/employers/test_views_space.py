@@ -12,8 +12,7 @@ from enrollment import services
 from enrollment.models import Registration, RegistrationEvent
 from enrollment.selectors import quota_use
 from mailing.models import Email
-from tests.employers.conftest import register, session_of
-from tests.factories import MemberEmployeeFactory
+from tests.factories import MemberEmployeeFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
 

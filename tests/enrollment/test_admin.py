@@ -9,9 +9,7 @@ from django.urls import reverse
 from catalog.models import ActionKind
 from enrollment.models import Registration, RegistrationStatus
 from mailing.models import Email
-from tests.factories import UserFactory
-
-from .conftest import register, session_of
+from tests.factories import UserFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
 Status = RegistrationStatus

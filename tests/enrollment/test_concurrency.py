@@ -10,9 +10,13 @@ from catalog.models import ActionKind
 from enrollment import services
 from enrollment.models import Registration, RegistrationStatus
 from enrollment.rules import RuleViolation
-from tests.factories import MemberEmployeeFactory, StructureFactory, UserFactory
-
-from .conftest import contact_of, session_of
+from tests.factories import (
+    MemberEmployeeFactory,
+    StructureFactory,
+    UserFactory,
+    contact_of,
+    session_of,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

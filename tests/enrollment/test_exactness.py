@@ -20,10 +20,16 @@ from enrollment.rules import RuleViolation
 from enrollment.selectors import quota_use
 from enrollment.services import CartRefused
 from mailing.models import Email
-from tests.factories import MemberEmployeeFactory, StructureFactory, UserFactory
-
-from .conftest import PARIS, contact_of, register, session_of
-from .factories import RegistrationFactory
+from tests.factories import (
+    PARIS,
+    MemberEmployeeFactory,
+    RegistrationFactory,
+    StructureFactory,
+    UserFactory,
+    contact_of,
+    register,
+    session_of,
+)
 
 pytestmark = pytest.mark.django_db
 Status = RegistrationStatus

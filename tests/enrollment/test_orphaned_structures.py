@@ -11,9 +11,7 @@ from enrollment.models import Registration, RegistrationStatus
 from enrollment.privacy import delete_account
 from enrollment.services.messages import text
 from mailing.models import Email
-from tests.factories import MemberEmployeeFactory, UserFactory
-
-from .conftest import register, session_of
+from tests.factories import MemberEmployeeFactory, UserFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
 Status = RegistrationStatus

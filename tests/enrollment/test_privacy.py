@@ -12,10 +12,15 @@ from enrollment import services
 from enrollment.models import Registration, RegistrationEvent, RegistrationStatus
 from enrollment.privacy import delete_account, personal_data
 from mailing.models import ERASED_SUBJECT, Email
-from tests.factories import DEMO_PASSWORD, MemberEmployeeFactory, UserFactory
-
-from .conftest import contact_of, register, session_of
-from .factories import RegistrationFactory
+from tests.factories import (
+    DEMO_PASSWORD,
+    MemberEmployeeFactory,
+    RegistrationFactory,
+    UserFactory,
+    contact_of,
+    register,
+    session_of,
+)
 
 pytestmark = pytest.mark.django_db
 Status = RegistrationStatus

@@ -12,10 +12,15 @@ from enrollment import locking, services
 from enrollment.models import Registration, RegistrationStatus
 from enrollment.rules import RuleViolation
 from enrollment.selectors import quota_use
-from tests.factories import MemberEmployeeFactory, StructureFactory, UserFactory
+from tests.factories import (
+    MemberEmployeeFactory,
+    RegistrationFactory,
+    StructureFactory,
+    UserFactory,
+    contact_of,
+    session_of,
+)
 
-from .conftest import contact_of, session_of
-from .factories import RegistrationFactory
 from .test_concurrency import run_in_parallel
 
 pytestmark = [

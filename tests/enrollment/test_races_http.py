@@ -9,9 +9,8 @@ from catalog.models import ActionKind
 from enrollment import services
 from enrollment.forms import motivations_field_name
 from enrollment.models import Registration, RegistrationStatus
-from tests.factories import MemberEmployeeFactory
+from tests.factories import MemberEmployeeFactory, contact_of, session_of
 
-from .conftest import contact_of, session_of
 from .test_concurrency import run_in_parallel
 
 pytestmark = [

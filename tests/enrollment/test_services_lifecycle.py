@@ -13,10 +13,14 @@ from enrollment import services, tasks
 from enrollment.models import Registration, RegistrationEvent, RegistrationStatus
 from enrollment.rules import RuleViolation
 from enrollment.selectors import quota_use, waitlist_position
-from tests.factories import MemberEmployeeFactory, UserFactory
-
-from .conftest import next_year_start, register, session_of
-from .factories import RegistrationFactory
+from tests.factories import (
+    MemberEmployeeFactory,
+    RegistrationFactory,
+    UserFactory,
+    next_year_start,
+    register,
+    session_of,
+)
 
 pytestmark = pytest.mark.django_db
 Status = RegistrationStatus

@@ -13,9 +13,7 @@ from enrollment import services
 from enrollment.calendar import session_ics
 from enrollment.models import Registration, RegistrationStatus
 from enrollment.rules import RuleViolation
-from tests.factories import MemberEmployeeFactory, UserFactory
-
-from .conftest import PARIS, register, session_of
+from tests.factories import PARIS, MemberEmployeeFactory, UserFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
 Status = RegistrationStatus

@@ -16,12 +16,14 @@ from tests.factories import (
     JobSeekerFactory,
     MemberEmployeeFactory,
     MembershipFactory,
+    RegistrationFactory,
     StructureFactory,
     UserFactory,
+    contact_of,
+    next_year_start,
+    register,
+    session_of,
 )
-
-from .conftest import contact_of, next_year_start, register, session_of
-from .factories import RegistrationFactory
 
 pytestmark = pytest.mark.django_db
 Status = RegistrationStatus

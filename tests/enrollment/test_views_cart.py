@@ -11,10 +11,14 @@ from django.utils import timezone
 from catalog.models import ActionKind
 from enrollment import services
 from enrollment.models import CartItem, Registration, RegistrationStatus
-from tests.factories import JobSeekerFactory, UserFactory
-
-from .conftest import contact_of, register, session_of
-from .factories import RegistrationFactory
+from tests.factories import (
+    JobSeekerFactory,
+    RegistrationFactory,
+    UserFactory,
+    contact_of,
+    register,
+    session_of,
+)
 
 pytestmark = pytest.mark.django_db
 Status = RegistrationStatus

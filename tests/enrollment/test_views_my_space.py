@@ -10,10 +10,7 @@ from django.utils import timezone
 from catalog.models import ActionKind
 from enrollment import services
 from enrollment.models import Registration, RegistrationStatus
-from tests.factories import UserFactory
-
-from .conftest import next_year_start, register, session_of
-from .factories import RegistrationFactory
+from tests.factories import RegistrationFactory, UserFactory, next_year_start, register, session_of
 
 pytestmark = pytest.mark.django_db
 Status = RegistrationStatus

@@ -24,8 +24,13 @@ from enrollment.models import Registration
 from mailing.models import Email
 from mailing.tasks import sweep_unsent_emails
 from parcourspro.celery import app
-from tests.enrollment.conftest import register, session_of
-from tests.factories import MemberEmployeeFactory, StructureFactory, UserFactory
+from tests.factories import (
+    MemberEmployeeFactory,
+    StructureFactory,
+    UserFactory,
+    register,
+    session_of,
+)
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 # Databases of these tests' own, one per test so that parallel runs (xdist) do not share queues.

@@ -16,9 +16,14 @@ from django.urls import reverse
 from catalog.models import ActionKind, Session
 from enrollment.models import Registration, RegistrationStatus
 from operations.admin import OperationsRegistrationAdmin, OperationsSessionAdmin
-from tests.factories import MemberEmployeeFactory, UserFactory
-
-from .conftest import awaiting_provider, confirmed, register, session_of
+from tests.factories import (
+    MemberEmployeeFactory,
+    UserFactory,
+    awaiting_provider,
+    confirmed,
+    register,
+    session_of,
+)
 
 pytestmark = pytest.mark.django_db
 Status = RegistrationStatus

@@ -9,9 +9,15 @@ from django.urls import reverse
 
 from catalog.models import ActionKind
 from operations.selectors import half_days
-from tests.factories import SessionFactory, UserFactory
-
-from .conftest import PARIS, awaiting_provider, confirmed, provider_user_of, session_of
+from tests.factories import (
+    PARIS,
+    SessionFactory,
+    UserFactory,
+    awaiting_provider,
+    confirmed,
+    provider_user_of,
+    session_of,
+)
 
 pytestmark = pytest.mark.django_db
 

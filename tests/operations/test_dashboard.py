@@ -9,9 +9,13 @@ from django.utils import timezone
 
 from catalog.models import ActionKind
 from enrollment import services
-from tests.factories import JobSeekerFactory, MemberEmployeeFactory, UserFactory
-
-from .conftest import register, session_of
+from tests.factories import (
+    JobSeekerFactory,
+    MemberEmployeeFactory,
+    UserFactory,
+    register,
+    session_of,
+)
 
 pytestmark = pytest.mark.django_db
 DASHBOARD = reverse("operations:dashboard")

@@ -11,8 +11,7 @@ from django.urls import reverse
 from catalog.models import Action, Provider, Session
 from employers.models import Structure
 from enrollment.models import Registration
-
-from .conftest import confirmed, provider_user_of
+from tests.factories import confirmed, provider_user_of
 
 pytestmark = pytest.mark.django_db
 SESSIONS = reverse("admin:catalog_session_changelist")

@@ -9,9 +9,7 @@ from icalendar import Calendar
 from catalog.models import ActionKind
 from enrollment import services
 from enrollment.calendar import session_ics
-from tests.factories import UserFactory
-
-from .conftest import PARIS, awaiting_provider, confirmed, register, session_of
+from tests.factories import PARIS, UserFactory, awaiting_provider, confirmed, register, session_of
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,15 @@ from django.urls import reverse
 
 from catalog.models import ActionKind
 from enrollment.models import Registration, RegistrationStatus
-from tests.factories import ActionFactory, SessionFactory, UserFactory
-
-from .conftest import awaiting_provider, confirmed, provider_user_of, session_of
+from tests.factories import (
+    ActionFactory,
+    SessionFactory,
+    UserFactory,
+    awaiting_provider,
+    confirmed,
+    provider_user_of,
+    session_of,
+)
 
 pytestmark = pytest.mark.django_db
 Status = RegistrationStatus

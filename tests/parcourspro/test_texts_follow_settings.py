@@ -16,8 +16,7 @@ from enrollment import rules, services
 from enrollment.rules import RuleViolation
 from mailing.models import Email
 from parcourspro.context_processors import phone_uri
-from tests.enrollment.conftest import register, session_of
-from tests.factories import MemberEmployeeFactory, SessionFactory, UserFactory
+from tests.factories import MemberEmployeeFactory, SessionFactory, UserFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,14 @@ from django.utils import timezone
 from catalog.models import ActionKind
 from employers.attachments import request_attachment
 from enrollment import services
-from tests.enrollment.conftest import register, session_of
-from tests.factories import MemberEmployeeFactory, ProviderFactory, StructureFactory, UserFactory
+from tests.factories import (
+    MemberEmployeeFactory,
+    ProviderFactory,
+    StructureFactory,
+    UserFactory,
+    register,
+    session_of,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from catalog.models import ActionKind
 from enrollment import services
 from enrollment.models import CartItem, Registration, RegistrationEvent
 from mailing.models import Email
-from tests.enrollment.conftest import register, session_of
-from tests.factories import MemberEmployeeFactory, UserFactory
+from tests.factories import MemberEmployeeFactory, UserFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
 
@@ -208,7 +207,7 @@ def test_cancellation_without_a_usable_reason_changes_nothing(client, two_profes
 
 @pytest.fixture
 def decision_world():
-    from tests.enrollment.conftest import session_of as make_session
+    from tests.factories import session_of as make_session
 
     mine, theirs = MemberEmployeeFactory(), MemberEmployeeFactory()
     approver = UserFactory(structure=mine.structure)
