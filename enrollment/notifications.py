@@ -60,8 +60,18 @@ def _to_professional(template: str, registration: Registration, context: dict, *
 def cart_submitted(user, registrations: list[Registration]) -> None:
     """Acknowledgement to the professional, a waitlist notice per waitlisted request, and one
     email per approver listing the employee's new member-only requests (Q8, Q12)."""
-    context = {"user": user, "registrations": registrations, **_links()}
-    _to_professional("registration_acknowledgement", registrations[0], context)
+    # Confirmed at once (short formats): the acknowledgement is their convocation, with the
+    # joining link and the .ics (R10).
+    calendars = [ics_attachment(r) for r in registrations if r.status == Status.CONFIRMED]
+    context = {
+        "user": user,
+        "registrations": registrations,
+        "calendars": len(calendars),
+        **_links(),
+    }
+    _to_professional(
+        "registration_acknowledgement", registrations[0], context, attachments=calendars
+    )
     for registration in registrations:
         if registration.status == Status.WAITLISTED:
             _to_professional(
@@ -187,8 +197,11 @@ def cancelled(registration: Registration) -> None:
 
 
 def promoted(registration: Registration) -> None:
-    context = {"registration": registration, **_links()}
-    _to_professional("registration_promoted", registration, context)
+    """A place for a waitlisted request; confirmed at once (a short format), the email is
+    the convocation, with the joining link and the .ics (R10)."""
+    calendars = [ics_attachment(registration)] if registration.status == Status.CONFIRMED else []
+    context = {"registration": registration, "calendars": len(calendars), **_links()}
+    _to_professional("registration_promoted", registration, context, attachments=calendars)
     if registration.status == Status.PENDING_EMPLOYER:
         approvers = _approvers(registration)
         if not approvers and _waits_for_nobody(registration):
