@@ -221,6 +221,16 @@ def promoted(registration: Registration) -> None:
             )
 
 
+def session_reminder(registration: Registration) -> None:
+    """Before the session: the joining link of a short format; the place, the times and what
+    to bring for an action for members."""
+    _to_professional(
+        "session_reminder",
+        registration,
+        {"registration": registration, **_links()},
+    )
+
+
 def promotion_skipped(registration: Registration, violation) -> None:
     _to_professional(
         "promotion_skipped",
