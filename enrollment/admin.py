@@ -101,6 +101,7 @@ class RegistrationAdmin(admin.ModelAdmin):
                     "approval_reminded_at",
                     "provider_decided_at",
                     "decision_reason",
+                    "participant_reminded_at",
                 )
             },
         ),

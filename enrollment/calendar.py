@@ -12,7 +12,15 @@ from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStand
 
 from catalog.models import Session
 
-from .models import Registration
+from .models import Registration, RegistrationStatus
+
+
+def joining_link(registration: Registration) -> str:
+    """The link to join a remote session, for a confirmed participant only: a request still
+    waiting (employer, provider, a place) must not be able to join."""
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return ""
+    return registration.session.remote_url
 
 
 def session_days(session: Session) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -68,7 +76,8 @@ def paris_timezone() -> Timezone:
 
 
 def session_ics(registration: Registration) -> bytes:
-    """An iCalendar file with one event a day of the registration's session."""
+    """An iCalendar file with one event a day of the registration's session; the joining
+    link only once the registration is confirmed."""
     session = registration.session
     action = session.action
     calendar = Calendar()
@@ -79,9 +88,10 @@ def session_ics(registration: Registration) -> bytes:
     lines = [action.summary, "", f"Prestataire : {action.provider.name}"]
     if action.kind == "tutored_self_training":
         lines.append(f"Plateforme e-ParcoursPro : {settings.E_PARCOURSPRO_URL}")
-    if session.remote_url:
-        lines.append(f"Lien de connexion : {session.remote_url}")
-    location = (session.remote_url or "À distance") if session.is_remote else session.location
+    link = joining_link(registration)
+    if link:
+        lines.append(f"Lien de connexion : {link}")
+    location = (link or "À distance") if session.is_remote else session.location
     stamp = timezone.now()
     days = session_days(session)
     for number, (starts, ends) in enumerate(days, start=1):

@@ -134,6 +134,12 @@ class Registration(models.Model):
         help_text=_("Désistement tardif : la demande compte dans le quota annuel."),
     )
     approval_reminded_at = models.DateTimeField(_("rappel à l'employeur le"), null=True, blank=True)
+    participant_reminded_at = models.DateTimeField(
+        _("rappel de la session le"),
+        null=True,
+        blank=True,
+        help_text=_("Rappel envoyé au participant avant la session."),
+    )
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     objects = RegistrationQuerySet.as_manager()

@@ -58,15 +58,22 @@ def _to_professional(template: str, registration: Registration, context: dict, *
 
 
 def cart_submitted(user, registrations: list[Registration]) -> None:
-    """Acknowledgement to the professional, a waitlist notice per waitlisted request, and one
-    email per approver listing the employee's new member-only requests (Q8, Q12)."""
-    context = {"user": user, "registrations": registrations, **_links()}
-    _to_professional("registration_acknowledgement", registrations[0], context)
-    for registration in registrations:
-        if registration.status == Status.WAITLISTED:
-            _to_professional(
-                "registration_waitlisted", registration, {"registration": registration, **_links()}
-            )
+    """One acknowledgement to the professional, saying what happens to each request (waiting
+    list included), and one email per approver listing the employee's new member-only
+    requests (Q8, Q12)."""
+    # Confirmed at once (short formats): the acknowledgement is their convocation, with the
+    # joining link and the .ics (R10).
+    calendars = [ics_attachment(r) for r in registrations if r.status == Status.CONFIRMED]
+    context = {
+        "user": user,
+        "registrations": registrations,
+        "calendars": len(calendars),
+        "waitlisted": any(r.status == Status.WAITLISTED for r in registrations),
+        **_links(),
+    }
+    _to_professional(
+        "registration_acknowledgement", registrations[0], context, attachments=calendars
+    )
     to_decide = defaultdict(list)
     undecidable = []
     for registration in registrations:
@@ -173,9 +180,21 @@ def provider_decided(registration: Registration) -> None:
             )
 
 
-def cancelled(registration: Registration) -> None:
-    """Confirmation to the professional; notice to approvers who had approved, and to staff."""
-    context = {"registration": registration, **_links()}
+def cancelled(registration: Registration, *, freed_place: bool) -> None:
+    """Confirmation to the professional; notice to approvers who had approved, and to staff,
+    saying where the freed place goes: to the waiting list only when someone waits."""
+    waitlist_waiting = (
+        freed_place
+        and Registration.objects.filter(
+            session_id=registration.session_id, status=Status.WAITLISTED
+        ).exists()
+    )
+    context = {
+        "registration": registration,
+        "freed_place": freed_place,
+        "waitlist_waiting": waitlist_waiting,
+        **_links(),
+    }
     _to_professional("cancellation_confirmed", registration, context)
     recipients = [settings.PROGRAMME_CONTACT_EMAIL]
     if registration.employer_approved_at is not None:
@@ -187,8 +206,11 @@ def cancelled(registration: Registration) -> None:
 
 
 def promoted(registration: Registration) -> None:
-    context = {"registration": registration, **_links()}
-    _to_professional("registration_promoted", registration, context)
+    """A place for a waitlisted request; confirmed at once (a short format), the email is
+    the convocation, with the joining link and the .ics (R10)."""
+    calendars = [ics_attachment(registration)] if registration.status == Status.CONFIRMED else []
+    context = {"registration": registration, "calendars": len(calendars), **_links()}
+    _to_professional("registration_promoted", registration, context, attachments=calendars)
     if registration.status == Status.PENDING_EMPLOYER:
         approvers = _approvers(registration)
         if not approvers and _waits_for_nobody(registration):
@@ -206,6 +228,16 @@ def promoted(registration: Registration) -> None:
                 },
                 concerns=[registration.user],
             )
+
+
+def session_reminder(registration: Registration) -> None:
+    """Before the session: the joining link of a short format; the place, the times and what
+    to bring for an action for members."""
+    _to_professional(
+        "session_reminder",
+        registration,
+        {"registration": registration, **_links()},
+    )
 
 
 def promotion_skipped(registration: Registration, violation) -> None:

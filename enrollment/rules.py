@@ -360,3 +360,9 @@ def check_before_deadline(*, now: dt.datetime, registration_deadline: dt.datetim
     """R9: an employer's acceptance at or after the registration deadline is refused."""
     if approval_is_overdue(now=now, registration_deadline=registration_deadline):
         raise _refuse("deadline_passed", code="deadline")
+
+
+def participant_reminder_due(*, now: dt.datetime, starts_at: dt.datetime, days: int) -> bool:
+    """Reminder to participants (DESIGN, Emails): due from `days` days before the start, at
+    the same Paris wall-clock time (Decisions, « Days »), until the start."""
+    return days_before(starts_at, days) <= now < starts_at

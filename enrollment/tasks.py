@@ -50,6 +50,13 @@ def lapse_overdue_requests() -> int:
 
 
 @shared_task(ignore_result=True)
+def remind_participants() -> int:
+    """Remind confirmed participants before their session (a week before an action for
+    members, the day before a short format), once each."""
+    return services.remind_participants()
+
+
+@shared_task(ignore_result=True)
 def serve_waitlists(session_ids: list[int] | None = None) -> int:
     """R7: give free places to eligible waitlisted requests, in order — the given sessions
     after a person's quota or a structure's membership changed, or (periodically, with no

@@ -184,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "employers.tasks.remind_approvers",
         "schedule": crontab(minute=25),
     },
+    "remind-participants": {
+        "task": "enrollment.tasks.remind_participants",
+        "schedule": crontab(minute=45),
+    },
     # A safety net: every service serves the waiting lists it touches, and follow-ups after
     # a freed quota or a new membership are queued on commit.
     "serve-waitlists": {
@@ -201,6 +205,10 @@ STRUCTURE_CAP_RELEASE_DAYS = env.int("STRUCTURE_CAP_RELEASE_DAYS", default=15)
 LATE_CANCELLATION_DAYS = env.int("LATE_CANCELLATION_DAYS", default=10)
 APPROVAL_REMINDER_DAYS = env.int("APPROVAL_REMINDER_DAYS", default=5)
 APPROVAL_DEADLINE_REMINDER_DAYS = env.int("APPROVAL_DEADLINE_REMINDER_DAYS", default=2)
+# Reminder to participants before the session: a week before an action for members, the day
+# before a short format (webinar, conference, round table, web workshop).
+SESSION_REMINDER_DAYS = env.int("SESSION_REMINDER_DAYS", default=7)
+SHORT_FORMAT_REMINDER_DAYS = env.int("SHORT_FORMAT_REMINDER_DAYS", default=1)
 RECOMMENDED_LEAD_DAYS = env.int("RECOMMENDED_LEAD_DAYS", default=21)
 MEMBERSHIP_CONTACT_EMAIL = env("MEMBERSHIP_CONTACT_EMAIL", default="adhesion@cap-metiers.pro")
 PROGRAMME_CONTACT_EMAIL = env("PROGRAMME_CONTACT_EMAIL", default="parcourspro@cap-metiers.pro")

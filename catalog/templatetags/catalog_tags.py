@@ -4,29 +4,23 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from catalog.dates import moment_text, period_text
+
 register = template.Library()
-
-
-def _day(value) -> str:
-    return formats.date_format(value, "l j F Y")
-
-
-def _time(value) -> str:
-    return formats.time_format(value, "G\\hi")
 
 
 @register.filter
 def session_dates(session) -> str:
-    """« mardi 12 janvier 2027, 9h30 – 17h00 », or « du … au … » over several days."""
-    start = timezone.localtime(session.starts_at)
-    end = timezone.localtime(session.ends_at)
-    if start.date() == end.date():
-        return _("%(day)s, %(start)s – %(end)s") % {
-            "day": _day(start),
-            "start": _time(start),
-            "end": _time(end),
-        }
-    return _("du %(start)s au %(end)s") % {"start": _day(start), "end": _day(end)}
+    """A session's dates and hours as people write them, the same on every page and in every
+    email: « le mardi 16 février 2027, de 9 h à 17 h », « du mardi 16 au mercredi 17 février
+    2027, de 9 h à 17 h » (`|capfirst` where they open a line)."""
+    return period_text(session.starts_at, session.ends_at)
+
+
+@register.filter
+def moment(value) -> str:
+    """One instant (a deadline, a request's date): « mardi 16 février 2027 à 9 h »."""
+    return moment_text(value) if value else ""
 
 
 @register.filter

@@ -25,7 +25,7 @@ from .cancellation import (
 )
 from .cart import CONTACT_FIELDS, CartRefused, add_to_cart, remove_from_cart, submit_cart
 from .decisions import approve, confirm, decline, refuse
-from .reminders import remind_approvers
+from .reminders import remind_approvers, remind_participants
 from .staff import cancel_session, mark_attendance, promote, set_capacity
 from .transitions import (
     CANCELLABLE_STATUSES,
@@ -58,6 +58,7 @@ __all__ = [
     "refuse",
     "release_structure_cap",
     "remind_approvers",
+    "remind_participants",
     "remove_from_cart",
     "set_capacity",
     "submit_cart",

@@ -112,7 +112,7 @@ def cancel_locked(
         reason=reason,
         fields=["counted_in_quota", "cancelled_at", "cancellation_reason"],
     )
-    notifications.cancelled(registration)
+    notifications.cancelled(registration, freed_place=held)
     if held:
         serve_waitlist(session, now=now)
     if not counted:

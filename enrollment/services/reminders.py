@@ -1,8 +1,10 @@
-"""Reminders to approvers of requests waiting for their decision (R9).
+"""Reminders to approvers of requests waiting for their decision (R9), and to participants
+before their session (DESIGN, Emails).
 
-Idempotent: each (request, kind of reminder) is recorded once in `ApprovalReminder`, so that
-running it twice sends nothing twice. Locks only registrations (the platform's lock order
-allows it: nothing before them is needed here).
+Idempotent: each (request, kind of reminder) is recorded once in `ApprovalReminder`, and
+each participant's reminder in `Registration.participant_reminded_at`, so that running them
+twice sends nothing twice. Locks only registrations (the platform's lock order allows it:
+nothing before them is needed here).
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.models import Session
 from employers.models import ApprovalReminder
 from mailing.outbox import queue_email
 
+from .. import notifications, rules
 from ..models import Registration, RegistrationEvent, RegistrationStatus
 
 Status = RegistrationStatus
@@ -141,3 +145,59 @@ def remind_approvers(now: dt.datetime | None = None) -> int:
                 concerns=[r.user for r in groups["deadline"] + groups["pending"]],
             )
     return len(by_approver)
+
+
+def participant_reminder_days(session: Session) -> int:
+    """A week before an action for members (the place, the times, what to bring), the day
+    before a short format (the joining link)."""
+    if session.action.is_member_only:
+        return settings.SESSION_REMINDER_DAYS
+    return settings.SHORT_FORMAT_REMINDER_DAYS
+
+
+def _participants_to_remind(now: dt.datetime):
+    """Confirmed registrations of sessions that have not started, not reminded yet, whose
+    start is near enough for either kind of reminder (the rule then decides for each)."""
+    horizon = now + dt.timedelta(
+        days=max(settings.SESSION_REMINDER_DAYS, settings.SHORT_FORMAT_REMINDER_DAYS) + 1
+    )
+    return Registration.objects.filter(
+        status=Status.CONFIRMED,
+        user__isnull=False,
+        participant_reminded_at__isnull=True,
+        session__starts_at__gt=now,
+        session__starts_at__lte=horizon,
+    ).exclude(session__status=Session.Status.CANCELLED)
+
+
+def remind_participants(now: dt.datetime | None = None) -> int:
+    """Remind each confirmed participant of their session once, SESSION_REMINDER_DAYS (or
+    SHORT_FORMAT_REMINDER_DAYS) before it starts; returns the number of emails queued."""
+    now = now or timezone.now()
+    due_ids = [
+        registration.pk
+        for registration in _participants_to_remind(now).select_related("session__action")
+        if rules.participant_reminder_due(
+            now=now,
+            starts_at=registration.session.starts_at,
+            days=participant_reminder_days(registration.session),
+        )
+    ]
+    if not due_ids:
+        return 0
+    with transaction.atomic():
+        # Lock, then read again: a concurrent run, or a withdrawal, that committed meanwhile
+        # is seen, so nobody is reminded twice nor after withdrawing.
+        registrations = list(
+            _participants_to_remind(now)
+            .select_for_update(of=("self",))
+            .filter(pk__in=due_ids)
+            .select_related("session__action__provider", "user")
+            .order_by("pk")
+        )
+        Registration.objects.filter(pk__in=[r.pk for r in registrations]).update(
+            participant_reminded_at=now
+        )
+        for registration in registrations:
+            notifications.session_reminder(registration)
+    return len(registrations)

@@ -57,3 +57,12 @@ def status_badge(status, wording="", position=None):
     else:  # this module's own text, as a template's {% translate %}
         words = mark_safe(words % {"position": conditional_escape(position)})
     return {"css": css or BADGE_CSS.get(status, "pending"), "words": words}
+
+
+@register.filter
+def joining_link(registration) -> str:
+    """`{{ registration|joining_link }}`: the link to join its remote session, for a
+    confirmed registration only (empty otherwise)."""
+    from enrollment.calendar import joining_link as link
+
+    return link(registration)
