@@ -241,3 +241,28 @@ def registration_in(session, status=RegistrationStatus.CONFIRMED, user=None):
     if user is None:
         return RegistrationFactory(session=session, status=status)
     return RegistrationFactory(session=session, status=status, user=user)
+
+
+SIGNUP_PASSWORD = "Un-mot-de-passe-solide-2024"
+
+
+def signup_data(**overrides):
+    """What the signup form posts, for Camille Martin, employee, with `overrides`."""
+    data = {
+        "email": "camille.martin@example.test",
+        "password1": SIGNUP_PASSWORD,
+        "password2": SIGNUP_PASSWORD,
+        "first_name": "Camille",
+        "last_name": "Martin",
+        "phone": "05 56 12 34 56",
+        "job_title": "Conseillère en insertion",
+        "employment_status": EmploymentStatus.EMPLOYEE,
+        "field_of_activity": "integration",
+        "department": "33",
+        "structure_query": "",
+        "new_structure_name": "",
+        "new_structure_siret": "",
+        "new_structure_department": "",
+    }
+    data.update(overrides)
+    return data

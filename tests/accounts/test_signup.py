@@ -16,7 +16,8 @@ from common.choices import EmploymentStatus
 from employers.models import Structure
 from employers.validators import complete_siret
 from mailing.models import Email
-from tests.factories import StructureFactory, UserFactory
+from tests.factories import SIGNUP_PASSWORD as PASSWORD
+from tests.factories import StructureFactory, UserFactory, signup_data
 
 pytestmark = pytest.mark.django_db
 
@@ -25,30 +26,6 @@ pytestmark = pytest.mark.django_db
 def _clear_rate_limits():
     """allauth's rate limits live in the cache, which outlives a test."""
     cache.clear()
-
-
-PASSWORD = "Un-mot-de-passe-solide-2024"
-
-
-def signup_data(**overrides):
-    data = {
-        "email": "camille.martin@example.test",
-        "password1": PASSWORD,
-        "password2": PASSWORD,
-        "first_name": "Camille",
-        "last_name": "Martin",
-        "phone": "05 56 12 34 56",
-        "job_title": "Conseillère en insertion",
-        "employment_status": EmploymentStatus.EMPLOYEE,
-        "field_of_activity": "integration",
-        "department": "33",
-        "structure_query": "",
-        "new_structure_name": "",
-        "new_structure_siret": "",
-        "new_structure_department": "",
-    }
-    data.update(overrides)
-    return data
 
 
 def confirmation_link(message) -> str:

@@ -8,9 +8,7 @@ from catalog.models import ActionKind
 from enrollment import services
 from enrollment.models import RegistrationStatus
 from mailing.models import Email
-from tests.factories import UserFactory
-
-from .conftest import register, session_of
+from tests.factories import UserFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
 Status = RegistrationStatus

@@ -12,9 +12,7 @@ from enrollment import services
 from enrollment.calendar import session_ics
 from enrollment.models import RegistrationStatus
 from mailing.models import Email
-from tests.factories import UserFactory
-
-from .conftest import register, session_of
+from tests.factories import UserFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
 Status = RegistrationStatus

@@ -13,9 +13,7 @@ from enrollment import rules, services
 from enrollment.models import Registration, RegistrationStatus
 from enrollment.tasks import remind_participants
 from mailing.models import Email
-from tests.factories import UserFactory
-
-from .conftest import PARIS, register, session_of
+from tests.factories import PARIS, UserFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
 Status = RegistrationStatus

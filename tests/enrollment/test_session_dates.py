@@ -12,9 +12,7 @@ from catalog.dates import hour_text, moment_text, period_text
 from catalog.models import ActionKind
 from enrollment import services
 from mailing.models import Email
-from tests.factories import SessionFactory, UserFactory
-
-from .conftest import PARIS, register, session_of
+from tests.factories import PARIS, SessionFactory, UserFactory, register, session_of
 
 ONE_DAY = "le mardi 16 février 2027, de 9 h à 17 h"
 TWO_DAYS = "du mardi 16 au mercredi 17 février 2027, de 9 h à 17 h"

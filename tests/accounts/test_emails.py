@@ -13,9 +13,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from mailing.models import Email
-from tests.factories import StructureFactory, UserFactory
-
-from .test_accounts_signup import signup_data
+from tests.factories import StructureFactory, UserFactory, signup_data
 
 pytestmark = pytest.mark.django_db
 
