@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import selectors
 from .models import Action, FaqEntry, Provider, Session, Theme
@@ -150,12 +151,20 @@ class ActionAdmin(admin.ModelAdmin):
     @admin.action(description=_("Publier les actions sélectionnées"))
     def publish(self, request, queryset):
         updated = queryset.update(is_published=True)
-        self.message_user(request, _("%(count)d action(s) publiée(s).") % {"count": updated})
+        self.message_user(
+            request,
+            ngettext("%(count)d action publiée.", "%(count)d actions publiées.", updated)
+            % {"count": updated},
+        )
 
     @admin.action(description=_("Dépublier les actions sélectionnées"))
     def unpublish(self, request, queryset):
         updated = queryset.update(is_published=False)
-        self.message_user(request, _("%(count)d action(s) dépubliée(s).") % {"count": updated})
+        self.message_user(
+            request,
+            ngettext("%(count)d action dépubliée.", "%(count)d actions dépubliées.", updated)
+            % {"count": updated},
+        )
 
 
 class PlacesFilter(admin.SimpleListFilter):

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.models import Session
@@ -234,9 +235,12 @@ def cancel(request, pk: int):
                 if registration.counted_in_quota:
                     messages.success(
                         request,
-                        _(
+                        ngettext(
+                            "Votre désistement est enregistré. Moins de %(days)s jour avant le "
+                            "début, cette action est décomptée de votre quota annuel.",
                             "Votre désistement est enregistré. Moins de %(days)s jours avant le "
-                            "début, cette action est décomptée de votre quota annuel."
+                            "début, cette action est décomptée de votre quota annuel.",
+                            settings.LATE_CANCELLATION_DAYS,
                         )
                         % {"days": settings.LATE_CANCELLATION_DAYS},
                     )

@@ -73,6 +73,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "parcourspro.context_processors.site",
             ],
+            # Project-wide template tags that belong to no app (French typography).
+            "libraries": {"french": "parcourspro.templatetags.french"},
         },
     },
 ]
@@ -112,7 +114,9 @@ LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue first (makemessages writes there), then django-allauth's French
+# reworded (one word for email across the site), which wins over the apps' catalogues.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_allauth"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 import catalog.admin as catalog_admin
+from common.text import lowercase_first
 from enrollment import services
 from enrollment.models import Registration
 
@@ -74,7 +75,8 @@ class OperationsSessionAdmin(BaseSessionAdmin):
             request._operations_capacity_refused = True
             self.message_user(
                 request,
-                _("Le nombre de places n'a pas changé : %(reason)s") % {"reason": refusal},
+                _("Le nombre de places n'a pas changé : %(reason)s")
+                % {"reason": lowercase_first(str(refusal))},
                 messages.ERROR,
             )
             return
@@ -127,7 +129,7 @@ class OperationsSessionAdmin(BaseSessionAdmin):
             try:
                 closed += len(services.cancel_session(session, by=request.user, reason=reason))
             except REFUSALS as refusal:
-                refusals.append(f"{session} : {refusal}")
+                refusals.append(f"{session} : {lowercase_first(str(refusal))}")
             else:
                 done += 1
         report(

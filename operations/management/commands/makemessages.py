@@ -16,26 +16,66 @@ from django.conf import settings
 from django.core.management.commands import makemessages
 
 SOURCE_LANGUAGE = "fr"
-_ENTRY = re.compile(
-    r'^msgid_plural (?P<plural>"[^\n]*"(?:\n"[^\n]*")*)\n'
-    r'msgstr\[0\] ""\nmsgstr\[1\] ""$',
-    re.MULTILINE,
-)
+_KEYWORD = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?) (.*)$")
+
+
+def _entry_fields(block: str):
+    """The comments and the (keyword, value lines) of one .po entry, in order."""
+    comments, fields = [], []
+    for line in block.split("\n"):
+        match = _KEYWORD.match(line)
+        if match:
+            fields.append((match[1], [match[2]]))
+        elif line.startswith('"') and fields:
+            fields[-1][1].append(line)
+        else:
+            comments.append(line)
+    return comments, fields
+
+
+def _source_entry(block: str) -> str:
+    """One entry as the source language has it: a plural's msgstr are its msgid and
+    msgid_plural; a fuzzy match that msgmerge guessed from another entry is dropped."""
+    body = block.rstrip("\n")
+    tail = block[len(body) :]
+    comments, fields = _entry_fields(body)
+    keywords = dict(fields)
+    fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in comments)
+    if "msgid_plural" not in keywords and not fuzzy:
+        return block
+    kept = []
+    for line in comments:
+        if line.startswith("#|"):
+            continue
+        if line.startswith("#,"):
+            flags = [flag.strip() for flag in line[2:].split(",") if flag.strip() != "fuzzy"]
+            if not flags:
+                continue
+            line = "#, " + ", ".join(flags)
+        kept.append(line)
+    lines = list(kept)
+    for keyword, value in fields:
+        if keyword.startswith("msgstr"):
+            continue
+        lines.append(f"{keyword} {value[0]}")
+        lines.extend(value[1:])
+    if "msgid_plural" in keywords:
+        for index, source in enumerate((keywords["msgid"], keywords["msgid_plural"])):
+            lines.append(f"msgstr[{index}] {source[0]}")
+            lines.extend(source[1:])
+    else:
+        lines.append('msgstr ""')
+    return "\n".join(lines) + tail
 
 
 def fill_plurals(text: str) -> str:
-    """Each plural entry whose msgstr are empty, filled with its msgid and msgid_plural."""
-    out, position = [], 0
-    for match in _ENTRY.finditer(text):
-        start = text.rfind("\nmsgid ", 0, match.start()) + 1
-        singular = text[start + len("msgid ") : match.start() - 1]
-        out.append(text[position : match.start()])
-        out.append(
-            f"msgid_plural {match['plural']}\nmsgstr[0] {singular}\nmsgstr[1] {match['plural']}"
-        )
-        position = match.end()
-    out.append(text[position:])
-    return "".join(out)
+    """Each plural entry's msgstr filled with its msgid and msgid_plural; fuzzy guesses
+    cleared (French is the source: an empty msgstr shows the msgid)."""
+    blocks = text.split("\n\n")
+    return "\n\n".join(
+        block if block.startswith('msgid ""\nmsgstr ""') else _source_entry(block)
+        for block in blocks
+    )
 
 
 def source_catalogues() -> list[Path]:
