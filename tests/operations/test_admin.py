@@ -45,9 +45,13 @@ def csv_rows(response) -> list[list[str]]:
 
 
 def change_form_data(client, url) -> dict:
-    """What the change form would post back unchanged."""
-    form = client.get(url).context["adminform"].form
+    """What the change form would post back unchanged (its inlines' management forms too)."""
+    context = client.get(url).context
+    form = context["adminform"].form
     data = {"_save": "Enregistrer"}
+    for inline in context["inline_admin_formsets"]:
+        for bound in inline.formset.management_form:
+            data[bound.html_name] = bound.value()
     for bound in form:
         widget, value = bound.field.widget, bound.value()
         if isinstance(widget, MultiWidget):
