@@ -93,3 +93,53 @@ def test_people_who_are_not_staff_have_no_pilotage_link(page, live_server):
     login(page, live_server, employee.email, DEMO_PASSWORD)
     nav = page.get_by_role("navigation", name="Navigation principale")
     assert nav.get_by_role("link", name="Pilotage").count() == 0
+
+
+# --- small things ------------------------------------------------------------------------------
+
+
+def bulleted_cards(page) -> list[str]:
+    """Cards that are list items and still show a list marker."""
+    return page.eval_on_selector_all(
+        "li.card, ul:has(> li > .card) > li",
+        """items => items
+            .filter(li => getComputedStyle(li).listStyleType !== "none")
+            .map(li => li.textContent.trim().slice(0, 40))""",
+    )
+
+
+def test_cards_on_the_home_and_action_pages_have_no_bullets(page, live_server):
+    session = session_of(ActionKind.WEBINAR, days=20)
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server.url}/")
+    assert page.locator("li.card").count() >= 1
+    assert bulleted_cards(page) == []
+    page.goto(f"{live_server.url}{session.action.get_absolute_url()}")
+    assert page.locator(f"#session-{session.pk}").is_visible()
+    assert bulleted_cards(page) == []
+
+
+def test_a_checkbox_sits_beside_its_label(page, live_server):
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server.url}/accounts/login/")
+    checkbox = page.get_by_role("checkbox", name="Se souvenir de moi")
+    label = page.locator(f"label[for='{checkbox.get_attribute('id')}']")
+    box, text = checkbox.bounding_box(), label.bounding_box()
+    assert box["x"] + box["width"] <= text["x"]  # the box first, then its words
+    middle = box["y"] + box["height"] / 2
+    assert text["y"] <= middle <= text["y"] + text["height"]  # on the same line
+    assert_accessible(page)
+
+
+def test_a_long_status_badge_wraps_on_a_phone(page, live_server):
+    employee = verified(MemberEmployeeFactory(email="salarie@example.test"))
+    [registration] = register(employee, session_of(ActionKind.TRAINING))
+    page.set_viewport_size(PHONE)
+    login(page, live_server, employee.email, DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/mon-espace/")
+    badge = page.locator(f"#demande-{registration.pk} .registration-status .badge")
+    assert badge.inner_text() == "En attente de la validation de votre employeur"
+    box = badge.bounding_box()
+    card = page.locator(f"#demande-{registration.pk}").bounding_box()
+    assert box["x"] + box["width"] <= card["x"] + card["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
