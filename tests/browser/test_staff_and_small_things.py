@@ -1,6 +1,6 @@
 """Staff and small things, in Chromium: « Pilotage » is in the staff's menu and its tables fit
 their frame at 1280 px; lists of cards carry no bullets; a checkbox sits beside its label; a
-long status badge wraps on a 390 px screen."""
+long status badge wraps on a 390 px screen; the 404 page passes axe."""
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -143,3 +143,11 @@ def test_a_long_status_badge_wraps_on_a_phone(page, live_server):
     card = page.locator(f"#demande-{registration.pk}").bounding_box()
     assert box["x"] + box["width"] <= card["x"] + card["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_the_404_page_is_french_and_accessible(page, live_server):
+    response = page.goto(f"{live_server.url}/catalogue/nulle-part/")
+    assert response.status == 404
+    assert page.get_by_role("heading", level=1).inner_text() == "Page introuvable"
+    page.get_by_label("Chercher une action dans le catalogue").fill("orientation")
+    assert_accessible(page)
