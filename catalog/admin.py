@@ -5,8 +5,10 @@ from django.contrib import admin
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import selectors
+from .deadlines import MEMBER_ONLY_DEADLINE_DAYS, default_registration_deadline
 from .models import Action, FaqEntry, Provider, Session, Theme
 
 
@@ -38,7 +40,61 @@ class ProviderAdmin(admin.ModelAdmin):
         return obj._action_count
 
 
-class SessionInlineForm(forms.ModelForm):
+class DefaultDeadlineForm(forms.ModelForm):
+    """A session's form whose registration deadline, left empty, follows from the start and
+    the kind of action (catalog/deadlines.py)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("registration_deadline")
+        if field is not None:
+            field.required = False
+            field.help_text = _(
+                "Laissée vide : %(member_days)s jours avant le début à 23h59 pour une action "
+                "réservée aux adhérents, la veille à 23h59 pour un format court."
+            ) % {"member_days": MEMBER_ONLY_DEADLINE_DAYS}
+
+    def _action(self):
+        if "action" in self.fields:
+            return self.cleaned_data.get("action")
+        # An inline's session points at its action, saved or not yet.
+        return getattr(self.instance, "action", None)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "registration_deadline" not in self.fields or cleaned.get("registration_deadline"):
+            return cleaned
+        starts_at, action = cleaned.get("starts_at"), self._action()
+        if starts_at and action is not None:
+            cleaned["registration_deadline"] = default_registration_deadline(
+                starts_at, member_only=action.is_member_only
+            )
+        elif not self.has_error("starts_at") and not self.has_error("action"):
+            self.add_error(
+                "registration_deadline",
+                _("Indiquez la date limite d'inscription, ou la date de début pour la calculer."),
+            )
+        return cleaned
+
+
+class SessionForm(DefaultDeadlineForm):
+    class Meta:
+        model = Session
+        fields = [  # noqa: RUF012
+            "action",
+            "starts_at",
+            "ends_at",
+            "registration_deadline",
+            "format",
+            "department",
+            "capacity",
+            "status",
+            "location",
+            "remote_url",
+        ]
+
+
+class SessionInlineForm(DefaultDeadlineForm):
     """An existing session's places and status change on its own page, where the change goes
     through the waiting list and the notices (enrollment's services); new sessions are free."""
 
@@ -150,12 +206,20 @@ class ActionAdmin(admin.ModelAdmin):
     @admin.action(description=_("Publier les actions sélectionnées"))
     def publish(self, request, queryset):
         updated = queryset.update(is_published=True)
-        self.message_user(request, _("%(count)d action(s) publiée(s).") % {"count": updated})
+        self.message_user(
+            request,
+            ngettext("%(count)d action publiée.", "%(count)d actions publiées.", updated)
+            % {"count": updated},
+        )
 
     @admin.action(description=_("Dépublier les actions sélectionnées"))
     def unpublish(self, request, queryset):
         updated = queryset.update(is_published=False)
-        self.message_user(request, _("%(count)d action(s) dépubliée(s).") % {"count": updated})
+        self.message_user(
+            request,
+            ngettext("%(count)d action dépubliée.", "%(count)d actions dépubliées.", updated)
+            % {"count": updated},
+        )
 
 
 class PlacesFilter(admin.SimpleListFilter):
@@ -175,6 +239,7 @@ class PlacesFilter(admin.SimpleListFilter):
 
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
+    form = SessionForm
     list_display = [
         "__str__",
         "starts_at",

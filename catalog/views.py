@@ -53,4 +53,8 @@ def action_detail(request, slug):
 
 @require_safe
 def faq(request):
-    return render(request, "catalog/faq.html", {"groups": selectors.faq_by_category()})
+    """The staff's FAQ; the page says the actions are not CPF-eligible (R12) unless one of
+    the entries already answers it."""
+    groups = selectors.faq_by_category()
+    cpf_answered = any("CPF" in entry.question for _, entries in groups for entry in entries)
+    return render(request, "catalog/faq.html", {"groups": groups, "cpf_answered": cpf_answered})

@@ -69,7 +69,11 @@ class StructureAdmin(admin.ModelAdmin):
     @admin.action(description=_("Valider les structures proposées"))
     def validate_structures(self, request, queryset):
         updated = queryset.filter(is_validated=False).update(is_validated=True)
-        self.message_user(request, _("%(count)d structure(s) validée(s).") % {"count": updated})
+        self.message_user(
+            request,
+            ngettext("%(count)d structure validée.", "%(count)d structures validées.", updated)
+            % {"count": updated},
+        )
 
 
 @admin.register(Membership)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from common.text import de_name
 from enrollment import services as enrollment
 from enrollment.rules import RuleViolation
 
@@ -97,8 +98,8 @@ def attachment_refuse(request, pk):
     else:
         messages.success(
             request,
-            _("Le rattachement de %(name)s est refusé ; la personne en est informée.")
-            % {"name": attachment.user.get_full_name()},
+            _("Le rattachement %(of_name)s est refusé ; la personne en est informée.")
+            % {"of_name": de_name(attachment.user.get_full_name())},
         )
     return redirect(_back(attachment.structure_id))
 

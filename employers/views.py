@@ -10,8 +10,10 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from common.text import de_name, lowercase_first
 from enrollment import employer_space as space
 from enrollment import services as enrollment
 from enrollment.models import RegistrationStatus
@@ -59,20 +61,18 @@ def _render_space(request, *, bound=None, status=200):
 
 
 def _who_and_what(registration) -> dict[str, str]:
-    return {
-        "name": registration.user.get_full_name() or registration.email,
-        "title": registration.session.action.title,
-    }
+    name = registration.user.get_full_name() or registration.email
+    return {"name": name, "of_name": de_name(name), "title": registration.session.action.title}
 
 
 def _approved_message(registration) -> str:
     if registration.status == RegistrationStatus.WAITLISTED:
         return _(
-            "La demande de %(name)s pour « %(title)s » est pré-acceptée : si une place se "
+            "La demande %(of_name)s pour « %(title)s » est pré-acceptée : si une place se "
             "libère, elle passera directement au prestataire."
         ) % _who_and_what(registration)
     return _(
-        "La demande de %(name)s pour « %(title)s » est acceptée : elle est transmise au "
+        "La demande %(of_name)s pour « %(title)s » est acceptée : elle est transmise au "
         "prestataire, qui la rendra effective."
     ) % _who_and_what(registration)
 
@@ -113,7 +113,7 @@ def refuse(request, pk):
         messages.success(
             request,
             _(
-                "La demande de %(name)s pour « %(title)s » est refusée : un courriel lui "
+                "La demande %(of_name)s pour « %(title)s » est refusée : un courriel lui "
                 "transmet votre motif."
             )
             % _who_and_what(registration),
@@ -138,15 +138,19 @@ def bulk_approve(request):
         except (RuleViolation, PermissionDenied) as error:
             messages.error(
                 request,
-                _("Demande de %(name)s pour « %(title)s » : %(error)s")
-                % {**_who_and_what(registration), "error": getattr(error, "message", error)},
+                _("Demande %(of_name)s pour « %(title)s » : %(error)s")
+                % {
+                    **_who_and_what(registration),
+                    "error": lowercase_first(getattr(error, "message", error)),
+                },
             )
         else:
             accepted += 1
     if accepted:
         messages.success(
             request,
-            _("%(count)s demande(s) acceptée(s).") % {"count": accepted},
+            ngettext("%(count)s demande acceptée.", "%(count)s demandes acceptées.", accepted)
+            % {"count": accepted},
         )
     return redirect(_space_url())
 
@@ -168,9 +172,9 @@ def invite(request, pk):
                 request,
                 _(
                     "Invitation envoyée à %(email)s : la personne recevra un lien pour valider "
-                    "les demandes de %(structure)s."
+                    "les demandes %(of_structure)s."
                 )
-                % {"email": invitation.email, "structure": structure.name},
+                % {"email": invitation.email, "of_structure": de_name(structure.name)},
             )
             return redirect(_space_url(f"structure-{structure.pk}"))
     return _render_space(request, bound=form, status=400)
@@ -207,9 +211,9 @@ def invitation(request, token):
     messages.success(
         request,
         _(
-            "Vous validez désormais les demandes de %(structure)s : les demandes à traiter "
+            "Vous validez désormais les demandes %(of_structure)s : les demandes à traiter "
             "apparaissent ci-dessous."
         )
-        % {"structure": structure.name},
+        % {"of_structure": de_name(structure.name)},
     )
     return redirect(_space_url(f"structure-{structure.pk}"))

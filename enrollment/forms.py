@@ -182,6 +182,14 @@ class CancelForm(ReasonForm):
     rows = 4
 
 
+class LeaveWaitlistForm(CancelForm):
+    """« Quitter la liste d'attente »: the same withdrawal (R8), worded for a waiting list."""
+
+    required_message = _("Indiquez pourquoi vous quittez la liste d'attente : c'est obligatoire.")
+    label = _("Pourquoi quittez-vous la liste d'attente ?")
+    help_text = _("Votre réponse est transmise à l'équipe du programme.")
+
+
 class DeleteAccountForm(PageForm):
     """Deleting one's account is confirmed with the password."""
 

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.choices import HOLDING_STATUSES, LIVE_STATUSES, QUOTA_STATUSES, RegistrationStatus
+from common.text import de_name
 
 __all__ = ["HOLDING_STATUSES", "LIVE_STATUSES", "QUOTA_STATUSES", "RegistrationStatus"]
 
@@ -27,7 +28,7 @@ class Cart(models.Model):
         verbose_name_plural = _("paniers")
 
     def __str__(self):
-        return f"Panier de {self.user}"
+        return f"Panier {de_name(str(self.user))}"
 
 
 class CartItem(models.Model):
@@ -206,4 +207,5 @@ class RegistrationEvent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self):
-        return f"{self.from_status or '∅'} → {self.to_status}"
+        # The states' names, as people read them (the admin shows this in the history).
+        return f"{self.get_from_status_display() or '∅'} → {self.get_to_status_display()}"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -16,14 +14,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.models import Session
 from catalog.selectors import with_places
 
 from . import privacy, rules, selectors, services
-from .forms import CancelForm, CartSubmitForm, DeleteAccountForm
-from .models import RegistrationEvent
+from .forms import CancelForm, CartSubmitForm, DeleteAccountForm, LeaveWaitlistForm
+from .models import RegistrationEvent, RegistrationStatus
 from .rules import RuleViolation
 from .services import CartRefused
 
@@ -171,7 +170,8 @@ def cart_done(request, submission):
 @login_required
 @require_safe
 def my_space(request):
-    """The professional's requests by year of the session, quota use, withdrawal links."""
+    """The professional's requests, nearest first (upcoming sessions in date order, then past
+    ones, latest first), quota use, withdrawal links."""
     now = timezone.now()
     registrations = selectors.with_waitlist_positions(
         selectors.registrations_of(request.user).prefetch_related(
@@ -183,19 +183,26 @@ def my_space(request):
     )
     for registration in registrations:
         registration.can_cancel = services.cancellation_outcome(registration, now=now).allowed
-    years = [
-        (year, list(group))
-        for year, group in itertools.groupby(
-            registrations, key=lambda r: timezone.localtime(r.session.starts_at).year
-        )
-    ]
+    # A session still running is « à venir » until it ends.
+    upcoming = sorted(
+        (r for r in registrations if r.session.ends_at > now),
+        key=lambda r: (r.session.starts_at, r.pk),
+    )
+    past = [r for r in registrations if r.session.ends_at <= now]
     this_year = timezone.localdate().year
     quotas = [selectors.quota_use(request.user.pk, year) for year in (this_year, this_year + 1)]
     return render(
         request,
         "enrollment/my_space.html",
         {
-            "years": years,
+            "sections": [
+                (anchor, title, group)
+                for anchor, title, group in (
+                    ("a-venir", _("Sessions à venir"), upcoming),
+                    ("passees", _("Sessions passées"), past),
+                )
+                if group
+            ],
             "quotas": quotas,
             "quota_limit": rules.ANNUAL_MEMBER_ONLY_QUOTA,
             "training_limit": rules.ANNUAL_TRAINING_QUOTA,
@@ -206,14 +213,17 @@ def my_space(request):
 @login_required
 def cancel(request, pk: int):
     """« Me désister » (Q11): a confirmation page with a required reason, and a warning when
-    the withdrawal will count in the quota."""
+    the withdrawal will count in the quota. A waitlisted request is withdrawn the same way,
+    worded « Quitter la liste d'attente »."""
     registration = selectors.registration_of_user_or_404(request.user, pk)
     outcome = services.cancellation_outcome(registration, now=timezone.now())
     if not outcome.allowed:
         messages.error(request, outcome.refusal)
         return redirect("enrollment:my_space")
+    leaving_waitlist = registration.status == RegistrationStatus.WAITLISTED
+    form_class = LeaveWaitlistForm if leaving_waitlist else CancelForm
     if request.method == "POST":
-        form = CancelForm(request.POST)
+        form = form_class(request.POST)
         if form.is_valid():
             try:
                 registration = services.cancel(
@@ -225,17 +235,22 @@ def cancel(request, pk: int):
                 if registration.counted_in_quota:
                     messages.success(
                         request,
-                        _(
+                        ngettext(
+                            "Votre désistement est enregistré. Moins de %(days)s jour avant le "
+                            "début, cette action est décomptée de votre quota annuel.",
                             "Votre désistement est enregistré. Moins de %(days)s jours avant le "
-                            "début, cette action est décomptée de votre quota annuel."
+                            "début, cette action est décomptée de votre quota annuel.",
+                            settings.LATE_CANCELLATION_DAYS,
                         )
                         % {"days": settings.LATE_CANCELLATION_DAYS},
                     )
+                elif leaving_waitlist:
+                    messages.success(request, _("Vous avez quitté la liste d'attente."))
                 else:
                     messages.success(request, _("Votre désistement est enregistré."))
             return redirect("enrollment:my_space")
     else:
-        form = CancelForm()
+        form = form_class()
     [registration] = selectors.with_waitlist_positions([registration])
     counted_if_cancelled = outcome.counted
     return render(
@@ -246,6 +261,7 @@ def cancel(request, pk: int):
             "form": form,
             "counted_if_cancelled": counted_if_cancelled,
             "late_days": settings.LATE_CANCELLATION_DAYS,
+            "leaving_waitlist": leaving_waitlist,
         },
     )
 

@@ -11,8 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from common.text import de_name, lowercase_first
 from enrollment import services
 from enrollment.calendar import ics_filename, session_ics
 from enrollment.rules import RuleViolation
@@ -94,7 +96,7 @@ def _decide(request, pk: int, registration_pk: int, decide, done: str, *, reason
     except (RuleViolation, PermissionDenied) as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, done % {"person": _person(registration)})
+        messages.success(request, done % {"of_person": de_name(_person(registration))})
     return redirect(_session_url(session, "demandes"))
 
 
@@ -107,7 +109,7 @@ def provider_confirm(request, pk: int, registration_pk: int):
         pk,
         registration_pk,
         services.confirm,
-        _("L'inscription de %(person)s est confirmée : sa convocation lui est envoyée."),
+        _("L'inscription %(of_person)s est confirmée : sa convocation lui est envoyée."),
     )
 
 
@@ -120,7 +122,7 @@ def provider_decline(request, pk: int, registration_pk: int):
         pk,
         registration_pk,
         services.decline,
-        _("La demande de %(person)s est déclinée : le motif lui est transmis."),
+        _("La demande %(of_person)s est déclinée : le motif lui est transmis."),
         reason_form=DECLINE,
     )
 
@@ -138,12 +140,18 @@ def provider_attendance(request, pk: int):
         try:
             services.mark_attendance(registration, by=request.user, present=present)
         except (RuleViolation, PermissionDenied) as refusal:
-            refusals.append(f"{_person(registration)} : {refusal}")
+            refusals.append(f"{_person(registration)} : {lowercase_first(str(refusal))}")
         else:
             recorded += 1
     if recorded or not refusals:
         messages.success(
-            request, _("Présences enregistrées (%(count)d modification(s)).") % {"count": recorded}
+            request,
+            ngettext(
+                "Présences enregistrées (%(count)d modification).",
+                "Présences enregistrées (%(count)d modifications).",
+                recorded,
+            )
+            % {"count": recorded},
         )
     for line in refusals:
         messages.error(request, line)

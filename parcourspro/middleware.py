@@ -10,13 +10,20 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from enrollment.locking import BUSY_MESSAGE, Busy, is_lock_conflict
 
+from .errors import database_unavailable_response, is_database_unreachable
+
 logger = logging.getLogger(__name__)
 
 
 class LockConflictMiddleware:
     """A lock conflict that outlived the services' retries (or a `Busy` a view did not
     catch) answers 503 with a French page and `Retry-After`, never a 500: nothing was
-    written, the person may simply try again."""
+    written, the person may simply try again.
+
+    So does a database that cannot be reached (refused, closed by a restart): « service
+    momentanément indisponible », rendered without touching the database. An outage met
+    outside the views (a session saved after the response) reaches `handler500`, which
+    answers the same (parcourspro.views.server_error)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -25,6 +32,9 @@ class LockConflictMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if is_database_unreachable(exception):
+            logger.warning("Database unreachable, answered 503 on %s: %s", request.path, exception)
+            return database_unavailable_response()
         if isinstance(exception, Busy) or (
             isinstance(exception, OperationalError) and is_lock_conflict(exception)
         ):

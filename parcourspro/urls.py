@@ -7,6 +7,10 @@ admin.site.site_header = "ParcoursPro — administration Cap Métiers"
 admin.site.site_title = "ParcoursPro"
 admin.site.index_title = "Pilotage du programme"
 
+# 404 and 403 render templates/404.html and 403.html with the request (Django's views); a
+# server error renders a page that needs neither the request nor the database.
+handler500 = "parcourspro.views.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -1,10 +1,15 @@
+import sys
+
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from .celery import app as celery_app
+from .errors import database_unavailable_response, is_database_unreachable, standalone_response
 
 
 def database_state() -> str:
@@ -37,3 +42,20 @@ def healthz(request):
     healthy = state["database"] == "ok" and state["broker"] in {"ok", "eager"}
     state["status"] = "ok" if healthy else "error"
     return JsonResponse(state, status=200 if healthy else 503)
+
+
+def server_error(request, template_name="500.html"):
+    """handler500: a French page that needs neither the request's context nor the database;
+    a database outage answers 503 « service momentanément indisponible » instead."""
+    if is_database_unreachable(sys.exc_info()[1]):
+        return database_unavailable_response()
+    return standalone_response(template_name, status=500)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: an expired form (or cookies refused) explained in French, in the
+    site's layout, with a way back."""
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    return render(request, "403_csrf.html", {"back_url": back}, status=403)

@@ -3,6 +3,7 @@
 from django import template
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.dates import moment_text, period_text
 
@@ -37,9 +38,9 @@ def places_text(session) -> str:
         return ""
     if left <= 0:
         return _("Complet — liste d'attente")
-    if left == 1:
-        return _("1 place restante")
-    return _("%(count)s places restantes") % {"count": left}
+    return ngettext("%(count)s place restante", "%(count)s places restantes", left) % {
+        "count": left
+    }
 
 
 @register.filter
@@ -59,6 +60,4 @@ def duration_text(days) -> str:
     if days is None:
         return ""
     shown = str(int(days)) if days == int(days) else formats.number_format(days, 1)
-    if days < 2:
-        return _("%(days)s jour") % {"days": shown}
-    return _("%(days)s jours") % {"days": shown}
+    return ngettext("%(days)s jour", "%(days)s jours", int(days)) % {"days": shown}

@@ -54,8 +54,8 @@ MESSAGES = {
         "attendez un désistement."
     ),
     "capacity_below_held": _(
-        "Le nombre de places ne peut pas descendre sous %(minimum)s : %(held)s place(s) sont "
-        "déjà attribuées."
+        "Le nombre de places ne peut pas descendre sous %(minimum)s, le nombre de places déjà "
+        "attribuées."
     ),
     "attendance_too_early": _("La présence se note une fois la session commencée."),
     # States (any service).

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Session
+from common.text import lowercase_first
 
 from .. import locking, notifications, rules, selectors
 from ..models import (
@@ -130,7 +131,7 @@ def promote_waitlist(session: Session, *, by=None, now: dt.datetime | None = Non
 
 def skip_once(registration: Registration, violation: RuleViolation, *, by=None) -> None:
     """Record (and tell the owner, once per rule) that a promotion was skipped."""
-    reason = f"Promotion impossible : {violation.message}"
+    reason = f"Promotion impossible : {lowercase_first(violation.message)}"
     already = registration.events.filter(to_status=Status.WAITLISTED, reason=reason).exists()
     if not already:
         move(registration, Status.WAITLISTED, by=by, reason=reason)

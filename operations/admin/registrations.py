@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 import enrollment.admin as enrollment_admin
+from common.text import lowercase_first
 from enrollment import services
 
 from .. import exports
@@ -43,7 +44,7 @@ class OperationsRegistrationAdmin(BaseRegistrationAdmin):
             try:
                 operation(registration)
             except REFUSALS as refusal:
-                refusals.append(f"{registration} : {refusal}")
+                refusals.append(f"{registration} : {lowercase_first(str(refusal))}")
             else:
                 done += 1
         report(self, request, done, refusals, singular, plural)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 import catalog.admin as catalog_admin
+from common.text import lowercase_first
 from enrollment import services
 from enrollment.models import Registration
 
@@ -21,10 +22,47 @@ from .common import REFUSALS, ask_reason, reason_form, report
 BaseSessionAdmin = catalog_admin.SessionAdmin
 
 
+class SessionRegistrationInline(admin.TabularInline):
+    """The session's requests, read-only: each one links to its own page, where the staff
+    actions (through the services) are."""
+
+    model = Registration
+    fk_name = "session"
+    fields = ("request", "structure", "status", "submitted_at", "counted_in_quota")
+    readonly_fields = fields
+    ordering = ("submitted_at", "pk")
+    extra = 0
+    can_delete = False
+    verbose_name = gettext_lazy("demande d'inscription")
+    verbose_name_plural = gettext_lazy("demandes d'inscription de la session")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("structure")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("demande"))
+    def request(self, registration):
+        name = f"{registration.first_name} {registration.last_name}".strip()
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:enrollment_registration_change", args=[registration.pk]),
+            name or _("Compte supprimé"),
+        )
+
+
 class OperationsSessionAdmin(BaseSessionAdmin):
     """Sessions, plus: capacity through `set_capacity`, cancellation with a reason, the
-    participants' CSV and the attendance sheet."""
+    participants' CSV, the attendance sheet, and the session's requests."""
 
+    inlines = [*(getattr(BaseSessionAdmin, "inlines", None) or []), SessionRegistrationInline]
     actions = [
         *(getattr(BaseSessionAdmin, "actions", None) or []),
         "cancel_sessions",
@@ -74,7 +112,8 @@ class OperationsSessionAdmin(BaseSessionAdmin):
             request._operations_capacity_refused = True
             self.message_user(
                 request,
-                _("Le nombre de places n'a pas changé : %(reason)s") % {"reason": refusal},
+                _("Le nombre de places n'a pas changé : %(reason)s")
+                % {"reason": lowercase_first(str(refusal))},
                 messages.ERROR,
             )
             return
@@ -127,7 +166,7 @@ class OperationsSessionAdmin(BaseSessionAdmin):
             try:
                 closed += len(services.cancel_session(session, by=request.user, reason=reason))
             except REFUSALS as refusal:
-                refusals.append(f"{session} : {refusal}")
+                refusals.append(f"{session} : {lowercase_first(str(refusal))}")
             else:
                 done += 1
         report(

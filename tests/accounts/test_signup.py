@@ -82,7 +82,7 @@ def test_signup_verify_email_then_login(client, django_capture_on_commit_callbac
     page = client.get(link)
     assert page.status_code == 200
     body = page.content.decode()
-    assert "Confirmer l'adresse e-mail" in body
+    assert "Confirmer l'adresse électronique" in body
     assert "Merci de confirmer que" in body and "camille.martin@example.test" in body
     response = client.post(link)
     assert response.status_code == 302

@@ -125,11 +125,11 @@ def test_approver_accepts_a_selection(page, live_server, two_requests):
     approver, employee, accepted, refused = two_requests
     login(page, live_server, approver.email, DEMO_PASSWORD)
     page.goto(f"{live_server.url}/espace-employeur/")
-    page.get_by_label("Ajouter la demande de Hugo Lefèvre à la sélection").first.check()
-    page.get_by_label("Ajouter la demande de Hugo Lefèvre à la sélection").last.check()
+    page.get_by_label("Ajouter la demande d'Hugo Lefèvre à la sélection").first.check()
+    page.get_by_label("Ajouter la demande d'Hugo Lefèvre à la sélection").last.check()
     page.get_by_role("button", name="Accepter la sélection").click()
     page.wait_for_load_state()
-    assert page.get_by_text("2 demande(s) acceptée(s).").is_visible()
+    assert page.get_by_text("2 demandes acceptées.").is_visible()
     assert set(Registration.objects.values_list("status", flat=True)) == {
         RegistrationStatus.PENDING_PROVIDER
     }

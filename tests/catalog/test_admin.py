@@ -93,7 +93,7 @@ def test_validate_proposed_structures_action(admin_client, data):
     assert response.status_code == 200
     proposed.refresh_from_db()
     assert proposed.is_validated
-    assert "1 structure(s) validée(s)." in response.content.decode()
+    assert "1 structure validée." in response.content.decode()
 
 
 def test_structure_filter_on_validation(admin_client, data):

@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 
 from catalog.models import ActionKind
+from common.text import de_name
 from enrollment import services
 from enrollment.models import Registration
 from mailing.models import Email
@@ -98,7 +99,7 @@ def test_r8_cancelling_an_approved_request_tells_the_approvers(approver, employe
     services.approve(registration, by=approver)
     services.cancel(registration, by=employee, reason="Déménagement")
     (notice,) = emails("cancellation_notice", approver.email)
-    assert notice.subject.startswith(f"Désistement de {employee.first_name}")
+    assert notice.subject.startswith(f"Désistement {de_name(employee.first_name)}")
     assert emails("cancellation_notice", settings.PROGRAMME_CONTACT_EMAIL)
 
 

@@ -54,7 +54,7 @@ def test_space_lists_requests_to_decide_with_everything_needed(approver_client, 
     year = timezone.localtime(training.starts_at).year
     assert f"Quota {year}" in html
     # The two requests hold places: both count already.
-    assert "2 action(s) réservée(s) aux adhérents sur 4, dont 1 formation(s) sur 3" in html
+    assert "2 actions réservées aux adhérents sur 4, dont 1 formation sur 3" in html
     assert "Accepter la sélection" in html
     assert reverse("employers:refuse", args=[registration.pk]) in html
     assert 'name="registrations"' in html
@@ -159,7 +159,7 @@ def test_bulk_accept_accepts_every_selected_request(approver_client, employee):
     response = approver_client.post(
         reverse("employers:bulk_approve"), {"registrations": selected}, follow=True
     )
-    assert "2 demande(s) acceptée(s)." in text(response)
+    assert "2 demandes acceptées." in text(response)
     statuses = dict(Registration.objects.values_list("pk", "status"))
     assert statuses[selected[0]] == statuses[selected[1]] == Status.PENDING_PROVIDER
     assert statuses[registrations[2].pk] == Status.PENDING_EMPLOYER
@@ -179,7 +179,7 @@ def test_bulk_accept_reports_a_request_already_decided(approver_client, approver
         reverse("employers:bulk_approve"), {"registrations": [first.pk, second.pk]}, follow=True
     )
     html = text(response)
-    assert "1 demande(s) acceptée(s)." in html
+    assert "1 demande acceptée." in html
     assert "n'attend plus de décision" in html
     first.refresh_from_db()
     assert first.status == Status.REFUSED

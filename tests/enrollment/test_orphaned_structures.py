@@ -6,6 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from catalog.models import ActionKind
+from common.text import lowercase_first
 from enrollment import services
 from enrollment.models import Registration, RegistrationStatus
 from enrollment.privacy import delete_account
@@ -201,7 +202,7 @@ def test_accepting_a_request_no_longer_pending_reports_why(admin_client, employe
     [webinar] = register(employee, session_of(ActionKind.WEBINAR))
     response = changelist_action(admin_client, "approve_for_structure", [webinar])
     [message] = messages_of(response)
-    assert text("not_pending_employer") in message
+    assert lowercase_first(text("not_pending_employer")) in message
     webinar.refresh_from_db()
     assert webinar.status == Status.CONFIRMED
 
@@ -245,7 +246,7 @@ def test_staff_refuse_for_the_structure_with_a_reason(admin_client, admin_user, 
     assert response.status_code == 302
     messages = messages_of(response)
     assert "1 demande refusée pour la structure." in messages
-    assert any(text("not_pending_employer") in m for m in messages)
+    assert any(lowercase_first(text("not_pending_employer")) in m for m in messages)
     training, webinar = (Registration.objects.get(pk=r.pk) for r in registrations)
     assert training.status == Status.REFUSED
     assert training.decision_reason == "Pas de valideur : refusée par l'équipe"

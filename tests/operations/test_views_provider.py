@@ -222,7 +222,7 @@ def test_attendance_is_not_offered_before_the_start(client, training, provider_u
     assert "une fois la session commencée" in text(response)
     url = reverse("operations:provider_attendance", args=[training.pk])
     response = client.post(url, {f"presence_{participant.pk}": "present"}, follow=True)
-    assert "La présence se note une fois la session commencée" in text(response)
+    assert "la présence se note une fois la session commencée" in text(response)
     assert status_of(participant) == Status.CONFIRMED
 
 
@@ -238,7 +238,7 @@ def test_attendance_after_the_start(client, training, provider_user):
             {f"presence_{present.pk}": "present", f"presence_{absent.pk}": "absent"},
             follow=True,
         )
-        assert "Présences enregistrées (2 modification(s))" in text(response)
+        assert "Présences enregistrées (2 modifications)" in text(response)
         assert status_of(present) == Status.ATTENDED
         assert status_of(absent) == Status.ABSENT
         # Corrected later: the absent person did come.
