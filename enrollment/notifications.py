@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q
@@ -173,14 +174,32 @@ def provider_decided(registration: Registration) -> None:
             )
 
 
+@dataclass(frozen=True)
+class CancellationRecipients:
+    """Who is told of a withdrawal besides the professional (R8)."""
+
+    approvers: tuple  # the structure's approvers, when the employer had accepted the request
+    programme_email: str  # the programme team, always
+
+    @property
+    def emails(self) -> list[str]:
+        return list(dict.fromkeys([self.programme_email, *(a.email for a in self.approvers)]))
+
+
+def cancellation_recipients(registration: Registration) -> CancellationRecipients:
+    """R8: the approvers who had accepted (or pre-accepted) the request, and the programme
+    team. The withdrawal page says it from this answer, the notices are sent to it."""
+    approvers = _approvers(registration) if registration.employer_approved_at is not None else []
+    return CancellationRecipients(
+        approvers=tuple(approvers), programme_email=settings.PROGRAMME_CONTACT_EMAIL
+    )
+
+
 def cancelled(registration: Registration) -> None:
-    """Confirmation to the professional; notice to approvers who had approved, and to staff."""
+    """Confirmation to the professional; a notice to each of `cancellation_recipients`."""
     context = {"registration": registration, **_links()}
     _to_professional("cancellation_confirmed", registration, context)
-    recipients = [settings.PROGRAMME_CONTACT_EMAIL]
-    if registration.employer_approved_at is not None:
-        recipients += [approver.email for approver in _approvers(registration)]
-    for recipient in dict.fromkeys(recipients):
+    for recipient in cancellation_recipients(registration).emails:
         queue_email(
             "cancellation_notice", to=recipient, context=context, concerns=[registration.user]
         )

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 from catalog.models import Session
 from catalog.selectors import with_places
 
-from . import privacy, rules, selectors, services
+from . import notifications, privacy, rules, selectors, services
 from .forms import CancelForm, CartSubmitForm, DeleteAccountForm
 from .models import RegistrationEvent
 from .rules import RuleViolation
@@ -212,8 +212,11 @@ def cancel(request, pk: int):
     if not outcome.allowed:
         messages.error(request, outcome.refusal)
         return redirect("enrollment:my_space")
+    recipients = notifications.cancellation_recipients(registration)
+    # The form's own help text names the employer, who is told only when they had accepted.
+    help_text = None if recipients.approvers else _("Il est transmis à l'équipe du programme.")
     if request.method == "POST":
-        form = CancelForm(request.POST)
+        form = CancelForm(request.POST, help_text=help_text)
         if form.is_valid():
             try:
                 registration = services.cancel(
@@ -235,7 +238,7 @@ def cancel(request, pk: int):
                     messages.success(request, _("Votre désistement est enregistré."))
             return redirect("enrollment:my_space")
     else:
-        form = CancelForm()
+        form = CancelForm(help_text=help_text)
     [registration] = selectors.with_waitlist_positions([registration])
     counted_if_cancelled = outcome.counted
     return render(
@@ -245,6 +248,13 @@ def cancel(request, pk: int):
             "registration": registration,
             "form": form,
             "counted_if_cancelled": counted_if_cancelled,
+            "approvers_told": ", ".join(
+                approver.get_full_name() or approver.email for approver in recipients.approvers
+            ),
+            "approvers_count": len(recipients.approvers),
+            "employer_not_told": not recipients.approvers
+            and registration.structure_id is not None
+            and registration.session.action.is_member_only,
             "late_days": settings.LATE_CANCELLATION_DAYS,
         },
     )
