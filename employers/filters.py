@@ -1,15 +1,23 @@
-"""The GET forms of the Employer Space's tables (django-filter): who, what, when, which state,
-and the order; the queries themselves are `enrollment.employer_requests`'."""
+"""The Employer Space's tables: their GET forms (django-filter: who, what, when, which state,
+the order), the links that keep them, and what their rows show; the queries are
+`enrollment.employer_requests`'."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import django_filters
 from django import forms
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import MONTHS_AP
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import ActionKind
 from enrollment import employer_requests as tables
 from enrollment.models import Registration, RegistrationStatus
+from enrollment.rules import ANNUAL_MEMBER_ONLY_QUOTA, ANNUAL_TRAINING_QUOTA
 from parcourspro.forms import PageForm
 
 # The URL's parameters that a table keeps from one page to the next (filters, order, page).
@@ -109,3 +117,117 @@ class DecisionFilterSet(TableFilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Décision"), choices=DECISION_STATUSES, method=_noop, empty_label=None
     )
+
+
+def query_string(params, *, drop=(), **extra) -> str:
+    """The tables' parameters of `params` (a QueryDict) that a link keeps, without `drop`,
+    with `extra`, as a query string."""
+    kept = [(k, params.get(k)) for k in KEPT if k not in drop and k not in extra and params.get(k)]
+    return urlencode(kept + [(k, v) for k, v in extra.items() if v])
+
+
+def sort_links(params, filterset) -> dict[str, dict]:
+    """Each sortable column's link (its order, the other way round when already sorted by it,
+    with the filters kept) and its `aria-sort`."""
+    current = filterset.criteria().sort
+    columns = {}
+    for key in filterset.sorts:
+        ascending = current == key
+        descending = current == f"-{key}"
+        columns[key] = {
+            "url": "?" + query_string(params, drop=("page",), sort=f"-{key}" if ascending else key),
+            "aria_sort": "ascending" if ascending else "descending" if descending else "",
+        }
+    return columns
+
+
+def tables_context(request, structures, filterset_class):
+    """What both tables' pages share: the people they may name, the filter form, the sort
+    links and the query strings that keep the filters."""
+    people = tables.people_of(structures)
+    this_year = timezone.localdate().year
+    years = sorted(set(tables.request_years(structures)) | {this_year}, reverse=True)
+    filterset = filterset_class(request.GET, people=people, years=years, structures=structures)
+    return {
+        "people": people,
+        "years": years,
+        "filterset": filterset,
+        "criteria": filterset.criteria(),
+        "columns": sort_links(request.GET, filterset),
+        "query": query_string(request.GET),
+        "page_query": query_string(request.GET, drop=("page",)),
+        "several_structures": len(structures) > 1,
+    }
+
+
+# A key no real row has: reversed once per page, replaced by each row's own key.
+URL_MARKER = "9070605040302010"
+
+
+def _url_for_each(name: str, *, by: str = "pk"):
+    """`reverse(name)` for each row of a page: reversed once, each row fills in its key (a
+    reverse() per link and row was a tenth of the page's time at 50 rows)."""
+    url = reverse(name, kwargs={by: URL_MARKER})
+    return lambda key: url.replace(URL_MARKER, str(key), 1)
+
+
+def _day_formatter():
+    """A date-time as « 8 janv. 2027 » (the date filter's "j N Y"), the month names translated
+    once for the page rather than at each date; with the time, « 8 janv. 2027, 09h30 »."""
+    months = {number: str(name) for number, name in MONTHS_AP.items()}
+
+    def day(value, *, with_time: bool = False) -> str:
+        value = timezone.localtime(value)
+        text = f"{value.day} {months[value.month]} {value.year}"
+        return f"{text}, {value.hour:02d}h{value.minute:02d}" if with_time else text
+
+    return day
+
+
+def present_rows(rows, query: str) -> None:
+    """What each row of the requests table shows (`rows` with their `quota`), formatted here
+    once rather than by the template's tags and filters, whose cost made the page's time grow
+    with its rows (docs/PERFORMANCE.md)."""
+    suffix = f"?{query}" if query else ""
+    action_url = _url_for_each("catalog:action_detail", by="slug")
+    approve_url = _url_for_each("employers:approve")
+    refuse_url = _url_for_each("employers:refuse")
+    _day = _day_formatter()
+    for registration in rows:
+        session = registration.session
+        start, end = _day(session.starts_at), _day(session.ends_at)
+        registration.name = f"{registration.first_name} {registration.last_name}"
+        who_and_what = {"name": registration.name, "title": session.action.title}
+        # Names the row's buttons and checkbox for screen readers.
+        registration.label = gettext("la demande de %(name)s pour « %(title)s »") % who_and_what
+        registration.select_label = (
+            gettext("Sélectionner la demande de %(name)s pour « %(title)s »") % who_and_what
+        )
+        registration.action_url = action_url(session.action.slug)
+        registration.dates = (
+            gettext("le %(start)s") % {"start": start}
+            if start == end
+            else gettext("du %(start)s au %(end)s") % {"start": start, "end": end}
+        )
+        registration.kind = session.action.get_kind_display()
+        registration.deadline = gettext("limite : %(deadline)s") % {
+            "deadline": _day(session.registration_deadline)
+        }
+        registration.motivations_label = gettext("les motivations de %(name)s") % who_and_what
+        quota = registration.quota
+        registration.quota_text = (
+            gettext(
+                "%(used)s sur %(limit)s, dont %(trainings)s formation(s) sur %(training_limit)s"
+            )
+            % {
+                "used": quota.member_only,
+                "limit": ANNUAL_MEMBER_ONLY_QUOTA,
+                "trainings": quota.trainings,
+                "training_limit": ANNUAL_TRAINING_QUOTA,
+            }
+            if quota
+            else ""
+        )
+        registration.submitted = _day(registration.submitted_at, with_time=True)
+        registration.approve_url = approve_url(registration.pk) + suffix
+        registration.refuse_url = refuse_url(registration.pk) + suffix

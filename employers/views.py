@@ -26,59 +26,24 @@ from operations import exports
 from parcourspro.forms import RowForm
 
 from . import services
-from .filters import KEPT, DecisionFilterSet, RequestFilterSet
+from .filters import (
+    DecisionFilterSet,
+    RequestFilterSet,
+    present_rows,
+    query_string,
+    tables_context,
+)
 from .forms import BulkApproveForm, BulkRefuseForm, ExportForm, InviteApproverForm, RefuseForm
 
 REFUSE = RowForm(RefuseForm, "refuse")
 INVITE = RowForm(InviteApproverForm, "invite")
 
 
-def _query(params, *, drop=(), **extra) -> str:
-    """The tables' parameters of `params` (a QueryDict) that a link keeps, without `drop`,
-    with `extra`, as a query string."""
-    kept = [(k, params.get(k)) for k in KEPT if k not in drop and k not in extra and params.get(k)]
-    return urlencode(kept + [(k, v) for k, v in extra.items() if v])
-
-
 def _space_url(request, anchor: str = "demandes") -> str:
     """Back to the Employer Space with the filters, order and page the decision came from."""
-    query = _query(request.GET)
+    query = query_string(request.GET)
     url = reverse("employers:space") + (f"?{query}" if query else "")
     return f"{url}#{anchor}" if anchor else url
-
-
-def _columns(params, filterset) -> dict[str, dict]:
-    """Each sortable column's link (its order, the other way round when already sorted by it,
-    with the filters kept) and its `aria-sort`."""
-    current = filterset.criteria().sort
-    columns = {}
-    for key in filterset.sorts:
-        ascending = current == key
-        descending = current == f"-{key}"
-        columns[key] = {
-            "url": "?" + _query(params, drop=("page",), sort=f"-{key}" if ascending else key),
-            "aria_sort": "ascending" if ascending else "descending" if descending else "",
-        }
-    return columns
-
-
-def _tables_context(request, structures, filterset_class):
-    """What both tables' pages share: the people they may name, the filter form, the sort
-    links and the query strings that keep the filters."""
-    people = tables.people_of(structures)
-    this_year = timezone.localdate().year
-    years = sorted(set(tables.request_years(structures)) | {this_year}, reverse=True)
-    filterset = filterset_class(request.GET, people=people, years=years, structures=structures)
-    return {
-        "people": people,
-        "years": years,
-        "filterset": filterset,
-        "criteria": filterset.criteria(),
-        "columns": _columns(request.GET, filterset),
-        "query": _query(request.GET),
-        "page_query": _query(request.GET, drop=("page",)),
-        "several_structures": len(structures) > 1,
-    }
 
 
 def _render_space(request, *, bound=None, bulk=None, status=200):
@@ -87,14 +52,20 @@ def _render_space(request, *, bound=None, bulk=None, status=200):
     structures = space.approved_structures(request.user)
     if not structures:
         return render(request, "employers/not_approver.html", status=403)
-    context = _tables_context(request, structures, RequestFilterSet)
+    context = tables_context(request, structures, RequestFilterSet)
     page = tables.requests_page(
         structures, context["criteria"], user=request.user, page=request.GET.get("page")
     )
     decidable = [r for r in page if r.to_decide and not r.is_own]
     for registration in decidable:
-        registration.refuse_form = REFUSE.for_row(registration, bound)
-    spaces = space.employer_space(structures, context.pop("people"))
+        # Only a refusal posted without its reason has a form here; the template writes the
+        # blank ones (_request_row.html).
+        registration.refuse_form = None
+        if bound is not None and bound.prefix == REFUSE.prefix(registration):
+            bound.fields["reason"].widget.attrs["form"] = "bulk"
+            registration.refuse_form = bound
+    spaces = space.employer_space(structures, context.pop("people"), rows=page.object_list)
+    present_rows(page.object_list, context["query"])
     for structure_space in spaces:
         structure_space.invite_form = INVITE.for_row(structure_space.structure, bound)
     if bulk is None:
@@ -116,6 +87,8 @@ def _render_space(request, *, bound=None, bulk=None, status=200):
             "has_errors": bound is not None or bulk.is_bound,
             "quota_limit": rules.ANNUAL_MEMBER_ONLY_QUOTA,
             "training_limit": rules.ANNUAL_TRAINING_QUOTA,
+            "refuse_label": RefuseForm.label,
+            "reason_max_length": rules.REASON_MAX_LENGTH,
         },
         status=status,
     )
@@ -259,7 +232,7 @@ def history(request):
     structures = space.approved_structures(request.user)
     if not structures:
         return render(request, "employers/not_approver.html", status=403)
-    context = _tables_context(request, structures, DecisionFilterSet)
+    context = tables_context(request, structures, DecisionFilterSet)
     context.pop("people")
     page = tables.decisions_page(structures, context["criteria"], page=request.GET.get("page"))
     return render(

@@ -20,7 +20,7 @@ from accounts.models import User
 from catalog.models import MEMBER_ONLY_KINDS
 from employers.models import Structure
 
-from .employer_space import quota_uses, session_year, to_decide_q
+from .employer_space import to_decide_q
 from .models import QUOTA_STATUSES, Registration, RegistrationEvent, RegistrationStatus
 from .selectors import with_waitlist_positions
 
@@ -155,14 +155,12 @@ def requests(structures, criteria: Criteria) -> QuerySet[Registration]:
 
 
 def requests_page(structures, criteria: Criteria, *, user, page=1) -> Page:
-    """One page (ROWS_PER_PAGE) of `requests`, each row with `waitlist_position`, `quota` (its
-    owner's R6 use in the session's year; None once anonymised), `to_decide`, `is_own` and
-    `waitlist_text` (employer_waitlist_text)."""
+    """One page (ROWS_PER_PAGE) of `requests`, each row with `waitlist_position`, `to_decide`,
+    `is_own` and `waitlist_text` (employer_waitlist_text); `employer_space.employer_space`
+    adds their quota use."""
     page = Paginator(requests(structures, criteria), ROWS_PER_PAGE).get_page(page)
     rows = with_waitlist_positions(page.object_list)
-    uses = quota_uses((r.user_id, session_year(r)) for r in rows if r.user_id)
     for registration in rows:
-        registration.quota = uses.get((registration.user_id, session_year(registration)))
         registration.to_decide = is_to_decide(registration)
         registration.is_own = registration.user_id == user.pk
         registration.waitlist_text = employer_waitlist_text(registration)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import ExtractYear
@@ -106,8 +108,10 @@ def quota_uses(pairs) -> dict[tuple[int, int], QuotaUse]:
     rows = (
         Registration.objects.filter(
             counted_in_quota_q(),
+            # A range per year rather than EXTRACT(year) IN (…), which the planner cannot
+            # estimate (it then loops over the catalogue's sessions).
+            reduce(or_, (Q(session__starts_at__year=year) for year in {y for _, y in pairs})),
             user_id__in={user_id for user_id, _ in pairs},
-            session__starts_at__year__in={year for _, year in pairs},
             session__action__kind__in=MEMBER_ONLY_KINDS,
         )
         .annotate(year=ExtractYear("session__starts_at"))
@@ -173,18 +177,26 @@ class StructureSpace:
         return next((m for m in self.memberships if m.year == self.year), None)
 
 
-def employer_space(structures: list[Structure], people: list[User]) -> list[StructureSpace]:
+def employer_space(
+    structures: list[Structure], people: list[User], *, rows=()
+) -> list[StructureSpace]:
     """One StructureSpace per structure of `structures` (those the user approves for): its
     number of requests to decide, its employees among `people` (each with `quota`, this
     year's R6 use, and `to_decide`, their requests waiting for a decision) and its pending
-    invitations; in three queries, whatever the number of requests."""
+    invitations; each of `rows` (the requests shown) gets `quota`, its owner's R6 use in the
+    session's year (None once anonymised). Three queries, whatever the number of requests."""
     year = timezone.localdate().year
     spaces = {s.pk: StructureSpace(structure=s, year=year) for s in structures}
     counts = to_decide_counts(structures)
     for (structure_id, _user_id), n in counts.items():
         spaces[structure_id].requests_total += n
     employees = [person for person in people if person.structure_id in spaces]
-    uses = quota_uses((employee.pk, year) for employee in employees)
+    uses = quota_uses(
+        {(employee.pk, year) for employee in employees}
+        | {(row.user_id, session_year(row)) for row in rows if row.user_id}
+    )
+    for row in rows:
+        row.quota = uses.get((row.user_id, session_year(row)))
     for employee in employees:
         employee.quota = uses[(employee.pk, year)]
         employee.to_decide = counts.get((employee.structure_id, employee.pk), 0)

@@ -19,9 +19,10 @@ Status = Registration.Status
 # Queries of each page, whatever the data: session and user (2), the approved structures with
 # their memberships and approvers (3), the people the filters name (1), the years (1), the
 # layout's header (cart, approver, provider: 3), then the page's own: for the space a count,
-# the rows, their waiting positions and quota use, the counters per employee, their quota use
-# and the invitations (7); for the history a count and the rows (2).
-SPACE_QUERIES = 17
+# the rows, their waiting positions, the counters per employee, the quota use of the rows'
+# owners and of the employees, and the invitations (6); for the history a count and the rows
+# (2).
+SPACE_QUERIES = 16
 HISTORY_QUERIES = 12
 EXPORT_QUERIES = 6
 
