@@ -72,7 +72,10 @@ def _render_space(request, *, bound=None, bulk=None, status=200):
         bulk = BulkRefuseForm()
     else:
         bulk.announce_errors = True
-    selected = set(bulk.cleaned_data.get("registrations", [])) if bulk.is_bound else set()
+    # A refusal posted without its reason (a row's or the selection's) keeps the selection.
+    selected = {
+        int(pk) for pk in request.POST.getlist("registrations") if pk.isascii() and pk.isdigit()
+    }
     return render(
         request,
         "employers/space.html",

@@ -274,3 +274,26 @@ def test_history_is_for_approvers_only(client, employee, approver, other_structu
     assert "Motif confidentiel." not in html and "Zoé Abadie" not in html
     client.force_login(employee)
     assert client.get(HISTORY).status_code == 403
+
+
+def test_a_row_refused_without_reason_opens_its_box_and_keeps_the_selection(
+    approver_client, people
+):
+    """A row's buttons post the whole table's form: the ticked rows stay ticked."""
+    first, second = (register(p, session_of(ActionKind.TRAINING))[0] for p in people[:2])
+    response = approver_client.post(
+        reverse("employers:refuse", args=[first.pk]) + "?sort=employee",
+        {f"refuse-{first.pk}-reason": "", "registrations": [second.pk], "reason": ""},
+    )
+    assert response.status_code == 400
+    html = text(response)
+    assert re.search(
+        rf'<tr id="request-{first.pk}">.*?<details class="details row-refusal" open>', html, re.S
+    )
+    assert (
+        f'<div role="alert"><ul class="errorlist" id="id_refuse-{first.pk}-reason_error">' in html
+    )
+    assert f'value="{second.pk}" id="select-{second.pk}" checked>' in html
+    # The bulk refusal's box stays closed: its reason was not asked for.
+    assert '<details class="details">\n        <summary>Refuser la sélection…' in html
+    assert f'formaction="{reverse("employers:refuse", args=[first.pk])}?sort=employee"' in html
