@@ -45,6 +45,42 @@ class BulkApproveForm(forms.Form):
     )
 
 
+class BulkRefuseForm(RefuseForm):
+    """Refusing the selected requests, with one reason sent to each person (R4)."""
+
+    registrations = IdListField(
+        error_messages={
+            "required": _(
+                "Cochez au moins une demande avant de cliquer sur « Refuser la sélection »."
+            )
+        }
+    )
+    label = _("Motif du refus des demandes sélectionnées")
+    help_text = _("Le même motif est transmis par courriel à chaque personne concernée.")
+
+
+class ExportForm(PageForm):
+    """The CSV export's parameters: which structure, which year of the sessions. Shown with
+    the approver's `structures` and `years` to choose from; read from the URL without."""
+
+    structure = forms.IntegerField(label=_("Structure"), min_value=1, max_value=MAX_ID)
+    year = forms.IntegerField(
+        label=_("Année des sessions"), min_value=2000, max_value=2100, required=False
+    )
+
+    def __init__(self, *args, structures=(), years=(), **kwargs):
+        kwargs.setdefault("auto_id", "export_%s")
+        super().__init__(*args, **kwargs)
+        if len(structures) > 1:
+            self.fields["structure"].widget = forms.Select(
+                choices=[(s.pk, s.name) for s in structures]
+            )
+        elif structures:
+            self.fields["structure"].widget = forms.HiddenInput()
+        if years:
+            self.fields["year"].widget = forms.Select(choices=[(y, y) for y in years])
+
+
 class InviteApproverForm(PageForm):
     email = forms.EmailField(
         label=_("Adresse électronique de la personne à inviter"),

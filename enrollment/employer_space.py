@@ -1,4 +1,5 @@
-"""Reads of the Employer Space: permission-checking getters and the page's data.
+"""Reads of the Employer Space: permission-checking getters and the page's data (its
+tables are `employer_requests`).
 
 Every read goes through the structures the user approves for, so that another structure's
 requests answer 404. The page is built in a fixed number of queries, whatever the number of
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -20,13 +23,10 @@ from accounts.models import User
 from catalog.models import MEMBER_ONLY_KINDS, ActionKind
 from employers.models import ApproverInvitation, Membership, Structure
 
-from .models import Registration, RegistrationEvent, RegistrationStatus
-from .selectors import QuotaUse, counted_in_quota_q, with_waitlist_positions
+from .models import Registration, RegistrationStatus
+from .selectors import QuotaUse, counted_in_quota_q
 
 Status = RegistrationStatus
-
-HISTORY_LIMIT = 100
-REQUESTS_PER_PAGE = 50  # the page stays light with hundreds of pending requests
 
 
 # --- permission-checking getters ----------------------------------------------------------------
@@ -49,6 +49,14 @@ def approved_structures(user) -> list[Structure]:
 def structure_for_approver_or_404(user, structure_id) -> Structure:
     """A structure `user` approves for; any other answers 404."""
     return get_object_or_404(Structure, pk=structure_id, approvers=user)
+
+
+def structure_for_export_or_404(user, structure_id) -> Structure:
+    """A structure whose requests `user` may export: one they approve for; staff, any."""
+    structures = (
+        Structure.objects.all() if user.is_staff else Structure.objects.filter(approvers=user)
+    )
+    return get_object_or_404(structures, pk=structure_id)
 
 
 def _registrations_for_approver(user) -> QuerySet[Registration]:
@@ -100,8 +108,10 @@ def quota_uses(pairs) -> dict[tuple[int, int], QuotaUse]:
     rows = (
         Registration.objects.filter(
             counted_in_quota_q(),
+            # A range per year rather than EXTRACT(year) IN (…), which the planner cannot
+            # estimate (it then loops over the catalogue's sessions).
+            reduce(or_, (Q(session__starts_at__year=year) for year in {y for _, y in pairs})),
             user_id__in={user_id for user_id, _ in pairs},
-            session__starts_at__year__in={year for _, year in pairs},
             session__action__kind__in=MEMBER_ONLY_KINDS,
         )
         .annotate(year=ExtractYear("session__starts_at"))
@@ -127,67 +137,17 @@ def quota_uses(pairs) -> dict[tuple[int, int], QuotaUse]:
     return uses
 
 
-def requests_to_decide(structures, *, page: int = 1) -> list[Registration]:
-    """One page (REQUESTS_PER_PAGE) of the requests of `structures` waiting for a decision,
-    oldest first, each with its `quota` (R6 use of the session's year) and
-    `waitlist_position`."""
-    start = (max(page, 1) - 1) * REQUESTS_PER_PAGE
-    requests = with_waitlist_positions(
-        Registration.objects.filter(to_decide_q(), structure__in=structures)
-        .select_related("session__action", "user", "structure")
-        .order_by("submitted_at", "pk")[start : start + REQUESTS_PER_PAGE]
-    )
-    uses = quota_uses((r.user_id, session_year(r)) for r in requests)
-    for registration in requests:
-        registration.quota = uses[(registration.user_id, session_year(registration))]
-    return requests
-
-
-def requests_to_decide_counts(structures) -> dict[int, int]:
-    """How many requests wait for a decision, per structure id."""
-    return dict(
-        Registration.objects.filter(to_decide_q(), structure__in=structures)
-        .values_list("structure_id")
+def to_decide_counts(structures) -> dict[tuple[int, int | None], int]:
+    """How many requests wait for a decision, per (structure id, user id)."""
+    return {
+        (structure_id, user_id): n
+        for structure_id, user_id, n in Registration.objects.filter(
+            to_decide_q(), structure__in=structures
+        )
+        .values_list("structure_id", "user_id")
         .annotate(n=Count("pk"))
         .order_by()
-    )
-
-
-def decision_history(structures, *, limit: int = HISTORY_LIMIT) -> list[RegistrationEvent]:
-    """Decisions on the requests of `structures`, newest first: those made by one of the
-    structure's approvers (acceptance, pre-acceptance, refusal) and lapses at the deadline."""
-    by_approver = Structure.approvers.through.objects.filter(
-        structure_id=OuterRef("registration__structure_id"), user_id=OuterRef("by_id")
-    )
-    return list(
-        RegistrationEvent.objects.filter(registration__structure__in=structures)
-        .filter(
-            (Exists(by_approver) & ~Q(by_id=F("registration__user_id")))
-            | Q(to_status=Status.LAPSED)
-        )
-        .select_related("registration__session__action", "registration__user", "by")
-        .order_by("-at", "-pk")[:limit]
-    )
-
-
-def employees_of(structures) -> list[User]:
-    """The structures' employees, each with `registrations` of this year and next (newest
-    session first)."""
-    year = timezone.localdate().year
-    return list(
-        User.objects.filter(structure__in=structures)
-        .prefetch_related(
-            Prefetch(
-                "registrations",
-                queryset=Registration.objects.filter(
-                    session__starts_at__year__gte=year, session__starts_at__year__lte=year + 1
-                )
-                .select_related("session__action")
-                .order_by("-session__starts_at", "-pk"),
-            )
-        )
-        .order_by("last_name", "first_name", "email")
-    )
+    }
 
 
 def pending_invitations(structures) -> list[ApproverInvitation]:
@@ -200,13 +160,11 @@ def pending_invitations(structures) -> list[ApproverInvitation]:
 
 @dataclass
 class StructureSpace:
-    """What the Employer Space shows for one structure."""
+    """What the Employer Space shows for one structure besides the requests table."""
 
     structure: Structure
     year: int
-    requests: list[Registration] = field(default_factory=list)
     requests_total: int = 0
-    history: list[RegistrationEvent] = field(default_factory=list)
     employees: list[User] = field(default_factory=list)
     invitations: list[ApproverInvitation] = field(default_factory=list)
 
@@ -219,44 +177,33 @@ class StructureSpace:
         return next((m for m in self.memberships if m.year == self.year), None)
 
 
-@dataclass
-class RequestsPage:
-    number: int
-    total: int
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number * REQUESTS_PER_PAGE < self.total
-
-    @property
-    def count(self) -> int:
-        return max(1, -(-self.total // REQUESTS_PER_PAGE))
-
-
-def employer_space(user, structures: list[Structure], *, page: int = 1):
-    """The Employer Space of `user` for `structures` (those they approve for): one
-    StructureSpace per structure, and the page of requests shown."""
+def employer_space(
+    structures: list[Structure], people: list[User], *, rows=()
+) -> list[StructureSpace]:
+    """One StructureSpace per structure of `structures` (those the user approves for): its
+    number of requests to decide, its employees among `people` (each with `quota`, this
+    year's R6 use, and `to_decide`, their requests waiting for a decision) and its pending
+    invitations; each of `rows` (the requests shown) gets `quota`, its owner's R6 use in the
+    session's year (None once anonymised). Three queries, whatever the number of requests."""
     year = timezone.localdate().year
     spaces = {s.pk: StructureSpace(structure=s, year=year) for s in structures}
-    counts = requests_to_decide_counts(structures)
-    for structure_id, total in counts.items():
-        spaces[structure_id].requests_total = total
-    pages = RequestsPage(number=1, total=sum(counts.values()))
-    pages.number = min(max(page, 1), pages.count)
-    for registration in requests_to_decide(structures, page=pages.number):
-        registration.is_own = registration.user_id == user.pk
-        spaces[registration.structure_id].requests.append(registration)
-    for event in decision_history(structures):
-        spaces[event.registration.structure_id].history.append(event)
-    for employee in employees_of(structures):
+    counts = to_decide_counts(structures)
+    for (structure_id, _user_id), n in counts.items():
+        spaces[structure_id].requests_total += n
+    employees = [person for person in people if person.structure_id in spaces]
+    uses = quota_uses(
+        {(employee.pk, year) for employee in employees}
+        | {(row.user_id, session_year(row)) for row in rows if row.user_id}
+    )
+    for row in rows:
+        row.quota = uses.get((row.user_id, session_year(row)))
+    for employee in employees:
+        employee.quota = uses[(employee.pk, year)]
+        employee.to_decide = counts.get((employee.structure_id, employee.pk), 0)
         spaces[employee.structure_id].employees.append(employee)
     by_structure = defaultdict(list)
     for invitation in pending_invitations(structures):
         by_structure[invitation.structure_id].append(invitation)
     for structure_id, invitations in by_structure.items():
         spaces[structure_id].invitations = invitations
-    return list(spaces.values()), pages
+    return list(spaces.values())

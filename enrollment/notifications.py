@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q
@@ -180,9 +181,31 @@ def provider_decided(registration: Registration) -> None:
             )
 
 
+@dataclass(frozen=True)
+class CancellationRecipients:
+    """Who is told of a withdrawal besides the professional (R8)."""
+
+    approvers: tuple  # the structure's approvers, when the employer had accepted the request
+    programme_email: str  # the programme team, always
+
+    @property
+    def emails(self) -> list[str]:
+        return list(dict.fromkeys([self.programme_email, *(a.email for a in self.approvers)]))
+
+
+def cancellation_recipients(registration: Registration) -> CancellationRecipients:
+    """R8: the approvers who had accepted (or pre-accepted) the request, and the programme
+    team. The withdrawal page says it from this answer, the notices are sent to it."""
+    approvers = _approvers(registration) if registration.employer_approved_at is not None else []
+    return CancellationRecipients(
+        approvers=tuple(approvers), programme_email=settings.PROGRAMME_CONTACT_EMAIL
+    )
+
+
 def cancelled(registration: Registration, *, freed_place: bool) -> None:
     """Confirmation to the professional; notice to approvers who had approved, and to staff,
-    saying where the freed place goes: to the waiting list only when someone waits."""
+    saying where the freed place goes: to the waiting list only when someone waits. The
+    recipients are `cancellation_recipients`, which the withdrawal page names."""
     waitlist_waiting = (
         freed_place
         and Registration.objects.filter(
@@ -196,10 +219,7 @@ def cancelled(registration: Registration, *, freed_place: bool) -> None:
         **_links(),
     }
     _to_professional("cancellation_confirmed", registration, context)
-    recipients = [settings.PROGRAMME_CONTACT_EMAIL]
-    if registration.employer_approved_at is not None:
-        recipients += [approver.email for approver in _approvers(registration)]
-    for recipient in dict.fromkeys(recipients):
+    for recipient in cancellation_recipients(registration).emails:
         queue_email(
             "cancellation_notice", to=recipient, context=context, concerns=[registration.user]
         )

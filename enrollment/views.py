@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 from catalog.models import Session
 from catalog.selectors import with_places
 
-from . import privacy, rules, selectors, services
+from . import notifications, privacy, rules, selectors, services
 from .forms import CancelForm, CartSubmitForm, DeleteAccountForm, LeaveWaitlistForm
 from .models import RegistrationEvent, RegistrationStatus
 from .rules import RuleViolation
@@ -222,8 +222,11 @@ def cancel(request, pk: int):
         return redirect("enrollment:my_space")
     leaving_waitlist = registration.status == RegistrationStatus.WAITLISTED
     form_class = LeaveWaitlistForm if leaving_waitlist else CancelForm
+    recipients = notifications.cancellation_recipients(registration)
+    # The form's own help text names the employer, who is told only when they had accepted.
+    help_text = None if recipients.approvers else _("Il est transmis à l'équipe du programme.")
     if request.method == "POST":
-        form = form_class(request.POST)
+        form = form_class(request.POST, help_text=help_text)
         if form.is_valid():
             try:
                 registration = services.cancel(
@@ -250,7 +253,7 @@ def cancel(request, pk: int):
                     messages.success(request, _("Votre désistement est enregistré."))
             return redirect("enrollment:my_space")
     else:
-        form = form_class()
+        form = form_class(help_text=help_text)
     [registration] = selectors.with_waitlist_positions([registration])
     counted_if_cancelled = outcome.counted
     return render(
@@ -260,6 +263,13 @@ def cancel(request, pk: int):
             "registration": registration,
             "form": form,
             "counted_if_cancelled": counted_if_cancelled,
+            "approvers_told": ", ".join(
+                approver.get_full_name() or approver.email for approver in recipients.approvers
+            ),
+            "approvers_count": len(recipients.approvers),
+            "employer_not_told": not recipients.approvers
+            and registration.structure_id is not None
+            and registration.session.action.is_member_only,
             "late_days": settings.LATE_CANCELLATION_DAYS,
             "leaving_waitlist": leaving_waitlist,
         },

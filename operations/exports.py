@@ -1,4 +1,4 @@
-"""CSV exports for staff and providers: UTF-8 with a BOM and `;` so that Excel (French
+"""CSV exports for staff, providers and approvers: UTF-8 with a BOM and `;` so that Excel (French
 locale) opens them directly, headers in French, users' text never read as a formula."""
 
 from __future__ import annotations
@@ -132,3 +132,72 @@ def participants_csv(registrations, filename: str) -> HttpResponse:
 
 def registrations_csv(registrations, filename: str) -> HttpResponse:
     return csv_response(filename, registration_header(), registration_rows(registrations))
+
+
+def structure_request_header() -> list[str]:
+    return [
+        _("Nom"),
+        _("Prénom"),
+        _("Adresse électronique"),
+        _("Action"),
+        _("Type d'action"),
+        _("Début de la session"),
+        _("Fin de la session"),
+        _("Statut"),
+        _("Demandée le"),
+        _("Décision de l'employeur"),
+        _("Décidée par"),
+        _("Décidée le"),
+        _("Décomptée dans le quota annuel"),
+    ]
+
+
+def _employer_decision(registration: Registration) -> tuple[str, object, object]:
+    """(decision, by, on) of the employer on `registration` (R4): `refusal` and `counted`
+    come from `enrollment.employer_requests.requests_of_year`."""
+    Status = Registration.Status
+    if not registration.session.action.is_member_only:
+        return _("Sans objet (format court)"), None, None
+    if registration.employer_approved_at:
+        if registration.status == Status.WAITLISTED:
+            decision = _("Pré-acceptée (liste d'attente)")
+        else:
+            decision = _("Acceptée")
+        return decision, registration.employer_approved_by, registration.employer_approved_at
+    if registration.refusal is not None:
+        return _("Refusée"), registration.refusal.by, registration.refusal.at
+    if registration.status in (Status.PENDING_EMPLOYER, Status.WAITLISTED):
+        return _("À décider"), None, None
+    if registration.status == Status.LAPSED:
+        return _("Expirée sans décision"), None, None
+    return "", None, None
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.email) if user else ""
+
+
+def structure_request_rows(registrations: Iterable[Registration]) -> Iterable[list]:
+    for registration in registrations:
+        session = registration.session
+        decision, by, on = _employer_decision(registration)
+        yield [
+            registration.last_name,
+            registration.first_name,
+            registration.email,
+            session.action.title,
+            session.action.get_kind_display(),
+            _when(session.starts_at),
+            _when(session.ends_at),
+            registration.get_status_display(),
+            _when(registration.submitted_at),
+            decision,
+            _name(by),
+            _when(on),
+            _("oui") if registration.counted else _("non"),
+        ]
+
+
+def structure_requests_csv(registrations, filename: str) -> HttpResponse:
+    """A structure's requests for a year (the Employer Space's export)."""
+    return csv_response(filename, structure_request_header(), structure_request_rows(registrations))

@@ -74,7 +74,10 @@ def test_approver_accepts_one_request_and_refuses_the_other(page, live_server, t
     assert page.get_by_role("heading", level=1).inner_text() == "Espace employeur"
     first = page.locator(f"#request-{accepted.pk}")
     second = page.locator(f"#request-{refused.pk}")
+    # The motivations are a disclosure in each row.
+    first.get_by_text("Lire", exact=False).click()
     assert first.get_by_text("Je reçois de plus en plus de jeunes en réorientation.").is_visible()
+    second.get_by_text("Lire", exact=False).click()
     assert second.get_by_text("Partager nos pratiques d'accueil").is_visible()
     assert_accessible(page)
 
@@ -87,6 +90,7 @@ def test_approver_accepts_one_request_and_refuses_the_other(page, live_server, t
 
     # Refusing without a reason says what is missing, next to the field.
     second = page.locator(f"#request-{refused.pk}")
+    second.locator("summary", has_text="Refuser…").click()
     second.get_by_role("button", name=re.compile(r"^Refuser")).click()
     page.wait_for_load_state()
     alert = page.locator(f"#request-{refused.pk} [role=alert]")
@@ -99,7 +103,10 @@ def test_approver_accepts_one_request_and_refuses_the_other(page, live_server, t
     second.get_by_role("button", name=re.compile(r"^Refuser")).click()
     page.wait_for_load_state()
     assert page.get_by_text("Aucune demande n'attend votre décision.").is_visible()
-    history = page.get_by_role("table").first
+    assert_accessible(page)
+    page.get_by_role("link", name="Historique des décisions et export").click()
+    page.wait_for_load_state()
+    history = page.get_by_role("table")
     assert "Atelier déjà suivi par une collègue cette année." in history.inner_text()
     assert_accessible(page)
 
@@ -125,8 +132,8 @@ def test_approver_accepts_a_selection(page, live_server, two_requests):
     approver, employee, accepted, refused = two_requests
     login(page, live_server, approver.email, DEMO_PASSWORD)
     page.goto(f"{live_server.url}/espace-employeur/")
-    page.get_by_label("Ajouter la demande d'Hugo Lefèvre à la sélection").first.check()
-    page.get_by_label("Ajouter la demande d'Hugo Lefèvre à la sélection").last.check()
+    page.get_by_label("Sélectionner la demande d'Hugo Lefèvre pour « Conduire").check()
+    page.get_by_label("Sélectionner la demande d'Hugo Lefèvre pour « Atelier").check()
     page.get_by_role("button", name="Accepter la sélection").click()
     page.wait_for_load_state()
     assert page.get_by_text("2 demandes acceptées.").is_visible()

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from catalog.models import ActionKind
 from employers.models import ApproverInvitation
-from enrollment import employer_space as space
+from enrollment import employer_requests
 from enrollment.models import Registration
 from tests.factories import MemberEmployeeFactory, register, session_of
 
@@ -119,7 +119,8 @@ def test_every_decision_records_who_and_when(approver_client, approver, employee
         event = registration.events.get(to_status=to)
         assert event.by == approver
         assert event.at is not None
-    assert space.decision_history([approver.approved_structures.get()])[0].reason == "Budget."
+    [structure] = approver.approved_structures.all()
+    assert employer_requests.decisions([structure])[0].reason == "Budget."
 
 
 def test_an_approver_of_two_structures_sees_both(client, structure, other_structure):

@@ -2,14 +2,14 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import ActionKind
-from enrollment import employer_space as space
+from enrollment import employer_requests
 from tests.factories import MemberEmployeeFactory, UserFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
 
 
 def test_pending_requests_are_shown_fifty_at_a_time_oldest_first(client, settings, monkeypatch):
-    monkeypatch.setattr(space, "REQUESTS_PER_PAGE", 2)
+    monkeypatch.setattr(employer_requests, "ROWS_PER_PAGE", 2)
     first = MemberEmployeeFactory()
     approver = UserFactory(structure=first.structure)
     first.structure.approvers.add(approver)

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import ActionKind
+from enrollment import employer_requests, services
 from enrollment import employer_space as space
-from enrollment import services
 from enrollment.models import Registration, RegistrationEvent
 from enrollment.selectors import quota_use
 from mailing.models import Email
@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 Status = Registration.Status
 SPACE = reverse("employers:space")
+HISTORY = reverse("employers:history")
 
 
 def text(response) -> str:
@@ -50,11 +51,10 @@ def test_space_lists_requests_to_decide_with_everything_needed(approver_client, 
     assert training.action.title in html and workshop.action.title in html
     assert "Mieux accueillir." in html
     assert "Léa Durand" in html
-    assert "Place réservée</span> en attendant votre décision." in html
+    assert "Place réservée</span>" in html
     year = timezone.localtime(training.starts_at).year
-    assert f"Quota {year}" in html
     # The two requests hold places: both count already.
-    assert "2 actions réservées aux adhérents sur 4, dont 1 formation sur 3" in html
+    assert f'2 sur 4, dont 1 formation sur 3 <span class="muted">({year})</span>' in html
     assert "Accepter la sélection" in html
     assert reverse("employers:refuse", args=[registration.pk]) in html
     assert 'name="registrations"' in html
@@ -77,7 +77,7 @@ def test_waitlisted_member_request_is_listed_for_pre_approval(approver_client, s
     (waitlisted,) = register(second, session)
     assert waitlisted.status == Status.WAITLISTED
     html = text(approver_client.get(SPACE))
-    assert "En liste d'attente</span> Position 1 :" in html
+    assert "En liste d'attente</span><br>Position 1. La session est complète" in html
     assert "Pré-accepter" in html
 
 
@@ -109,7 +109,7 @@ def test_accept_moves_the_request_to_the_provider(approver_client, approver, emp
     page = text(approver_client.get(response["Location"]))
     assert "est acceptée" in page
     assert "Aucune demande n'attend votre décision." in page
-    assert "Acceptée" in page  # in the history
+    assert "Acceptée" in text(approver_client.get(HISTORY))
 
 
 def test_refuse_needs_a_reason_and_tells_the_employee(
@@ -136,7 +136,7 @@ def test_refuse_needs_a_reason_and_tells_the_employee(
     assert event.by == approver and event.reason == "Période de forte activité."
     email = Email.objects.get(template="employer_decision", to=employee.email)
     assert "Période de forte activité." in email.body_text
-    page = text(approver_client.get(SPACE))
+    page = text(approver_client.get(HISTORY))
     assert "Refusée" in page and "Période de forte activité." in page
 
 
@@ -198,8 +198,9 @@ def test_pre_approval_of_a_waitlisted_request_skips_the_employer_at_promotion(
     assert waiting.status == Status.WAITLISTED
     assert waiting.employer_approved_by == approver
     # No longer to decide, but in the history.
-    assert waiting.pk not in [r.pk for r in space.requests_to_decide([structure])]
-    assert "Pré-acceptée (liste d'attente)" in text(response)
+    to_decide = employer_requests.requests([structure], employer_requests.Criteria())
+    assert waiting.pk not in [r.pk for r in to_decide]
+    assert "Pré-acceptée (liste d'attente)" in text(approver_client.get(HISTORY))
     services.cancel(held, by=first, reason="Indisponible")
     waiting.refresh_from_db()
     assert waiting.status == Status.PENDING_PROVIDER
@@ -271,7 +272,7 @@ def test_query_count_does_not_grow_with_the_requests(
     with django_assert_max_num_queries(18):
         response = approver_client.get(SPACE)
     assert response.status_code == 200
-    assert text(response).count('class="card request"') == count - 2
+    assert text(response).count('<tr id="request-') == count - 2
 
 
 @pytest.mark.parametrize("forged", ["9" * 20, str(2**63), "-1", "0", "1e3", "١٢"])

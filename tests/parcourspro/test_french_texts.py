@@ -222,7 +222,7 @@ def test_the_employer_space_elides_before_a_name(client):
     client.force_login(approver)
 
     page = visible_text(client.get(reverse("employers:space")))
-    assert "Ajouter la demande d'Inès Moreau à la sélection" in page
+    assert "Sélectionner la demande d'Inès Moreau pour" in page
     assert "de Inès" not in page
 
     response = client.post(reverse("employers:approve", args=[registration.pk]), follow=True)

@@ -7,6 +7,8 @@ someone else answer 404, never 403 (their existence is not revealed).
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -78,6 +80,10 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "employers:refuse": private(405, 404, approver=(405, 400)),  # POST without a reason
     # An empty selection changes nothing and goes back to the space (403 there for non-approvers)
     "employers:bulk_approve": private(405, 302),
+    "employers:bulk_refuse": private(405, 302),
+    "employers:history": private(403, 405, approver=(200, 405), other_approver=(200, 405)),
+    # The first structure's CSV: its approver and staff; anyone else 404 (not revealed).
+    "employers:export": private(404, 405, approver=(200, 405), staff=(200, 405)),
     "employers:invite": private(405, 404, approver=(405, 400)),  # POST without an email
     "employers:invitation": expect(403, 405, anonymous=(200, 405)),
     # Attachments: the structure's approvers (and staff) decide; once decided, staff's second
@@ -184,7 +190,8 @@ def world():
         "operations:attendance_sheet": {"pk": workshop.pk},
         "operations:session_participants_csv": {"pk": workshop.pk},
     }
-    return people, kwargs
+    queries = {"employers:export": {"structure": first.pk, "year": year}}
+    return people, kwargs, queries
 
 
 def services_invitation(structure, by):
@@ -205,8 +212,10 @@ def outcome(response) -> int | str:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_matrix(client, world, name):
-    people, kwargs = world
+    people, kwargs, queries = world
     url = reverse(name, kwargs=kwargs.get(name, {}))
+    if name in queries:
+        url += "?" + urlencode(queries[name])
     seen, wanted = {}, {}
     for role in ROLES:
         for index, method in enumerate(("get", "post")):
@@ -232,7 +241,7 @@ ADMIN_PAGES = [
 
 @pytest.mark.parametrize("name", ADMIN_PAGES)
 def test_admin_is_for_staff_only(client, world, name):
-    people, _ = world
+    people, _, _ = world
     url = reverse(name)
     assert outcome(client.get(url)) == ADMIN_LOGIN
     for role in ROLES[1:-1]:

@@ -1,0 +1,130 @@
+"""The Employer Space answers in a bounded number of queries whatever the number of requests,
+decisions and employees (issue 12: 500 pending, 150 decided, 125 employees)."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import ActionKind
+from enrollment.models import Registration, RegistrationEvent
+from tests.factories import UserFactory, session_of
+
+pytestmark = pytest.mark.django_db
+
+Status = Registration.Status
+# Queries of each page, whatever the data: session and user (2), the approved structures with
+# their memberships and approvers (3), the people the filters name (1), the years (1), the
+# layout's header (cart, approver, provider: 3), then the page's own: for the space a count,
+# the rows, their waiting positions, the counters per employee, the quota use of the rows'
+# owners and of the employees, and the invitations (6); for the history a count and the rows
+# (2); the attachments section at the top, requests to join and people attached (2).
+SPACE_QUERIES = 18
+HISTORY_QUERIES = 12
+EXPORT_QUERIES = 6
+
+
+def build(structure, *, employees: int, pending: int, waitlisted: int, decided: int):
+    """Requests bulk-created as the benchmark does: `pending` holding places, `waitlisted`
+    member-only ones to pre-approve, `decided` accepted by the approver (an event each)."""
+    approver = structure.approver
+    people = [
+        UserFactory.build(
+            email=f"scale-{n}@example.test", structure=structure, last_name=f"Salarié {n:03d}"
+        )
+        for n in range(employees)
+    ]
+    for person in people:
+        person.password = "!"
+    people = type(approver).objects.bulk_create(people)
+    sessions = [
+        session_of(ActionKind.TRAINING if n % 2 else ActionKind.PRACTICE_WORKSHOP, days=30 + n)
+        for n in range((pending + waitlisted + decided) // 2 + 1)
+    ]
+    slots = iter((people[n % employees], sessions[n // 2]) for n in range(2 * len(sessions)))
+    now = timezone.now()
+
+    def request(status, minutes, **extra):
+        person, session = next(slots)
+        return Registration(
+            user=person,
+            session=session,
+            structure=structure,
+            status=status,
+            submission=uuid.uuid4(),
+            submitted_at=now - dt.timedelta(minutes=minutes),
+            first_name=person.first_name,
+            last_name=person.last_name,
+            email=person.email,
+            phone=person.phone,
+            job_title=person.job_title,
+            motivations="Approfondir ma pratique.",
+            **extra,
+        )
+
+    accepted = Registration.objects.bulk_create(
+        request(
+            Status.PENDING_PROVIDER,
+            1000 + n,
+            employer_approved_at=now,
+            employer_approved_by=approver,
+        )
+        for n in range(decided)
+    )
+    RegistrationEvent.objects.bulk_create(
+        RegistrationEvent(
+            registration=r,
+            from_status=Status.PENDING_EMPLOYER,
+            to_status=Status.PENDING_PROVIDER,
+            by=approver,
+        )
+        for r in accepted
+    )
+    Registration.objects.bulk_create(
+        [request(Status.PENDING_EMPLOYER, n) for n in range(pending)]
+        + [
+            request(Status.WAITLISTED, 500 + n, waitlist_reason="structure_cap")
+            for n in range(waitlisted)
+        ]
+    )
+
+
+SIZES = [
+    {"employees": 3, "pending": 4, "waitlisted": 1, "decided": 2},
+    {"employees": 40, "pending": 120, "waitlisted": 10, "decided": 30},
+]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["small", "large"])
+def test_space_queries_do_not_grow_with_the_data(
+    approver_client, structure, size, django_assert_max_num_queries
+):
+    build(structure, **size)
+    shown = min(50, size["pending"] + size["waitlisted"])
+    with django_assert_max_num_queries(SPACE_QUERIES):
+        response = approver_client.get(reverse("employers:space"))
+    assert response.content.decode().count('<tr id="request-') == shown
+    with django_assert_max_num_queries(SPACE_QUERIES):
+        response = approver_client.get(
+            reverse("employers:space"),
+            {"status": "all", "kind": "training", "sort": "-employee", "page": 2},
+        )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["small", "large"])
+def test_history_and_export_queries_do_not_grow_with_the_data(
+    approver_client, structure, size, django_assert_max_num_queries
+):
+    build(structure, **size)
+    with django_assert_max_num_queries(HISTORY_QUERIES):
+        response = approver_client.get(reverse("employers:history"), {"sort": "employee"})
+    assert response.content.decode().count('<th scope="row">') == min(50, size["decided"])
+    year = Registration.objects.order_by("session__starts_at").first().session.starts_at.year
+    with django_assert_max_num_queries(EXPORT_QUERIES):
+        response = approver_client.get(
+            reverse("employers:export"), {"structure": structure.pk, "year": year}
+        )
+    assert response.status_code == 200
