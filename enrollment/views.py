@@ -71,9 +71,12 @@ def cart_add(request, session_id: int):
 
 @require_POST
 def cart_remove(request, session_id: int):
+    """« Retirer du panier »: a submit button of the cart form, which posts what was typed
+    for the other items; it is kept first."""
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("enrollment:cart"))
     session = get_object_or_404(Session.objects.select_related("action"), pk=session_id)
+    _save_drafts(request)
     services.remove_from_cart(request.user, session)
     messages.success(
         request,
@@ -100,15 +103,29 @@ def _cart_lines(items, *, now):
     return items
 
 
+CONTACT_DRAFT = "cart_contact_draft"
+
+
+def _save_drafts(request) -> None:
+    """Keep what a POST of the cart form holds, valid or not: the motivations on the cart
+    items, the contact details in the visitor's session (R3: nothing typed is lost)."""
+    motivations, contact = CartSubmitForm.drafts_from(request.POST)
+    services.save_cart_drafts(request.user, motivations)
+    if contact:
+        request.session[CONTACT_DRAFT] = contact
+
+
 @login_required
 def cart(request):
-    """The cart and « Valider mon panier » (Q7): all or nothing, errors shown per item."""
+    """The cart and « Valider mon panier » (Q7): all or nothing, errors shown per item; what
+    is typed is kept as drafts until the cart is validated."""
     items = list(selectors.cart_items(request.user))
     item_errors = {}
     summary = ""
     if request.method == "POST":
         if not items:
             return _cart_already_submitted(request)
+        _save_drafts(request)
         form = CartSubmitForm(items, request.POST)
         if form.is_valid():
             try:
@@ -123,9 +140,13 @@ def cart(request):
                     return _cart_already_submitted(request)
                 form.add_error(None, violation.message)
             else:
+                request.session.pop(CONTACT_DRAFT, None)
                 return redirect("enrollment:cart_done", submission=registrations[0].submission)
     else:
-        form = CartSubmitForm(items, initial=CartSubmitForm.initial_from(request.user))
+        initial = CartSubmitForm.initial_from(
+            request.user, items, contact_draft=request.session.get(CONTACT_DRAFT)
+        )
+        form = CartSubmitForm(items, initial=initial)
     lines = _cart_lines(items, now=timezone.now())
     for item in lines:
         item.refusal = item_errors.get(item.session_id)

@@ -1,0 +1,73 @@
+"""The participant's way from the catalogue to the cart, in a real browser (issue 13, items
+5 to 11): drafts kept, « Ajouter au panier » seen, warnings before validating, results first,
+the choice kept through the login, French messages from the server."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+
+from catalog.models import ActionKind
+from enrollment import services
+from enrollment.models import CartItem, Registration
+from tests.enrollment.conftest import session_of
+from tests.factories import DEMO_PASSWORD, MemberEmployeeFactory
+
+from .conftest import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def verified(user):
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+@pytest.fixture
+def employee():
+    return verified(MemberEmployeeFactory(email="camille@example.test", first_name="Camille"))
+
+
+def in_viewport(page, locator) -> bool:
+    box = locator.bounding_box()
+    height = page.viewport_size["height"]
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+
+# --- 5. drafts --------------------------------------------------------------------------------
+
+
+def test_removing_an_item_keeps_the_motivations_typed_for_the_others(page, live_server, employee):
+    first, second = session_of(ActionKind.TRAINING), session_of(ActionKind.WEBINAR)
+    services.add_to_cart(employee, first)
+    services.add_to_cart(employee, second)
+    login(page, live_server, employee.email, DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/panier/")
+    motivations = re.compile("Vos motivations et attentes")
+    page.locator(f"#item-{first.pk}").get_by_label(motivations).fill("Pour la formation.")
+    page.locator(f"#item-{second.pk}").get_by_label(motivations).fill("Pour le webinaire.")
+    page.get_by_label("Fonction").fill("Chargée d'accueil")
+    page.locator(f"#item-{first.pk}").get_by_role("button", name=re.compile("Retirer")).click()
+    page.wait_for_load_state()
+    assert page.get_by_text("a été retirée de votre panier").is_visible()
+    assert page.locator(f"#item-{first.pk}").count() == 0
+    field = page.locator(f"#item-{second.pk}").get_by_label(motivations)
+    assert field.input_value() == "Pour le webinaire."
+    assert page.get_by_label("Fonction").input_value() == "Chargée d'accueil"
+
+    # A later visit finds them too.
+    page.goto(f"{live_server.url}/catalogue/")
+    page.goto(f"{live_server.url}/panier/")
+    assert field.input_value() == "Pour le webinaire."
+
+
+def test_enter_in_a_contact_field_validates_rather_than_removes(page, live_server, employee):
+    session = session_of(ActionKind.WEBINAR)
+    services.add_to_cart(employee, session)
+    login(page, live_server, employee.email, DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/panier/")
+    page.get_by_label(re.compile("Vos motivations et attentes")).fill("Mes attentes.")
+    page.get_by_label("Téléphone").press("Enter")
+    page.wait_for_url(re.compile("/panier/confirmation/"))
+    assert Registration.objects.filter(user=employee, session=session).exists()
+    assert not CartItem.objects.exists()
