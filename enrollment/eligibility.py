@@ -16,7 +16,7 @@ from catalog.models import Action, Session
 from employers.attachments import pending_attachment
 from employers.selectors import member_years
 
-from . import rules
+from . import rules, selectors
 
 
 @dataclass
@@ -29,6 +29,9 @@ class SessionState:
     refusal: str = ""
     lead_time_warning: str = ""
     cart_add_url: str = ""
+    in_cart: bool = False
+    # What « Ajouter au panier » just said about this session, shown next to it.
+    messages: list = field(default_factory=list)
 
 
 @dataclass
@@ -42,6 +45,29 @@ class Eligibility:
 def cart_add_url(session_pk: int) -> str:
     """The URL of « Ajouter au panier »."""
     return reverse("enrollment:cart_add", args=[session_pk])
+
+
+SESSION_MESSAGE_TAG = "session-{pk}"
+
+
+def session_message_tag(session_pk: int) -> str:
+    """The `extra_tags` of a message about one session, which the action page shows next to
+    that session rather than at the top of the page."""
+    return SESSION_MESSAGE_TAG.format(pk=session_pk)
+
+
+def attach_messages(eligibility: Eligibility, messages) -> list:
+    """Put each message tagged for a session of the page on its state; returns the others,
+    for the top of the page."""
+    states = {session_message_tag(state.session.pk): state for state in eligibility.sessions}
+    others = []
+    for message in messages:
+        state = next((states[t] for t in message.extra_tags.split() if t in states), None)
+        if state is None:
+            others.append(message)
+        else:
+            state.messages.append(message)
+    return others
 
 
 def _session_year(session: Session) -> int:
@@ -60,6 +86,7 @@ def for_user(
     eligibility = Eligibility()
     authenticated = bool(user and user.is_authenticated)
     member_of: set[int] = set()
+    in_cart = selectors.cart_session_ids(user) if authenticated else set()
     if authenticated:
         try:
             pending = None if user.structure_id else pending_attachment(user)
@@ -80,7 +107,12 @@ def for_user(
             starts_at=session.starts_at,
             is_cancelled=session.is_cancelled or not action.is_published,
         )
-        state = SessionState(session=session, is_open=is_open, is_full=session.places_left <= 0)
+        state = SessionState(
+            session=session,
+            is_open=is_open,
+            is_full=session.places_left <= 0,
+            in_cart=session.pk in in_cart,
+        )
         if is_open:
             if authenticated and not eligibility.general_refusal:
                 try:

@@ -110,6 +110,13 @@ def waitlist_position(registration: Registration) -> int | None:
     return ahead + 1
 
 
+def cart_session_ids(user) -> set[int]:
+    """The sessions in `user`'s cart (none for an anonymous visitor), in one query."""
+    if not (user and user.is_authenticated):
+        return set()
+    return set(CartItem.objects.filter(cart__user=user).values_list("session_id", flat=True))
+
+
 def cart_items(user) -> QuerySet[CartItem]:
     return (
         CartItem.objects.filter(cart__user=user)

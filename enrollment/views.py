@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 from catalog.models import Session
 from catalog.selectors import with_places
 
-from . import privacy, rules, selectors, services
+from . import eligibility, privacy, rules, selectors, services
 from .forms import CancelForm, CartSubmitForm, DeleteAccountForm
 from .models import RegistrationEvent
 from .rules import RuleViolation
@@ -60,12 +60,14 @@ def cart_add(request, session_id: int):
         )
         return redirect_to_login(session.action.get_absolute_url())
     back = _safe_next(request, _action_page(session))
+    # Tagged for the session: the action page shows it next to the session it opens at.
+    tag = eligibility.session_message_tag(session.pk)
     try:
         services.add_to_cart(request.user, session)
     except RuleViolation as violation:
-        messages.error(request, violation.message)
+        messages.error(request, violation.message, extra_tags=tag)
         return redirect(_action_page(session))
-    messages.success(request, _("Session ajoutée à votre panier."))
+    messages.success(request, _("Session ajoutée à votre panier."), extra_tags=tag)
     return redirect(back)
 
 

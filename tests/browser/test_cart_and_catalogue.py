@@ -13,7 +13,7 @@ from enrollment.models import CartItem, Registration
 from tests.enrollment.conftest import session_of
 from tests.factories import DEMO_PASSWORD, MemberEmployeeFactory
 
-from .conftest import login
+from .conftest import assert_accessible, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,3 +71,32 @@ def test_enter_in_a_contact_field_validates_rather_than_removes(page, live_serve
     page.wait_for_url(re.compile("/panier/confirmation/"))
     assert Registration.objects.filter(user=employee, session=session).exists()
     assert not CartItem.objects.exists()
+
+
+# --- 6. « Ajouter au panier » is seen ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_confirmation_of_an_add_is_on_screen(page, live_server, employee, width):
+    """After « Ajouter au panier », the page opens at the session with the confirmation and
+    the cart's count on screen, and the button gives way to « Dans votre panier »."""
+    page.set_viewport_size({"width": width, "height": 800})
+    session = session_of(ActionKind.TRAINING)
+    for days in (7, 14, 21):  # sessions above it, so that the page scrolls to it
+        session_of(ActionKind.TRAINING, days=40 + days).action.sessions.update(
+            action=session.action
+        )
+    login(page, live_server, employee.email, DEMO_PASSWORD)
+    page.goto(f"{live_server.url}{session.action.get_absolute_url()}")
+    last = session.action.sessions.order_by("starts_at").last()
+    block = page.locator(f"#session-{last.pk}")
+    block.get_by_role("button", name=re.compile("Ajouter au panier")).click()
+    page.wait_for_load_state()
+    status = block.get_by_role("status")
+    assert "Session ajoutée à votre panier." in status.inner_text()
+    assert "Votre panier contient 1 session." in status.inner_text()
+    assert in_viewport(page, status)
+    assert block.get_by_text("Dans votre panier").is_visible()
+    assert block.get_by_role("button", name=re.compile("Ajouter au panier")).count() == 0
+    assert CartItem.objects.filter(cart__user=employee, session=last).exists()
+    assert_accessible(page)
