@@ -204,7 +204,9 @@ def published_action_or_404(slug: str) -> Action:
 def action_upcoming_sessions(action: Action, now: dt.datetime | None = None) -> list[Session]:
     """The action's sessions that have not started yet, places annotated."""
     return list(
-        with_places(upcoming_sessions(now).filter(action=action)).order_by("starts_at", "pk")
+        with_places(upcoming_sessions(now).filter(action=action))
+        .select_related("action")
+        .order_by("starts_at", "pk")
     )
 
 

@@ -87,15 +87,24 @@ def cart_remove(request, session_id: int):
     return redirect(_safe_next(request, reverse("enrollment:cart")))
 
 
-def _cart_lines(items, *, now):
-    """Each cart item with its places left (one query) and its lead-time warning (R9)."""
-    places = dict(
-        with_places(Session.objects.filter(pk__in=[item.session_id for item in items])).values_list(
-            "pk", "places_left"
+def _cart_lines(user, items, *, now):
+    """Each cart item with its places (one query), its lead-time warning (R9) and what
+    validating it would lead to (`eligibility.validation_warnings`)."""
+    places = {
+        pk: (held, left)
+        for pk, held, left in with_places(
+            Session.objects.filter(pk__in=[item.session_id for item in items])
+        ).values_list("pk", "places_held", "places_left")
+    }
+    for item in items:
+        item.session.places_held, item.session.places_left = places.get(
+            item.session_id, (item.session.capacity, 0)
         )
+    warnings = eligibility.validation_warnings(
+        user, [item.session for item in items], now=now, cumulative=True
     )
     for item in items:
-        item.session.places_left = places.get(item.session_id, 0)
+        item.warnings = warnings.get(item.session_id, [])
         item.lead_time_warning = rules.lead_time_warning(
             member_only=item.session.action.is_member_only,
             now=now,
@@ -149,7 +158,7 @@ def cart(request):
             request.user, items, contact_draft=request.session.get(CONTACT_DRAFT)
         )
         form = CartSubmitForm(items, initial=initial)
-    lines = _cart_lines(items, now=timezone.now())
+    lines = _cart_lines(request.user, items, now=timezone.now())
     for item in lines:
         item.refusal = item_errors.get(item.session_id)
     return render(

@@ -221,7 +221,7 @@ def submit_cart(
                 continue
             waiting = placement(session, structure_id=structure.pk if structure else None, now=now)
             if waiting is None and session.action.is_member_only:
-                counted[year] = _with_session(counted[year], session)
+                counted[year] = counted[year].plus(session)
             plans.append((session, motivation, waiting))
         if item_errors:
             raise CartRefused(item_errors)
@@ -254,13 +254,3 @@ def submit_cart(
         CartItem.objects.filter(pk__in=[pk for pk, _ in items]).delete()
         notifications.cart_submitted(user, registrations)
     return registrations
-
-
-def _with_session(counted: selectors.CountedSessions, session: Session):
-    """`counted` plus one member-only session of the cart being validated."""
-    trainings = counted.trainings | {session.pk} if session.action.is_training else None
-    return selectors.CountedSessions(
-        year=counted.year,
-        member_only=counted.member_only | {session.pk},
-        trainings=trainings if trainings is not None else counted.trainings,
-    )
