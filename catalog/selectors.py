@@ -109,8 +109,11 @@ def matching_sessions(criteria: CatalogueCriteria, now: dt.datetime | None = Non
             starts_at__lt=_local_midnight(criteria.date_to + dt.timedelta(days=1))
         )
     if criteria.places_only:
-        sessions = sessions.alias(held=_count_registrations(PLACE_HOLDING_STATUSES)).filter(
-            held__lt=F("capacity")
+        # Places one can still ask for: registrations open (R9) and not all held.
+        sessions = (
+            sessions.filter(registration_deadline__gt=now or timezone.now())
+            .alias(held=_count_registrations(PLACE_HOLDING_STATUSES))
+            .filter(held__lt=F("capacity"))
         )
     return sessions
 

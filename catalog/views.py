@@ -31,6 +31,7 @@ def catalogue(request):
         {
             "filterset": filterset,
             "form": filterset.form,
+            "active_filters": filterset.active_filters(),
             "page": page,
             "cart_session_ids": in_cart,
             # The cached results say which sessions are in the cart: one entry per cart.

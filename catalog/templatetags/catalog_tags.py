@@ -4,6 +4,8 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from enrollment import rules
+
 register = template.Library()
 
 
@@ -37,10 +39,18 @@ def short_date(value) -> str:
 
 @register.filter
 def places_text(session) -> str:
-    """Places left in words: status in text, never in colour alone."""
+    """Places left in words: status in text, never in colour alone; a session whose
+    registrations are closed (R9) says so rather than count places nobody can take."""
     left = getattr(session, "places_left", None)
     if left is None:
         return ""
+    if not rules.is_registration_open(
+        now=timezone.now(),
+        registration_deadline=session.registration_deadline,
+        starts_at=session.starts_at,
+        is_cancelled=session.is_cancelled,
+    ):
+        return _("Inscriptions closes")
     if left <= 0:
         return _("Complet — liste d'attente")
     if left == 1:

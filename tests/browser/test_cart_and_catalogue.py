@@ -2,10 +2,12 @@
 5 to 11): drafts kept, « Ajouter au panier » seen, warnings before validating, results first,
 the choice kept through the login, French messages from the server."""
 
+import datetime as dt
 import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from catalog.models import ActionKind
 from enrollment import services
@@ -100,3 +102,53 @@ def test_the_confirmation_of_an_add_is_on_screen(page, live_server, employee, wi
     assert block.get_by_role("button", name=re.compile("Ajouter au panier")).count() == 0
     assert CartItem.objects.filter(cart__user=employee, session=last).exists()
     assert_accessible(page)
+
+
+# --- 8. the catalogue: results first -------------------------------------------------------------
+
+
+@pytest.fixture
+def catalogue():
+    sessions = [session_of(ActionKind.TRAINING, days=30 + n) for n in range(14)]
+    closed = sessions[0]
+    closed.registration_deadline = timezone.now() - dt.timedelta(hours=1)
+    closed.save()
+    return sessions
+
+
+def test_wide_screens_show_results_and_filters_side_by_side(page, live_server, catalogue):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/catalogue/")
+    count = page.get_by_role("heading", name=re.compile("actions trouvées"))
+    assert in_viewport(page, count)
+    assert in_viewport(page, page.locator(".action-card").first)
+    # The filters are shown in their column, without « Filtrer » to open.
+    assert page.get_by_label("Type d'action").is_visible()
+    assert not page.get_by_text("Filtrer", exact=True).is_visible()
+    filters = page.locator(".catalogue-filters").bounding_box()
+    results = page.locator(".catalogue-main").bounding_box()
+    assert filters["x"] + filters["width"] <= results["x"]
+    page.get_by_label("Type d'action").select_option("training")
+    page.get_by_role("button", name="Appliquer les filtres").click()
+    page.wait_for_url(re.compile("kind=training"))
+    assert_accessible(page)
+
+
+def test_small_screens_open_the_filters_with_filtrer(page, live_server, catalogue):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/catalogue/")
+    count = page.get_by_role("heading", name=re.compile("actions trouvées"))
+    assert in_viewport(page, count)
+    assert page.get_by_label("Mots-clés").is_visible()
+    assert not page.get_by_label("Type d'action").is_visible()
+    page.get_by_text("Filtrer", exact=True).click()
+    assert page.get_by_label("Type d'action").is_visible()
+    assert_accessible(page)
+
+
+def test_closed_sessions_do_not_count_places(page, live_server, catalogue):
+    closed = catalogue[0]
+    page.goto(f"{live_server.url}/catalogue/")
+    card = page.locator(".action-card", has=page.get_by_role("link", name=closed.action.title))
+    assert "Inscriptions closes" in card.inner_text()
+    assert "places restantes" not in card.inner_text()
