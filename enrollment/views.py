@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 from catalog.models import Session
 from catalog.selectors import with_places
 
-from . import eligibility, privacy, rules, selectors, services
+from . import eligibility, pending_choice, privacy, rules, selectors, services
 from .forms import CancelForm, CartSubmitForm, DeleteAccountForm
 from .models import RegistrationEvent
 from .rules import RuleViolation
@@ -47,18 +47,19 @@ def _action_page(session: Session) -> str:
 
 @require_POST
 def cart_add(request, session_id: int):
-    """« Ajouter au panier » on the action page; anonymous users log in first, then click
-    again on the action page they come back to."""
+    """« Ajouter au panier » on the action page; a visitor not logged in is asked to, and the
+    session goes in their cart once they are (`pending_choice`)."""
     session = get_object_or_404(Session.objects.select_related("action"), pk=session_id)
     if not request.user.is_authenticated:
+        pending_choice.remember(request, session)
         messages.info(
             request,
             _(
-                "Connectez-vous pour ajouter cette session à votre panier. Vous reviendrez "
-                "ensuite sur la page de l'action : cliquez à nouveau sur « Ajouter au panier »."
+                "Connectez-vous, ou créez votre compte : la session choisie sera ajoutée à "
+                "votre panier."
             ),
         )
-        return redirect_to_login(session.action.get_absolute_url())
+        return redirect_to_login(_action_page(session))
     back = _safe_next(request, _action_page(session))
     # Tagged for the session: the action page shows it next to the session it opens at.
     tag = eligibility.session_message_tag(session.pk)

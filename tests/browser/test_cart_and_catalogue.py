@@ -152,3 +152,24 @@ def test_closed_sessions_do_not_count_places(page, live_server, catalogue):
     card = page.locator(".action-card", has=page.get_by_role("link", name=closed.action.title))
     assert "Inscriptions closes" in card.inner_text()
     assert "places restantes" not in card.inner_text()
+
+
+# --- 10. the choice made before logging in ---------------------------------------------------
+
+
+def test_a_visitor_logs_in_and_finds_the_session_in_the_cart(page, live_server, employee):
+    session = session_of(ActionKind.TRAINING)
+    page.goto(f"{live_server.url}{session.action.get_absolute_url()}")
+    page.locator(f"#session-{session.pk}").get_by_role(
+        "button", name=re.compile("Ajouter au panier")
+    ).click()
+    page.wait_for_url(re.compile("/accounts/login/"))
+    assert page.get_by_text("la session choisie sera ajoutée à votre panier").is_visible()
+    page.locator("#id_login").fill(employee.email)
+    page.locator("#id_password").fill(DEMO_PASSWORD)
+    page.locator("main form").get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(re.compile(re.escape(session.action.get_absolute_url())))
+    status = page.locator(f"#session-{session.pk}").get_by_role("status")
+    assert "Session ajoutée à votre panier" in status.inner_text()
+    assert in_viewport(page, status)
+    assert CartItem.objects.filter(cart__user=employee, session=session).exists()

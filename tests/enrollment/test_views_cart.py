@@ -48,7 +48,7 @@ def test_anonymous_add_goes_to_login_and_back_to_the_action_page(client):
     assert f"next={action_url}" in response.url.replace("%2F", "/")
     assert not CartItem.objects.exists()
     login_page = client.get(response.url).content.decode()
-    assert "cliquez à nouveau sur « Ajouter au panier »" in login_page
+    assert "la session choisie sera ajoutée à votre panier" in login_page
 
 
 def test_add_get_is_not_allowed(client, employee):
