@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +20,7 @@ from enrollment.rules import RuleViolation
 from parcourspro.forms import RowForm
 
 from . import services
-from .attachment_views import attachments_section
+from .attachment_views import attach_refusal_errors, attachments_section
 from .forms import BulkApproveForm, InviteApproverForm, RefuseForm
 
 REFUSE = RowForm(RefuseForm, "refuse")
@@ -41,6 +42,9 @@ def _render_space(request, *, bound=None, status=200):
     except ValueError:
         page = 1
     spaces, pages = space.employer_space(request.user, structures, page=page)
+    attachments = attachments_section(structures)
+    # A refusal of a request to join that lacked its reason: the error next to its field.
+    page_messages = attach_refusal_errors(attachments, get_messages(request))
     for structure_space in spaces:
         for registration in structure_space.requests:
             registration.refuse_form = REFUSE.for_row(registration, bound)
@@ -52,7 +56,8 @@ def _render_space(request, *, bound=None, status=200):
             "spaces": spaces,
             "pages": pages,
             "has_errors": bound is not None,
-            "attachments_section": attachments_section(structures),
+            "attachments_section": attachments,
+            "messages": page_messages,
         },
         status=status,
     )
