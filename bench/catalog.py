@@ -263,9 +263,9 @@ def main() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "EXPLAIN SELECT id FROM catalog_action WHERE to_tsvector('french'::regconfig, "
+                "EXPLAIN SELECT id FROM catalog_action WHERE to_tsvector('fr_unaccent'::regconfig, "
                 "COALESCE(title, '') || ' ' || COALESCE(summary, '') || ' ' || "
-                "COALESCE(objectives, '')) @@ websearch_to_tsquery('french'::regconfig, "
+                "COALESCE(objectives, '')) @@ websearch_to_tsquery('fr_unaccent'::regconfig, "
                 "'orientation')"
             )
             plan = " ".join(row[0] for row in cursor.fetchall())

@@ -104,5 +104,22 @@ class CatalogueFilterSet(django_filters.FilterSet):
             sort=data.get("tri") or "date",
         )
 
+    def active_filters(self) -> int:
+        """How many criteria other than the keywords and the order restrict the results."""
+        criteria = self.criteria()
+        return sum(
+            bool(value)
+            for value in (
+                criteria.kind,
+                criteria.theme_id,
+                criteria.department,
+                criteria.format,
+                criteria.audience,
+                criteria.date_from,
+                criteria.date_to,
+                criteria.places_only,
+            )
+        )
+
     def filter_queryset(self, queryset):
         return selectors.catalogue_actions(self.criteria())

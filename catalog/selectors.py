@@ -18,17 +18,18 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Concat, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from common.choices import HOLDING_STATUSES, RegistrationStatus
 
+from . import search
 from .models import MEMBER_ONLY_KINDS, SHORT_FORMAT_KINDS, Action, FaqEntry, Session, Theme
 
 # The states are shared choices (common.choices): catalog counts places without importing
@@ -109,39 +110,63 @@ def matching_sessions(criteria: CatalogueCriteria, now: dt.datetime | None = Non
             starts_at__lt=_local_midnight(criteria.date_to + dt.timedelta(days=1))
         )
     if criteria.places_only:
-        sessions = sessions.alias(held=_count_registrations(PLACE_HOLDING_STATUSES)).filter(
-            held__lt=F("capacity")
+        # Places one can still ask for: registrations open (R9) and not all held.
+        sessions = (
+            sessions.filter(registration_deadline__gt=now or timezone.now())
+            .alias(held=_count_registrations(PLACE_HOLDING_STATUSES))
+            .filter(held__lt=F("capacity"))
         )
     return sessions
 
 
+# PostgreSQL's text-search configuration for the catalogue (migration 0004): French
+# stemming of words whose accents are removed first.
+SEARCH_CONFIG = "fr_unaccent"
+
+
 def _search(actions: QuerySet[Action], q: str) -> QuerySet[Action]:
-    """Full-text search in French on PostgreSQL; a plain `icontains` elsewhere."""
+    """Full-text search in French, accents ignored, on PostgreSQL; elsewhere (SQLite) every
+    word, folded and made singular, in the action's texts (`catalog.search`)."""
     if settings.IS_POSTGRES:
         from django.contrib.postgres.search import SearchQuery, SearchVector
 
-        query = SearchQuery(q, config="french", search_type="websearch")
-        # Same expression as the GIN index of migration 0002 (catalog_action_search_fr); the
+        query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
+        # Same expression as the GIN index of migration 0004 (catalog_action_search_fr); the
         # theme's name is matched apart and the two sets are united, so that each side uses
         # an index (an OR across the join would compute every action's vector).
         by_text = (
             Action.objects.alias(
-                document=SearchVector("title", "summary", "objectives", config="french")
+                document=SearchVector("title", "summary", "objectives", config=SEARCH_CONFIG)
             )
             .filter(document=query)
             .values("pk")
         )
-        themes = Theme.objects.alias(document=SearchVector("name", config="french")).filter(
+        themes = Theme.objects.alias(document=SearchVector("name", config=SEARCH_CONFIG)).filter(
             document=query
         )
         by_theme = Action.objects.filter(theme__in=themes).values("pk")
         return actions.filter(pk__in=by_text.union(by_theme))
-    return actions.filter(
-        Q(title__icontains=q)
-        | Q(summary__icontains=q)
-        | Q(objectives__icontains=q)
-        | Q(theme__name__icontains=q)
+    wanted, unwanted = search.terms(q)
+    if not wanted:
+        return actions.none()
+    document = search.Fold(
+        Concat(
+            "title",
+            Value(" "),
+            "summary",
+            Value(" "),
+            "objectives",
+            Value(" "),
+            "theme__name",
+            output_field=TextField(),
+        )
     )
+    actions = actions.alias(search_document=document)
+    for word in wanted:
+        actions = actions.filter(search_document__contains=word)
+    for word in unwanted:
+        actions = actions.exclude(search_document__contains=word)
+    return actions
 
 
 def catalogue_actions(
@@ -204,7 +229,9 @@ def published_action_or_404(slug: str) -> Action:
 def action_upcoming_sessions(action: Action, now: dt.datetime | None = None) -> list[Session]:
     """The action's sessions that have not started yet, places annotated."""
     return list(
-        with_places(upcoming_sessions(now).filter(action=action)).order_by("starts_at", "pk")
+        with_places(upcoming_sessions(now).filter(action=action))
+        .select_related("action")
+        .order_by("starts_at", "pk")
     )
 
 

@@ -50,6 +50,28 @@ def _back(structure_id) -> str:
     return f"{reverse('employers:space')}#rattachements-{structure_id}"
 
 
+def _refusal_tag(attachment_pk) -> str:
+    """The `extra_tags` of an error about the refusal form of one request to join: shown
+    next to its field, not at the top of the page."""
+    return f"attachment-refusal-{attachment_pk}"
+
+
+def attach_refusal_errors(section: list[StructureAttachments], messages) -> list:
+    """Put the errors of each refusal form (a redirect carried them) next to its field, as
+    `refusal_errors` on the request to join; returns the other messages, for the top."""
+    pending = {_refusal_tag(r.pk): r for s in section for r in s.requests}
+    for attachment in pending.values():
+        attachment.refusal_errors = []
+    others = []
+    for message in messages:
+        tags = [tag for tag in message.extra_tags.split() if tag in pending]
+        if tags:
+            pending[tags[0]].refusal_errors.append(message)
+        else:
+            others.append(message)
+    return others
+
+
 def _decidable_attachment_or_404(user, pk) -> Attachment:
     """A request to join a structure `user` decides for; anyone else's answers 404."""
     attachment = get_object_or_404(Attachment.objects.select_related("user", "structure"), pk=pk)
@@ -87,8 +109,10 @@ def attachment_refuse(request, pk):
     attachment = _decidable_attachment_or_404(request.user, pk)
     form = AttachmentRefusalForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["reason"]))
-        return redirect(_back(attachment.structure_id))
+        messages.error(
+            request, " ".join(form.errors["reason"]), extra_tags=_refusal_tag(attachment.pk)
+        )
+        return redirect(f"{reverse('employers:space')}#rattachement-{attachment.pk}")
     try:
         attachments.refuse_attachment(
             attachment, by=request.user, reason=form.cleaned_data["reason"]

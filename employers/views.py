@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -28,7 +29,7 @@ from operations import exports
 from parcourspro.forms import RowForm
 
 from . import services
-from .attachment_views import attachments_section
+from .attachment_views import attach_refusal_errors, attachments_section
 from .filters import (
     DecisionFilterSet,
     RequestFilterSet,
@@ -69,6 +70,9 @@ def _render_space(request, *, bound=None, bulk=None, status=200):
             registration.refuse_form = bound
     spaces = space.employer_space(structures, context.pop("people"), rows=page.object_list)
     present_rows(page.object_list, context["query"])
+    attachments = attachments_section(structures)
+    # A refusal of a request to join that lacked its reason: the error next to its field.
+    page_messages = attach_refusal_errors(attachments, get_messages(request))
     for structure_space in spaces:
         structure_space.invite_form = INVITE.for_row(structure_space.structure, bound)
     if bulk is None:
@@ -95,7 +99,8 @@ def _render_space(request, *, bound=None, bulk=None, status=200):
             "training_limit": rules.ANNUAL_TRAINING_QUOTA,
             "refuse_label": RefuseForm.label,
             "reason_max_length": rules.REASON_MAX_LENGTH,
-            "attachments_section": attachments_section(structures),
+            "attachments_section": attachments,
+            "messages": page_messages,
         },
         status=status,
     )

@@ -1,4 +1,6 @@
-"""Who may register for an action's sessions, as shown on the action page (R1, R2, R9).
+"""Who may register for an action's sessions, as shown on the action page (R1, R2, R9), and
+what validating a request would lead to, told before it is validated (R5–R8), on the action
+page and in the cart.
 
 Enrollment policy read for a page: the services check again when the cart is validated.
 """
@@ -10,13 +12,15 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Action, Session
 from employers.attachments import pending_attachment
 from employers.selectors import member_years
 
-from . import rules
+from . import rules, selectors
+from .services.policy import cap_released
 
 
 @dataclass
@@ -29,6 +33,11 @@ class SessionState:
     refusal: str = ""
     lead_time_warning: str = ""
     cart_add_url: str = ""
+    in_cart: bool = False
+    # What validating a request for it would lead to (`validation_warnings`).
+    warnings: list[str] = field(default_factory=list)
+    # What « Ajouter au panier » just said about this session, shown next to it.
+    messages: list = field(default_factory=list)
 
 
 @dataclass
@@ -44,8 +53,145 @@ def cart_add_url(session_pk: int) -> str:
     return reverse("enrollment:cart_add", args=[session_pk])
 
 
+SESSION_MESSAGE_TAG = "session-{pk}"
+
+
+def session_message_tag(session_pk: int) -> str:
+    """The `extra_tags` of a message about one session, which the action page shows next to
+    that session rather than at the top of the page."""
+    return SESSION_MESSAGE_TAG.format(pk=session_pk)
+
+
+def attach_messages(eligibility: Eligibility, messages) -> list:
+    """Put each message tagged for a session of the page on its state; returns the others,
+    for the top of the page."""
+    states = {session_message_tag(state.session.pk): state for state in eligibility.sessions}
+    others = []
+    for message in messages:
+        state = next((states[t] for t in message.extra_tags.split() if t in states), None)
+        if state is None:
+            others.append(message)
+        else:
+            state.messages.append(message)
+    return others
+
+
 def _session_year(session: Session) -> int:
     return timezone.localtime(session.starts_at).year
+
+
+# What a person is told before validating a request (the rules' own refusals say what
+# happened, after the fact).
+WARNINGS = {
+    "full": _(
+        "Cette session est complète : si vous validez cette demande, elle sera placée en liste "
+        "d'attente. Les places sont attribuées dans l'ordre des demandes ; vous serez prévenu "
+        "par courriel si une place se libère."
+    ),
+    "structure_cap": _(
+        "%(cap)s salariés de votre structure ont déjà une place dans cette session (%(cap)s au "
+        "maximum) : si vous validez cette demande, elle sera placée en liste d'attente. À partir "
+        "du %(release)s, elle pourra obtenir une place s'il en reste."
+    ),
+    "quota": _(
+        "Cette demande dépasserait vos limites annuelles, en comptant vos demandes en cours et "
+        "les sessions de votre panier : %(rule)s Elle serait refusée à la validation du panier."
+    ),
+    "late_cancellation": _(
+        "Cette session commence dans moins de %(delay)s : une fois votre demande acceptée, un "
+        "désistement serait décompté de votre quota annuel."
+    ),
+}
+
+
+def _place_warning(session: Session, *, colleagues: int, now: dt.datetime) -> str:
+    """R7 then R5, as the services place a request (`policy.placement`): why it would wait."""
+    member_only = session.action.is_member_only
+    try:
+        rules.check_places_left(capacity=session.capacity, held=session.places_held)
+        rules.check_structure_cap(
+            member_only=member_only,
+            colleagues_holding=colleagues,
+            cap_released=cap_released(session, now),
+        )
+    except rules.RuleViolation as violation:
+        if violation.code == "structure_cap":
+            release = rules.days_before(session.starts_at, settings.STRUCTURE_CAP_RELEASE_DAYS)
+            day = formats.date_format(timezone.localtime(release), "j F Y")
+            return str(WARNINGS["structure_cap"] % {"cap": rules.STRUCTURE_CAP, "release": day})
+        return str(WARNINGS["full"])
+    return ""
+
+
+def _quota_warning(session: Session, counted: selectors.CountedSessions) -> str:
+    """R6, as the cart's validation checks it."""
+    try:
+        rules.check_annual_quota(
+            member_only=session.action.is_member_only,
+            is_training=session.action.is_training,
+            year=counted.year,
+            counted_member_only=len(counted.member_only),
+            counted_trainings=len(counted.trainings),
+            session_already_counted=session.pk in counted.member_only,
+        )
+    except rules.RuleViolation as violation:
+        return str(WARNINGS["quota"] % {"rule": violation.message})
+    return ""
+
+
+def _late_warning(session: Session, now: dt.datetime) -> str:
+    """R8: a withdrawal from an accepted request would be counted, from the start."""
+    if rules.cancellation_is_counted(
+        member_only=session.action.is_member_only,
+        employer_accepted=True,
+        now=now,
+        starts_at=session.starts_at,
+        late_days=settings.LATE_CANCELLATION_DAYS,
+    ):
+        delay = rules.delay_in_words(settings.LATE_CANCELLATION_DAYS)
+        return str(WARNINGS["late_cancellation"] % {"delay": delay})
+    return ""
+
+
+def validation_warnings(
+    user, sessions, *, now: dt.datetime, ahead=(), cumulative: bool = False
+) -> dict[int, list[str]]:
+    """What validating a request of `user` for each of `sessions` would lead to, told before:
+    the waiting list (R7 full, R5 two colleagues before the cap's release), the yearly limits
+    (R6), a withdrawal that would be counted (R8). Session id → warnings.
+
+    Sessions carry their action and `places_held` (`catalog.selectors.with_places`). The
+    sessions `ahead` (the rest of the cart) are validated first, and count in the quota when
+    they would get a place, as `submit_cart` does; with `cumulative` (the cart) each of
+    `sessions` counts for the following ones too, else (the action page) each is one choice.
+    A few queries, whatever the number of sessions.
+    """
+    ahead, sessions = list(ahead), list(sessions)
+    if not (user and user.is_authenticated and sessions):
+        return {}
+    member_only = [s for s in [*ahead, *sessions] if s.action.is_member_only]
+    colleagues = selectors.colleagues_holding_by_session(
+        [s.pk for s in member_only], user.structure_id
+    )
+    counted = (
+        selectors.counted_sessions_by_year(user.pk, {_session_year(s) for s in member_only})
+        if member_only
+        else {}
+    )
+
+    def check(session) -> list[str]:
+        place = _place_warning(session, colleagues=colleagues.get(session.pk, 0), now=now)
+        year = _session_year(session)
+        quota = _quota_warning(session, counted[year]) if year in counted else ""
+        # A session validated before the next ones counts if it gets a place (submit_cart).
+        counts_for_next = cumulative or session in ahead
+        if counts_for_next and not (place or quota) and year in counted:
+            counted[year] = counted[year].plus(session)
+        return [text for text in (place, quota, _late_warning(session, now)) if text]
+
+    for session in ahead:
+        check(session)
+    return {session.pk: check(session) for session in sessions}
 
 
 def for_user(
@@ -60,6 +206,8 @@ def for_user(
     eligibility = Eligibility()
     authenticated = bool(user and user.is_authenticated)
     member_of: set[int] = set()
+    cart = selectors.cart_sessions(user) if authenticated else []
+    in_cart = {session.pk for session in cart}
     if authenticated:
         try:
             pending = None if user.structure_id else pending_attachment(user)
@@ -80,7 +228,12 @@ def for_user(
             starts_at=session.starts_at,
             is_cancelled=session.is_cancelled or not action.is_published,
         )
-        state = SessionState(session=session, is_open=is_open, is_full=session.places_left <= 0)
+        state = SessionState(
+            session=session,
+            is_open=is_open,
+            is_full=session.places_left <= 0,
+            in_cart=session.pk in in_cart,
+        )
         if is_open:
             if authenticated and not eligibility.general_refusal:
                 try:
@@ -104,4 +257,11 @@ def for_user(
             if not (eligibility.general_refusal or state.refusal):
                 state.cart_add_url = cart_add_url(session.pk)
         eligibility.sessions.append(state)
+    # Each session of the page is one choice, made after the rest of the cart.
+    candidates = [state.session for state in eligibility.sessions if state.cart_add_url]
+    on_page = {session.pk for session in sessions}
+    ahead = [session for session in cart if session.pk not in on_page]
+    warnings = validation_warnings(user, candidates, now=now, ahead=ahead)
+    for state in eligibility.sessions:
+        state.warnings = warnings.get(state.session.pk, [])
     return eligibility

@@ -106,9 +106,39 @@ class CartSubmitForm(DescribedErrorsMixin, PageForm):
             )
 
     @classmethod
-    def initial_from(cls, user) -> dict[str, str]:
-        """The contact details of the profile, to pre-fill the form."""
-        return {name: getattr(user, name, "") or "" for name in cls.CONTACT_FIELDS}
+    def initial_from(cls, user, items=(), contact_draft=None) -> dict[str, str]:
+        """What pre-fills the form: the contact details typed earlier (`contact_draft`) or
+        else the profile's, and each item's motivations draft."""
+        initial = {name: getattr(user, name, "") or "" for name in cls.CONTACT_FIELDS}
+        initial.update(
+            {name: value for name, value in (contact_draft or {}).items() if name in initial}
+        )
+        for item in items:
+            initial[motivations_field_name(item.session_id)] = item.motivations_draft
+        return initial
+
+    @classmethod
+    def drafts_from(cls, data) -> tuple[dict[int, str], dict[str, str]]:
+        """What a POST of the cart form holds, valid or not: the motivations by session id and
+        the contact details, only the fields it sends (another item's remove button posts
+        the whole form, so that nothing typed is lost)."""
+        motivations = {}
+        for name, value in data.items():
+            prefix, _sep, session_id = name.partition("_")
+            # At most 18 digits: a larger id would overflow the database's integer.
+            if (
+                prefix == "motivations"
+                and session_id.isascii()
+                and session_id.isdigit()
+                and len(session_id) < 19
+            ):
+                motivations[int(session_id)] = value
+        contact = {
+            name: data[name][: cls.base_fields[name].max_length]
+            for name in cls.CONTACT_FIELDS
+            if name in data
+        }
+        return motivations, contact
 
     def contact_fields(self):
         return [self[name] for name in self.CONTACT_FIELDS]

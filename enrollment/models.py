@@ -40,6 +40,9 @@ class CartItem(models.Model):
         related_name="cart_items",
     )
     added_at = models.DateTimeField(_("ajoutée le"), auto_now_add=True)
+    # What the person typed for this item and has not validated yet: kept through removals of
+    # other items, failed validations and later visits (R3).
+    motivations_draft = models.TextField(_("motivations en cours de saisie"), blank=True)
 
     class Meta:
         verbose_name = _("élément du panier")

@@ -84,7 +84,11 @@ def personal_data(user) -> dict:
         ),
         "approves_for": list(user.approved_structures.values_list("name", flat=True)),
         "cart": [
-            {"action": item.session.action.title, "starts_at": _iso(item.session.starts_at)}
+            {
+                "action": item.session.action.title,
+                "starts_at": _iso(item.session.starts_at),
+                "motivations_draft": item.motivations_draft,
+            }
             for item in CartItem.objects.filter(cart__user=user).select_related("session__action")
         ],
         "registrations": [

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from catalog.models import MEMBER_ONLY_KINDS, ActionKind
+from catalog.models import MEMBER_ONLY_KINDS, ActionKind, Session
+from catalog.selectors import with_places
 
 from .models import HOLDING_STATUSES, QUOTA_STATUSES, CartItem, Registration, RegistrationStatus
 
@@ -42,29 +44,54 @@ class CountedSessions:
             year=self.year, member_only=len(self.member_only), trainings=len(self.trainings)
         )
 
+    def plus(self, session) -> CountedSessions:
+        """These sessions and `session` (its action loaded), when it will count: a
+        member-only session that gets a place in the cart being validated."""
+        if not session.action.is_member_only:
+            return self
+        trainings = self.trainings | {session.pk} if session.action.is_training else None
+        return CountedSessions(
+            year=self.year,
+            member_only=self.member_only | {session.pk},
+            trainings=trainings if trainings is not None else self.trainings,
+        )
+
 
 def counted_sessions(user_id: int, year: int) -> CountedSessions:
     """R6: the member-only sessions counted for `user_id` in `year`, each once however many
     requests were made for it (Decisions, « Counted once »)."""
+    return counted_sessions_by_year(user_id, [year])[year]
+
+
+def counted_sessions_by_year(user_id: int, years) -> dict[int, CountedSessions]:
+    """`counted_sessions` for each of `years`, in one query."""
+    years = set(years)
     rows = (
         Registration.objects.filter(
             counted_in_quota_q(),
             user_id=user_id,
-            session__starts_at__year=year,
+            session__starts_at__year__in=years,
             session__action__kind__in=MEMBER_ONLY_KINDS,
         )
         .order_by()
-        .values_list("session_id", "session__action__kind")
+        .values_list("session_id", "session__action__kind", "session__starts_at")
         .distinct()
     )
-    member_only, trainings = set(), set()
-    for session_id, kind in rows:
-        member_only.add(session_id)
+    member_only = {year: set() for year in years}
+    trainings = {year: set() for year in years}
+    for session_id, kind, starts_at in rows:
+        year = timezone.localtime(starts_at).year
+        member_only[year].add(session_id)
         if kind == ActionKind.TRAINING:
-            trainings.add(session_id)
-    return CountedSessions(
-        year=year, member_only=frozenset(member_only), trainings=frozenset(trainings)
-    )
+            trainings[year].add(session_id)
+    return {
+        year: CountedSessions(
+            year=year,
+            member_only=frozenset(member_only[year]),
+            trainings=frozenset(trainings[year]),
+        )
+        for year in years
+    }
 
 
 def quota_use(user_id: int, year: int) -> QuotaUse:
@@ -82,6 +109,21 @@ def colleagues_holding(session_id: int, structure_id: int | None) -> int:
     return Registration.objects.filter(
         session_id=session_id, structure_id=structure_id, status__in=HOLDING_STATUSES
     ).count()
+
+
+def colleagues_holding_by_session(session_ids, structure_id: int | None) -> dict[int, int]:
+    """`colleagues_holding` for several sessions, in one query."""
+    if structure_id is None:
+        return {}
+    return dict(
+        Registration.objects.filter(
+            session_id__in=session_ids, structure_id=structure_id, status__in=HOLDING_STATUSES
+        )
+        .order_by()
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .values_list("session_id", "n")
+    )
 
 
 def has_live_registration(user_id: int, session_id: int) -> bool:
@@ -108,6 +150,23 @@ def waitlist_position(registration: Registration) -> int | None:
         .count()
     )
     return ahead + 1
+
+
+def cart_session_ids(user) -> set[int]:
+    """The sessions in `user`'s cart (none for an anonymous visitor), in one query."""
+    if not (user and user.is_authenticated):
+        return set()
+    return set(CartItem.objects.filter(cart__user=user).values_list("session_id", flat=True))
+
+
+def cart_sessions(user) -> list[Session]:
+    """The sessions in `user`'s cart, in cart order, their action loaded and places counted
+    (`catalog.selectors.with_places`), in one query."""
+    return list(
+        with_places(Session.objects.filter(cart_items__cart__user=user))
+        .select_related("action")
+        .order_by("cart_items__added_at", "cart_items__pk")
+    )
 
 
 def cart_items(user) -> QuerySet[CartItem]:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 from catalog.models import Session
 from catalog.selectors import with_places
 
-from . import notifications, privacy, rules, selectors, services
+from . import eligibility, notifications, pending_choice, privacy, rules, selectors, services
 from .forms import CancelForm, CartSubmitForm, DeleteAccountForm, LeaveWaitlistForm
 from .models import RegistrationEvent, RegistrationStatus
 from .rules import RuleViolation
@@ -46,33 +46,39 @@ def _action_page(session: Session) -> str:
 
 @require_POST
 def cart_add(request, session_id: int):
-    """« Ajouter au panier » on the action page; anonymous users log in first, then click
-    again on the action page they come back to."""
+    """« Ajouter au panier » on the action page; a visitor not logged in is asked to, and the
+    session goes in their cart once they are (`pending_choice`)."""
     session = get_object_or_404(Session.objects.select_related("action"), pk=session_id)
     if not request.user.is_authenticated:
+        pending_choice.remember(request, session)
         messages.info(
             request,
             _(
-                "Connectez-vous pour ajouter cette session à votre panier. Vous reviendrez "
-                "ensuite sur la page de l'action : cliquez à nouveau sur « Ajouter au panier »."
+                "Connectez-vous, ou créez votre compte : la session choisie sera ajoutée à "
+                "votre panier."
             ),
         )
-        return redirect_to_login(session.action.get_absolute_url())
+        return redirect_to_login(_action_page(session))
     back = _safe_next(request, _action_page(session))
+    # Tagged for the session: the action page shows it next to the session it opens at.
+    tag = eligibility.session_message_tag(session.pk)
     try:
         services.add_to_cart(request.user, session)
     except RuleViolation as violation:
-        messages.error(request, violation.message)
+        messages.error(request, violation.message, extra_tags=tag)
         return redirect(_action_page(session))
-    messages.success(request, _("Session ajoutée à votre panier."))
+    messages.success(request, _("Session ajoutée à votre panier."), extra_tags=tag)
     return redirect(back)
 
 
 @require_POST
 def cart_remove(request, session_id: int):
+    """« Retirer du panier »: a submit button of the cart form, which posts what was typed
+    for the other items; it is kept first."""
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("enrollment:cart"))
     session = get_object_or_404(Session.objects.select_related("action"), pk=session_id)
+    _save_drafts(request)
     services.remove_from_cart(request.user, session)
     messages.success(
         request,
@@ -81,15 +87,24 @@ def cart_remove(request, session_id: int):
     return redirect(_safe_next(request, reverse("enrollment:cart")))
 
 
-def _cart_lines(items, *, now):
-    """Each cart item with its places left (one query) and its lead-time warning (R9)."""
-    places = dict(
-        with_places(Session.objects.filter(pk__in=[item.session_id for item in items])).values_list(
-            "pk", "places_left"
+def _cart_lines(user, items, *, now):
+    """Each cart item with its places (one query), its lead-time warning (R9) and what
+    validating it would lead to (`eligibility.validation_warnings`)."""
+    places = {
+        pk: (held, left)
+        for pk, held, left in with_places(
+            Session.objects.filter(pk__in=[item.session_id for item in items])
+        ).values_list("pk", "places_held", "places_left")
+    }
+    for item in items:
+        item.session.places_held, item.session.places_left = places.get(
+            item.session_id, (item.session.capacity, 0)
         )
+    warnings = eligibility.validation_warnings(
+        user, [item.session for item in items], now=now, cumulative=True
     )
     for item in items:
-        item.session.places_left = places.get(item.session_id, 0)
+        item.warnings = warnings.get(item.session_id, [])
         item.lead_time_warning = rules.lead_time_warning(
             member_only=item.session.action.is_member_only,
             now=now,
@@ -99,15 +114,29 @@ def _cart_lines(items, *, now):
     return items
 
 
+CONTACT_DRAFT = "cart_contact_draft"
+
+
+def _save_drafts(request) -> None:
+    """Keep what a POST of the cart form holds, valid or not: the motivations on the cart
+    items, the contact details in the visitor's session (R3: nothing typed is lost)."""
+    motivations, contact = CartSubmitForm.drafts_from(request.POST)
+    services.save_cart_drafts(request.user, motivations)
+    if contact:
+        request.session[CONTACT_DRAFT] = contact
+
+
 @login_required
 def cart(request):
-    """The cart and « Valider mon panier » (Q7): all or nothing, errors shown per item."""
+    """The cart and « Valider mon panier » (Q7): all or nothing, errors shown per item; what
+    is typed is kept as drafts until the cart is validated."""
     items = list(selectors.cart_items(request.user))
     item_errors = {}
     summary = ""
     if request.method == "POST":
         if not items:
             return _cart_already_submitted(request)
+        _save_drafts(request)
         form = CartSubmitForm(items, request.POST)
         if form.is_valid():
             try:
@@ -122,10 +151,14 @@ def cart(request):
                     return _cart_already_submitted(request)
                 form.add_error(None, violation.message)
             else:
+                request.session.pop(CONTACT_DRAFT, None)
                 return redirect("enrollment:cart_done", submission=registrations[0].submission)
     else:
-        form = CartSubmitForm(items, initial=CartSubmitForm.initial_from(request.user))
-    lines = _cart_lines(items, now=timezone.now())
+        initial = CartSubmitForm.initial_from(
+            request.user, items, contact_draft=request.session.get(CONTACT_DRAFT)
+        )
+        form = CartSubmitForm(items, initial=initial)
+    lines = _cart_lines(request.user, items, now=timezone.now())
     for item in lines:
         item.refusal = item_errors.get(item.session_id)
     return render(

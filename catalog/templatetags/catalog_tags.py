@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from catalog.dates import moment_text, period_text
+from enrollment import rules
 
 register = template.Library()
 
@@ -32,10 +33,18 @@ def short_date(value) -> str:
 
 @register.filter
 def places_text(session) -> str:
-    """Places left in words: status in text, never in colour alone."""
+    """Places left in words: status in text, never in colour alone; a session whose
+    registrations are closed (R9) says so rather than count places nobody can take."""
     left = getattr(session, "places_left", None)
     if left is None:
         return ""
+    if not rules.is_registration_open(
+        now=timezone.now(),
+        registration_deadline=session.registration_deadline,
+        starts_at=session.starts_at,
+        is_cancelled=session.is_cancelled,
+    ):
+        return _("Inscriptions closes")
     if left <= 0:
         return _("Complet — liste d'attente")
     return ngettext("%(count)s place restante", "%(count)s places restantes", left) % {

@@ -23,7 +23,14 @@ from .cancellation import (
     detach,
     withdraw_all_upcoming,
 )
-from .cart import CONTACT_FIELDS, CartRefused, add_to_cart, remove_from_cart, submit_cart
+from .cart import (
+    CONTACT_FIELDS,
+    CartRefused,
+    add_to_cart,
+    remove_from_cart,
+    save_cart_drafts,
+    submit_cart,
+)
 from .decisions import approve, confirm, decline, refuse
 from .reminders import remind_approvers, remind_participants
 from .staff import cancel_session, mark_attendance, promote, set_capacity
@@ -60,6 +67,7 @@ __all__ = [
     "remind_approvers",
     "remind_participants",
     "remove_from_cart",
+    "save_cart_drafts",
     "set_capacity",
     "submit_cart",
     "withdraw_all_upcoming",

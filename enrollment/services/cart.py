@@ -112,6 +112,32 @@ def remove_from_cart(user, session: Session) -> None:
     CartItem.objects.filter(cart__user=user, session_id=session.pk).delete()
 
 
+def save_cart_drafts(user, motivations: Mapping) -> int:
+    """Keep what the person typed for each cart item, validated or not (R3: nothing typed is
+    lost). `motivations` maps session id to text; items it does not name keep their draft,
+    sessions no longer in the cart are ignored. A draft keeps at most the length the
+    validation accepts (MOTIVATIONS_MAX_LENGTH). Returns the number of drafts changed."""
+    drafts = {}
+    for key, value in motivations.items():
+        try:
+            session_id = int(key)
+        except (TypeError, ValueError):
+            continue
+        # PostgreSQL text holds no NUL character; the form refuses them anyway.
+        drafts[session_id] = str(value or "").replace("\x00", "")[: rules.MOTIVATIONS_MAX_LENGTH]
+    if not drafts:
+        return 0
+    items = [
+        item
+        for item in CartItem.objects.filter(cart__user_id=user.pk, session_id__in=drafts)
+        if item.motivations_draft != drafts[item.session_id]
+    ]
+    for item in items:
+        item.motivations_draft = drafts[item.session_id]
+    CartItem.objects.bulk_update(items, ["motivations_draft"])
+    return len(items)
+
+
 def _check_item(user, session: Session, *, live: set[int], now, counted, motivations) -> str:
     """Everything `add_to_cart` checks, then R2, R6 and R3's motivations, for one cart item;
     returns its motivations."""
@@ -195,7 +221,7 @@ def submit_cart(
                 continue
             waiting = placement(session, structure_id=structure.pk if structure else None, now=now)
             if waiting is None and session.action.is_member_only:
-                counted[year] = _with_session(counted[year], session)
+                counted[year] = counted[year].plus(session)
             plans.append((session, motivation, waiting))
         if item_errors:
             raise CartRefused(item_errors)
@@ -228,13 +254,3 @@ def submit_cart(
         CartItem.objects.filter(pk__in=[pk for pk, _ in items]).delete()
         notifications.cart_submitted(user, registrations)
     return registrations
-
-
-def _with_session(counted: selectors.CountedSessions, session: Session):
-    """`counted` plus one member-only session of the cart being validated."""
-    trainings = counted.trainings | {session.pk} if session.action.is_training else None
-    return selectors.CountedSessions(
-        year=counted.year,
-        member_only=counted.member_only | {session.pk},
-        trainings=trainings if trainings is not None else counted.trainings,
-    )
