@@ -73,63 +73,66 @@ class OperationsRegistrationAdmin(BaseRegistrationAdmin):
             "%(count)d demandes acceptées pour la structure.",
         )
 
-    @admin.action(description=gettext_lazy("Refuser pour la structure"), permissions=["change"])
-    def refuse_for_structure(self, request, queryset):
-        """Staff refuse in the employer's place, with a reason asked on the intermediate
-        page; without one, nothing changes."""
-        form = reason_form(StructureRefusalForm, request)
+    def _each_with_reason(self, request, queryset, form_class, page: dict, decide, done: tuple):
+        """An action that needs a reason: the intermediate page until a valid one is posted,
+        then `decide(registration, reason)` on each request, reported like `_each`."""
+        form = reason_form(form_class, request)
         if not form.is_bound or not form.is_valid():
             return ask_reason(
                 self,
                 request,
                 queryset.select_related("session__action", "structure"),
                 form,
-                title=_("Refuser pour la structure"),
-                intro=_(
+                **page,
+            )
+        reason = form.cleaned_data["reason"]
+        self._each(request, queryset, lambda r: decide(r, reason), *done)
+        return None
+
+    @admin.action(description=gettext_lazy("Refuser pour la structure"), permissions=["change"])
+    def refuse_for_structure(self, request, queryset):
+        """Staff refuse in the employer's place, with a reason asked on the intermediate
+        page; without one, nothing changes."""
+        return self._each_with_reason(
+            request,
+            queryset,
+            StructureRefusalForm,
+            {
+                "title": _("Refuser pour la structure"),
+                "intro": _(
                     "Ces demandes seront refusées à la place de l'employeur ; le motif est "
                     "envoyé à chaque personne avec la décision."
                 ),
-                button=_("Refuser ces demandes"),
-            )
-        reason = form.cleaned_data["reason"]
-        self._each(
-            request,
-            queryset,
-            lambda r: services.refuse(r, by=request.user, reason=reason),
-            "%(count)d demande refusée pour la structure.",
-            "%(count)d demandes refusées pour la structure.",
+                "button": _("Refuser ces demandes"),
+            },
+            lambda r, reason: services.refuse(r, by=request.user, reason=reason),
+            (
+                "%(count)d demande refusée pour la structure.",
+                "%(count)d demandes refusées pour la structure.",
+            ),
         )
-        return None
 
     @admin.action(
         description=gettext_lazy("Décliner (à la place du prestataire), avec un motif"),
         permissions=["change"],
     )
     def decline_registrations(self, request, queryset):
-        form = reason_form(DeclineForm, request)
-        if not form.is_bound or not form.is_valid():
-            return ask_reason(
-                self,
-                request,
-                queryset.select_related("session__action"),
-                form,
-                title=_("Décliner des demandes"),
-                intro=_(
+        return self._each_with_reason(
+            request,
+            queryset,
+            DeclineForm,
+            {
+                "title": _("Décliner des demandes"),
+                "intro": _(
                     "Seules les demandes en attente du prestataire peuvent être déclinées. Le "
                     "motif est envoyé à la personne et à son employeur ; la place revient à la "
                     "liste d'attente."
                 ),
-                button=_("Décliner ces demandes"),
-            )
-        reason = form.cleaned_data["reason"]
-        self._each(
-            request,
-            queryset,
-            lambda r: services.decline(r, by=request.user, reason=reason),
-            "%(count)d demande déclinée.",
-            "%(count)d demandes déclinées.",
+                "button": _("Décliner ces demandes"),
+            },
+            lambda r, reason: services.decline(r, by=request.user, reason=reason),
+            ("%(count)d demande déclinée.", "%(count)d demandes déclinées."),
         )
-        return None
 
     @admin.action(
         description=gettext_lazy("Sortir de la liste d'attente (attribuer une place)"),
