@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.core.validators import MaxLengthValidator
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,11 +27,56 @@ class ThemeAdmin(admin.ModelAdmin):
         return obj._action_count
 
 
+class ProviderForm(forms.ModelForm):
+    """SIRET and NDA may be typed or pasted with spaces: the model removes them, then checks."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("siret", "nda"):
+            field = self.fields[name]
+            field.max_length = None
+            field.validators = [
+                v for v in field.validators if not isinstance(v, MaxLengthValidator)
+            ]
+            field.widget.attrs.pop("maxlength", None)
+
+
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
+    form = ProviderForm
     list_display = ["name", "email", "phone", "action_count"]
-    search_fields = ["name", "email"]
+    search_fields = ["name", "legal_name", "siret", "email"]
     autocomplete_fields = ["users"]
+    fieldsets = [
+        (None, {"fields": ["name", "email", "phone", "website", "users"]}),
+        (
+            _("Identité légale"),
+            {"fields": ["legal_name", "siret", "nda", "street", ("postal_code", "city")]},
+        ),
+        (_("Signataire"), {"fields": ["signatory_name", "signatory_role"]}),
+        (
+            _("Référents"),
+            {
+                "fields": [
+                    (
+                        "pedagogical_referent_name",
+                        "pedagogical_referent_email",
+                        "pedagogical_referent_phone",
+                    ),
+                    (
+                        "administrative_referent_name",
+                        "administrative_referent_email",
+                        "administrative_referent_phone",
+                    ),
+                    (
+                        "disability_referent_name",
+                        "disability_referent_email",
+                        "disability_referent_phone",
+                    ),
+                ]
+            },
+        ),
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_action_count=Count("actions"))

@@ -8,6 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.choices import Department
+from common.siret import normalize_siret, validate_siret
+
+from .validators import normalize_nda, validate_nda
 
 
 class Theme(models.Model):
@@ -36,14 +39,77 @@ class Provider(models.Model):
         blank=True,
         related_name="providers",
     )
+    # Legal identity, for the participation documents (convention, convocation, certificate).
+    legal_name = models.CharField(_("raison sociale"), max_length=200, blank=True)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
+    nda = models.CharField(
+        _("numéro de déclaration d'activité"),
+        max_length=11,
+        blank=True,
+        validators=[validate_nda],
+        help_text=_("11 chiffres, attribué par la préfecture de région (DREETS)."),
+    )
+    street = models.CharField(_("adresse"), max_length=255, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    signatory_name = models.CharField(_("nom du signataire"), max_length=150, blank=True)
+    signatory_role = models.CharField(_("fonction du signataire"), max_length=150, blank=True)
+    pedagogical_referent_name = models.CharField(
+        _("référent pédagogique"), max_length=150, blank=True
+    )
+    pedagogical_referent_email = models.EmailField(
+        _("adresse électronique du référent pédagogique"), blank=True
+    )
+    pedagogical_referent_phone = models.CharField(
+        _("téléphone du référent pédagogique"), max_length=30, blank=True
+    )
+    administrative_referent_name = models.CharField(
+        _("référent administratif"), max_length=150, blank=True
+    )
+    administrative_referent_email = models.EmailField(
+        _("adresse électronique du référent administratif"), blank=True
+    )
+    administrative_referent_phone = models.CharField(
+        _("téléphone du référent administratif"), max_length=30, blank=True
+    )
+    disability_referent_name = models.CharField(_("référent handicap"), max_length=150, blank=True)
+    disability_referent_email = models.EmailField(
+        _("adresse électronique du référent handicap"), blank=True
+    )
+    disability_referent_phone = models.CharField(
+        _("téléphone du référent handicap"), max_length=30, blank=True
+    )
 
     class Meta:
         verbose_name = _("prestataire")
         verbose_name_plural = _("prestataires")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(siret="") | Q(siret__regex=r"^[0-9]{14}$"),
+                name="provider_siret_14_digits_or_empty",
+            ),
+            models.CheckConstraint(
+                condition=Q(nda="") | Q(nda__regex=r"^[0-9]{11}$"),
+                name="provider_nda_11_digits_or_empty",
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.normalize_identifiers()
+        super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude=None):
+        self.normalize_identifiers()
+        super().clean_fields(exclude=exclude)
+
+    def normalize_identifiers(self):
+        """SIRET and NDA are stored as bare digits, however they were typed."""
+        self.siret = normalize_siret(self.siret)
+        self.nda = normalize_nda(self.nda)
 
 
 class ActionKind(models.TextChoices):

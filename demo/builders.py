@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Action, ActionKind, Provider, Session, Theme
-from demo import data
+from demo import data, providers
 from employers.models import Membership, Structure
 from employers.validators import complete_siret
 from enrollment import services
@@ -28,6 +28,37 @@ REMOTE_KINDS = {K.TUTORED_SELF_TRAINING, K.WEBINAR, K.WEB_WORKSHOP}
 def siret_for(index: int) -> str:
     """A deterministic valid SIRET (Luhn) for the demo's `index`-th structure."""
     return complete_siret(f"8{index:012d}")
+
+
+def provider_identity(index: int, email: str) -> dict[str, str]:
+    """The `index`-th demo provider's legal identity: a valid SIRET, an NDA of Nouvelle-Aquitaine
+    (75) and Gironde (33), its address, signatory and referents (mailboxes on its domain)."""
+    legal_name, street, postal_code, city, signatory, referents = providers.IDENTITIES[index]
+    domain = email.split("@")[1]
+    fields = {
+        "legal_name": legal_name,
+        "siret": complete_siret(f"4{index + 1:08d}0001"),
+        "nda": f"7533{1234500 + index:07d}",
+        "street": street,
+        "postal_code": postal_code,
+        "city": city,
+        "signatory_name": signatory[0],
+        "signatory_role": signatory[1],
+    }
+    for number, (role, name) in enumerate(zip(providers.REFERENT_ROLES, referents, strict=True)):
+        fields[f"{role}_referent_name"] = name
+        fields[f"{role}_referent_email"] = f"{providers.REFERENT_MAILBOXES[role]}@{domain}"
+        fields[f"{role}_referent_phone"] = f"05 57 00 {index + 1:02d} {number + 1:02d}"
+    return fields
+
+
+def fill_blanks(provider: Provider, fields: dict[str, str]) -> None:
+    """Sets the fields still empty (what staff entered stays), saving only when one changes."""
+    blank = [name for name, value in fields.items() if not getattr(provider, name)]
+    for name in blank:
+        setattr(provider, name, fields[name])
+    if blank:
+        provider.save(update_fields=blank)
 
 
 def demo_user(email: str, profile: dict, **fields) -> User:

@@ -95,6 +95,23 @@ class ProviderFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Prestataire {n}")
     email = factory.Sequence(lambda n: f"contact{n}@prestataire.test")
+    legal_name = factory.LazyAttribute(lambda o: f"{o.name} SAS")
+    siret = factory.Sequence(lambda n: complete_siret(f"5{n:08d}0001"))
+    nda = factory.Sequence(lambda n: f"75{n % 10**9:09d}")
+    street = "10 rue des Écoles"
+    postal_code = "33000"
+    city = "Bordeaux"
+    signatory_name = "Camille Martin"
+    signatory_role = "Directrice"
+    pedagogical_referent_name = "Paul Durand"
+    pedagogical_referent_email = factory.LazyAttribute(lambda o: f"pedagogie.{o.email}")
+    pedagogical_referent_phone = "05 56 00 00 01"
+    administrative_referent_name = "Julie Leroy"
+    administrative_referent_email = factory.LazyAttribute(lambda o: f"admin.{o.email}")
+    administrative_referent_phone = "05 56 00 00 02"
+    disability_referent_name = "Nora Benali"
+    disability_referent_email = factory.LazyAttribute(lambda o: f"handicap.{o.email}")
+    disability_referent_phone = "05 56 00 00 03"
 
 
 class ActionFactory(factory.django.DjangoModelFactory):

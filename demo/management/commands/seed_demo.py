@@ -109,6 +109,8 @@ def seed_providers() -> list[Provider]:
         )[0]
         for name, email in data.PROVIDERS
     ]
+    for index, (provider, (_name, email)) in enumerate(zip(providers, data.PROVIDERS, strict=True)):
+        builders.fill_blanks(provider, builders.provider_identity(index, email))
     providers[data.DEMO_PROVIDER].users.add(builders.demo_user(*data.PROVIDER_USER))
     return providers
 
