@@ -169,11 +169,13 @@ def lapse_due(session: Session, now: dt.datetime) -> list[Registration]:
         .select_related("user", "structure")
         .order_by("pk")
     )
+    # Those that held a place counted in their owner's quota: it frees (R6, R7).
+    freed_quota = [r.user_id for r in overdue if r.holds_place]
     for registration in overdue:
         registration.session = session
         move(registration, Status.LAPSED, reason="Date limite d'inscription dépassée")
         notifications.lapsed(registration)
-    reconsider_after_commit(user_ids=[r.user_id for r in overdue if r.holds_place])
+    reconsider_after_commit(user_ids=freed_quota)
     return overdue
 
 

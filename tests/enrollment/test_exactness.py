@@ -362,3 +362,28 @@ def test_decline_reason_too_long_is_refused(employee, member_structure):
         services.decline(registration, by=UserFactory(is_staff=True), reason="x" * 1_000_000)
     assert "2000 caractères" in refusal.value.message
     assert len(mail.outbox) == 0 or all(len(m.body) < 100_000 for m in mail.outbox)
+
+
+def test_q10_a_lapse_that_frees_the_quota_serves_the_persons_wait_elsewhere(
+    member_structure, django_capture_on_commit_callbacks
+):
+    """A request still waiting for the employer lapses at its deadline: it no longer counts,
+    so the same person's request skipped for the quota elsewhere gets its free place."""
+    person = MemberEmployeeFactory(structure=member_structure)
+    member_structure.approvers.add(UserFactory())
+    counted_trainings(person, 2)
+    full = session_of(ActionKind.TRAINING, capacity=1)
+    holder = register(MemberEmployeeFactory(structure=StructureFactory()), full)[0]
+    [waiting] = register(person, full)
+    soon = session_of(ActionKind.TRAINING)  # same year; its deadline is passed below
+    [third] = register(person, soon)
+    assert third.status == Status.PENDING_EMPLOYER
+    services.cancel(holder, by=holder.user, reason="Empêchement")
+    waiting.refresh_from_db()
+    assert waiting.status == Status.WAITLISTED  # skipped: 3 trainings already
+    with django_capture_on_commit_callbacks(execute=True):
+        services.lapse_overdue(soon, now=soon.registration_deadline)
+    third.refresh_from_db()
+    waiting.refresh_from_db()
+    assert third.status == Status.LAPSED
+    assert waiting.status == Status.PENDING_EMPLOYER
