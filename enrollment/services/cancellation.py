@@ -23,8 +23,8 @@ from .transitions import (
     CANCELLABLE_STATUSES,
     EMPLOYER_ACCEPTED_STATUSES,
     Status,
+    decide_locked,
     lock_for_places,
-    lock_registration,
     lock_registration_row,
     move,
 )
@@ -79,12 +79,13 @@ def cancel(registration: Registration, *, by, reason: str, now: dt.datetime | No
     accepted; the place goes to the waiting list (R7)."""
     if not (by.pk == registration.user_id or by.is_staff):
         raise PermissionDenied(text("not_owner"))
-    with transaction.atomic():
-        registration, session = lock_registration(registration, serve_waitlist=True)
-        now = now or timezone.now()
-        lapse_due(session, now)
+    now = now or timezone.now()
+
+    def work(registration, session):
         cancel_locked(registration, session, by=by, reason=reason, now=now)
-    return registration
+        return registration
+
+    return decide_locked(registration, work=work, serve_waitlist=True, now=now)
 
 
 def cancel_locked(
@@ -145,6 +146,8 @@ def withdraw_all_upcoming(
     sessions, users = lock_for_places(session_ids, user_ids=[user.pk])
     if set(upcoming.values_list("session_id", flat=True)) - sessions.keys():
         raise locking.LockSetChanged
+    for session in sessions.values():
+        lapse_due(session, now)  # R9 first: what is overdue lapses rather than withdraws
     withdrawn = []
     for registration in upcoming.order_by("pk"):
         session = sessions[registration.session_id]

@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.utils import timezone
 
 from .. import locking, notifications, rules
@@ -17,10 +16,10 @@ from ..rules import RuleViolation
 from .messages import text
 from .transitions import (
     Status,
-    lock_registration,
+    decide_locked,
     move,
 )
-from .waitlist import lapse_due, reconsider_after_commit, serve_waitlist
+from .waitlist import reconsider_after_commit, serve_waitlist
 
 logger = logging.getLogger(__name__)
 
@@ -43,19 +42,15 @@ def approve(registration: Registration, *, by, now: dt.datetime | None = None) -
     promotion skips the employer step. At or after the registration deadline the request
     lapses instead (R9), whatever the periodic task has done."""
     check_approver(registration, by)
-    with transaction.atomic():
-        registration, session = lock_registration(registration)
-        now = now or timezone.now()
-        lapsed = {r.pk for r in lapse_due(session, now)}
-        if registration.pk in lapsed or registration.status == Status.LAPSED:
-            deadline_refusal = rules.message("deadline_passed")
-        else:
-            deadline_refusal = ""
-            _approve_locked(registration, by=by, now=now)
-    if deadline_refusal:
-        # Raised after the commit: the lapse stands, the acceptance does not.
-        raise RuleViolation("deadline", deadline_refusal)
-    return registration
+    now = now or timezone.now()
+
+    def work(registration, session):
+        if registration.status == Status.LAPSED:
+            raise RuleViolation("deadline", rules.message("deadline_passed"))
+        _approve_locked(registration, by=by, now=now)
+        return registration
+
+    return decide_locked(registration, work=work, now=now)
 
 
 def _approve_locked(registration: Registration, *, by, now: dt.datetime) -> None:
@@ -84,10 +79,9 @@ def refuse(
     """The employer refuses a request, with a reason (R4); its place goes to the waiting list."""
     check_approver(registration, by)
     reason = rules.check_reason_given(reason)
-    with transaction.atomic():
-        registration, session = lock_registration(registration, serve_waitlist=True)
-        now = now or timezone.now()
-        lapse_due(session, now)
+    now = now or timezone.now()
+
+    def work(registration, session):
         if registration.status == Status.LAPSED:
             raise RuleViolation("not_pending", text("lapsed_at_deadline"))
         if registration.status not in {Status.PENDING_EMPLOYER, Status.WAITLISTED}:
@@ -99,7 +93,9 @@ def refuse(
         if held:
             serve_waitlist(session, now=now)
         reconsider_after_commit(user_ids=[registration.user_id])
-    return registration
+        return registration
+
+    return decide_locked(registration, work=work, serve_waitlist=True, now=now)
 
 
 def check_provider(registration: Registration, by) -> None:
@@ -112,14 +108,17 @@ def check_provider(registration: Registration, by) -> None:
 def confirm(registration: Registration, *, by, now: dt.datetime | None = None) -> Registration:
     """The provider makes a request effective (R10); the convocation is sent."""
     check_provider(registration, by)
-    with transaction.atomic():
-        registration, session = lock_registration(registration)
+    now = now or timezone.now()
+
+    def work(registration, session):
         if registration.status != Status.PENDING_PROVIDER:
             raise RuleViolation("not_pending", text("not_pending_confirmation"))
-        registration.provider_decided_at = now or timezone.now()
+        registration.provider_decided_at = now
         move(registration, Status.CONFIRMED, by=by, fields=["provider_decided_at"])
         notifications.provider_decided(registration)
-    return registration
+        return registration
+
+    return decide_locked(registration, work=work, now=now)
 
 
 @locking.retry_on_lock_conflict
@@ -127,11 +126,11 @@ def decline(registration: Registration, *, by, reason: str, now: dt.datetime | N
     """The provider declines a request, with a reason (R10); the place frees (R7)."""
     check_provider(registration, by)
     reason = rules.check_reason_given(reason)
-    with transaction.atomic():
-        registration, session = lock_registration(registration, serve_waitlist=True)
+    now = now or timezone.now()
+
+    def work(registration, session):
         if registration.status != Status.PENDING_PROVIDER:
             raise RuleViolation("not_pending", text("not_pending_decision"))
-        now = now or timezone.now()
         registration.provider_decided_at = now
         registration.decision_reason = reason
         move(
@@ -144,4 +143,6 @@ def decline(registration: Registration, *, by, reason: str, now: dt.datetime | N
         notifications.provider_decided(registration)
         serve_waitlist(session, now=now)
         reconsider_after_commit(user_ids=[registration.user_id])
-    return registration
+        return registration
+
+    return decide_locked(registration, work=work, serve_waitlist=True, now=now)

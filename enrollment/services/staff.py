@@ -26,8 +26,8 @@ from .policy import (
 )
 from .transitions import (
     Status,
+    decide_locked,
     lock_for_places,
-    lock_registration,
     move,
 )
 from .waitlist import give_place, lapse_due, reconsider_after_commit, serve_waitlist
@@ -41,18 +41,18 @@ def promote(registration: Registration, *, by, now: dt.datetime | None = None) -
     (R5); membership (R2) and quota (R6) still apply."""
     if not by.is_staff:
         raise PermissionDenied(text("staff_only_promote"))
-    with transaction.atomic():
-        registration, session = lock_registration(registration, serve_waitlist=True)
-        now = now or timezone.now()
-        lapse_due(session, now)
-        registration.refresh_from_db(fields=["status"])
+    now = now or timezone.now()
+
+    def work(registration, session):
         if registration.status != Status.WAITLISTED:
             raise RuleViolation("not_waitlisted", text("not_waitlisted"))
         if placement(session, structure_id=None, now=now) is not None:
             raise RuleViolation("full", text("no_free_place"))
         check_still_eligible(registration, session)
         give_place(registration, session, by=by, reason="Place attribuée par l'équipe Cap Métiers")
-    return registration
+        return registration
+
+    return decide_locked(registration, work=work, serve_waitlist=True, now=now)
 
 
 @locking.retry_on_lock_conflict
@@ -125,12 +125,14 @@ def mark_attendance(
 ) -> Registration:
     """The provider (or staff) records attendance once the session has started."""
     check_provider(registration, by)
-    with transaction.atomic():
-        registration, session = lock_registration(registration)
-        if (now or timezone.now()) < session.starts_at:
+    now = now or timezone.now()
+
+    def work(registration, session):
+        if now < session.starts_at:
             raise RuleViolation("attendance_too_early", text("attendance_too_early"))
         to = Status.ATTENDED if present else Status.ABSENT
-        if registration.status == to:
-            return registration
-        move(registration, to, by=by)
-    return registration
+        if registration.status != to:
+            move(registration, to, by=by)
+        return registration
+
+    return decide_locked(registration, work=work, now=now)

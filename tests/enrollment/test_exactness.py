@@ -387,3 +387,49 @@ def test_q10_a_lapse_that_frees_the_quota_serves_the_persons_wait_elsewhere(
     waiting.refresh_from_db()
     assert third.status == Status.LAPSED
     assert waiting.status == Status.PENDING_EMPLOYER
+
+
+def test_q12_a_refusal_at_the_deadline_leaves_the_lapse_and_a_consistent_history(
+    employee, member_structure
+):
+    """Found by the model-based test: a refusal after the deadline used to write « refused »
+    over the lapse it had just recorded (history lapsed, then pending → refused)."""
+    session = session_of(ActionKind.TRAINING, days=30)
+    [registration] = register(employee, session)
+    with pytest.raises(RuleViolation):
+        services.refuse(
+            registration,
+            by=member_structure.approver,
+            reason="Non",
+            now=session.registration_deadline,
+        )
+    registration.refresh_from_db()
+    assert registration.status == Status.LAPSED
+    moves = list(registration.events.values_list("from_status", "to_status"))
+    assert moves == [("", Status.PENDING_EMPLOYER), (Status.PENDING_EMPLOYER, Status.LAPSED)]
+
+
+def test_q12_a_withdrawal_after_the_deadline_leaves_the_lapse(employee):
+    session = session_of(ActionKind.TRAINING, days=30)
+    [registration] = register(employee, session)
+    with pytest.raises(RuleViolation):
+        services.cancel(
+            registration, by=employee, reason="Imprévu", now=session.registration_deadline
+        )
+    registration.refresh_from_db()
+    assert registration.status == Status.LAPSED
+
+
+def test_q12_an_account_deletion_after_the_deadline_lapses_the_session_first(member_structure):
+    """Found by the model-based test: a deletion touching a session past its deadline left
+    another person's waitlisted request waiting."""
+    from enrollment import privacy
+
+    session = session_of(ActionKind.TRAINING, days=30, capacity=1)
+    [leaver] = register(MemberEmployeeFactory(structure=StructureFactory()), session)
+    [waiting] = register(MemberEmployeeFactory(structure=StructureFactory()), session)
+    assert waiting.status == Status.WAITLISTED
+    with time_machine.travel(session.registration_deadline, tick=False):
+        privacy.delete_account(leaver.user)
+    waiting.refresh_from_db()
+    assert waiting.status == Status.LAPSED
