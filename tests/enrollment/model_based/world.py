@@ -109,13 +109,15 @@ class WorldPlan:
 
 
 def session_plans(kinds):
+    # sampled_from draws evenly (integers() favour their bounds) and shrinks to its first value:
+    # a session whose cap is not released yet, and a place for two colleagues and a third.
     return st.builds(
         SessionPlan,
         kind=kinds,
-        capacity=st.integers(1, 3),
-        days_ahead=st.integers(12, 40),
+        capacity=st.sampled_from([3, 2, 1]),
+        days_ahead=st.sampled_from([30, 20, 25, 17, 35, 40, 12, 14]),
         hour=st.sampled_from([9, 14]),
-        deadline_days=st.integers(2, 5),
+        deadline_days=st.sampled_from([3, 2, 4, 5]),
     )
 
 
@@ -126,7 +128,7 @@ world_plans = st.builds(
         session_plans(st.sampled_from(MEMBER_ONLY_CHOICES)), min_size=3, max_size=4
     ).map(tuple),
     webinar=session_plans(st.just("webinar")),
-    trainings_held=st.tuples(*(st.integers(0, 2) for _ in TRAININGS_HELD)),
+    trainings_held=st.tuples(*(st.sampled_from([0, 2, 1]) for _ in TRAININGS_HELD)),
     tremplin_member_next_year=st.booleans(),
 )
 
