@@ -205,6 +205,7 @@ class ActionAdmin(admin.ModelAdmin):
         "duration_days",
         "next_start",
         "is_published",
+        "e_parcourspro_course",
     ]
     list_filter = ["is_published", "kind", UpcomingFilter, "theme", "provider"]
     list_select_related = ["theme", "provider"]
@@ -231,6 +232,7 @@ class ActionAdmin(admin.ModelAdmin):
             _("Contenu"),
             {"fields": ["summary", "objectives", "audience", "prerequisites", "programme"]},
         ),
+        (_("e-ParcoursPro (autoformation tutorée)"), {"fields": ["e_parcourspro_course_id"]}),
     ]
     actions = ["publish", "unpublish"]
 
@@ -248,6 +250,15 @@ class ActionAdmin(admin.ModelAdmin):
     @admin.display(description=_("prochaine session"), ordering="_next_start")
     def next_start(self, obj):
         return obj._next_start
+
+    @admin.display(description=_("parcours e-ParcoursPro"), ordering="e_parcourspro_course_id")
+    def e_parcourspro_course(self, obj):
+        """A tutored self-training without a course enrols nobody automatically: said here."""
+        if obj.e_parcourspro_course_id:
+            return obj.e_parcourspro_course_id
+        if obj.kind == obj.Kind.TUTORED_SELF_TRAINING:
+            return _("À renseigner : pas d'inscription automatique")
+        return "—"
 
     @admin.action(description=_("Publier les actions sélectionnées"))
     def publish(self, request, queryset):

@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -172,6 +173,16 @@ class Action(models.Model):
         Provider, verbose_name=_("prestataire"), on_delete=models.PROTECT, related_name="actions"
     )
     is_published = models.BooleanField(_("publiée"), default=True)
+    e_parcourspro_course_id = models.PositiveIntegerField(
+        _("parcours e-ParcoursPro (identifiant du cours Moodle)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Autoformation tutorée seulement : l'identifiant du cours sur e-ParcoursPro "
+            "(le nombre après « id= » dans l'adresse du cours, …/course/view.php?id=42). "
+            "Les participants confirmés y sont inscrits automatiquement."
+        ),
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
@@ -189,6 +200,13 @@ class Action(models.Model):
                 condition=~Q(kind="training") | Q(duration_days__gte=1, duration_days__lte=3),
                 name="action_training_lasts_1_to_3_days",
             ),
+            models.CheckConstraint(
+                condition=Q(e_parcourspro_course_id__isnull=True) | Q(kind="tutored_self_training"),
+                name="action_course_only_for_tutored_self_training",
+                violation_error_message=_(
+                    "Seule une autoformation tutorée a un parcours sur e-ParcoursPro."
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -197,6 +215,18 @@ class Action(models.Model):
     def get_absolute_url(self):
         return reverse("catalog:action_detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        super().clean()
+        if self.e_parcourspro_course_id and self.kind != ActionKind.TUTORED_SELF_TRAINING:
+            raise ValidationError(
+                {
+                    "e_parcourspro_course_id": _(
+                        "Seule une autoformation tutorée a un parcours sur e-ParcoursPro : "
+                        "videz ce champ ou choisissez le type « Autoformation tutorée »."
+                    )
+                }
+            )
+
     @property
     def is_member_only(self) -> bool:
         return is_member_only(self.kind)
@@ -204,6 +234,14 @@ class Action(models.Model):
     @property
     def is_training(self) -> bool:
         return self.kind == ActionKind.TRAINING
+
+    @property
+    def e_parcourspro_course_url(self) -> str:
+        """The course's page on e-ParcoursPro (Q13), or "" without a course."""
+        if not self.e_parcourspro_course_id:
+            return ""
+        base = settings.E_PARCOURSPRO_URL.rstrip("/")
+        return f"{base}/course/view.php?id={self.e_parcourspro_course_id}"
 
 
 class SessionQuerySet(models.QuerySet):

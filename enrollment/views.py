@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from catalog.models import Session
 from catalog.selectors import with_places
+from elearning.selectors import attach_elearning_access
 
 from . import eligibility, notifications, pending_choice, privacy, rules, selectors, services
 from .forms import CancelForm, CartSubmitForm, DeleteAccountForm, LeaveWaitlistForm
@@ -214,6 +215,7 @@ def my_space(request):
             )
         )
     )
+    attach_elearning_access(registrations)
     for registration in registrations:
         registration.can_cancel = services.cancellation_outcome(registration, now=now).allowed
     # A session still running is « à venir » until it ends.

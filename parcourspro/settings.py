@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "catalog",
     "enrollment",
     "mailing",
+    "elearning",
     "operations",
     "demo",
 ]
@@ -178,6 +179,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "send-unsent-emails": {"task": "mailing.tasks.sweep_unsent_emails", "schedule": 60.0},
+    "run-enrolment-jobs": {"task": "elearning.tasks.sweep_enrolment_jobs", "schedule": 60.0},
     "release-structure-cap": {
         "task": "enrollment.tasks.release_structure_caps",
         "schedule": crontab(minute=5),
@@ -221,6 +223,12 @@ PROGRAMME_CONTACT_EMAIL = env("PROGRAMME_CONTACT_EMAIL", default="parcourspro@ca
 PROGRAMME_CONTACT_PHONE = env("PROGRAMME_CONTACT_PHONE", default="05 46 00 24 93")
 PROGRAMME_CONTACT_HOURS = "lundi, mercredi, vendredi — 9h30-12h30 / 14h-16h30"
 E_PARCOURSPRO_URL = env("E_PARCOURSPRO_URL", default="https://e-parcourspro.cap-metiers.pro")
+# Automatic enrolment through Moodle's web services (docs/E-PARCOURSPRO-WEBSERVICES.md):
+# off without a token (jobs are recorded and wait); the role given in the course (5 is
+# Moodle's « student »); the timeout of each call, in seconds.
+E_PARCOURSPRO_WS_TOKEN = env("E_PARCOURSPRO_WS_TOKEN", default="")
+E_PARCOURSPRO_STUDENT_ROLE_ID = env.int("E_PARCOURSPRO_STUDENT_ROLE_ID", default=5)
+E_PARCOURSPRO_WS_TIMEOUT = env.float("E_PARCOURSPRO_WS_TIMEOUT", default=10.0)
 
 # Personal data (DESIGN.md, Decisions): what sent emails said is erased after this many days.
 EMAIL_BODY_RETENTION_DAYS = env.int("EMAIL_BODY_RETENTION_DAYS", default=365)

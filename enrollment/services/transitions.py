@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Count
+from django.dispatch import Signal
 from django.utils import timezone
 
 from catalog.models import Session
@@ -26,6 +27,12 @@ from .messages import text
 logger = logging.getLogger(__name__)
 
 Status = RegistrationStatus
+
+# Sent by `move` inside its transaction, after the audit row, with `registration`,
+# `from_status` ("" for a new one), `to_status` and `by`: apps above enrollment record
+# their own consequences (e.g. `elearning`'s enrolment on e-ParcoursPro) in the same
+# transaction, without enrollment importing them.
+registration_moved = Signal()
 
 
 # The allowed moves of a registration; `move` refuses any other.
@@ -94,6 +101,13 @@ def move(registration: Registration, to: str, *, by=None, reason: str = "", fiel
         to_status=to,
         by=by if getattr(by, "pk", None) else None,
         reason=reason,
+    )
+    registration_moved.send(
+        sender=Registration,
+        registration=registration,
+        from_status=from_status or "",
+        to_status=to,
+        by=by,
     )
 
 

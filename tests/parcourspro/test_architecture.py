@@ -1,9 +1,10 @@
 """The layers of STYLE.md hold: domain code imports only downward (no database needed).
 
 Bottom to top: shared choices (`common`) and the outbox (`mailing`) → the domain code of
-`accounts`, `catalog`, `employers` → `enrollment`'s domain code → pages and jobs (views,
-forms, admin, tasks, template tags, management commands of any app, `operations`, and `demo`,
-the demo's data and `seed_demo`).
+`accounts`, `catalog`, `employers` → `enrollment`'s domain code → `elearning`'s domain code
+(enrolment on e-ParcoursPro, hooked on enrollment's `registration_moved` signal) → pages and
+jobs (views, forms, admin, tasks, template tags, management commands of any app,
+`operations`, and `demo`, the demo's data and `seed_demo`).
 """
 
 import ast
@@ -12,7 +13,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYER = {"common": 0, "mailing": 1, "accounts": 2, "catalog": 2, "employers": 2, "enrollment": 3}
+LAYER = {
+    "common": 0,
+    "mailing": 1,
+    "accounts": 2,
+    "catalog": 2,
+    "employers": 2,
+    "enrollment": 3,
+    "elearning": 4,
+}
 TOP = {"operations", "demo", "parcourspro", "bench", "tests"}
 # Modules of an app that are pages or jobs: they may reach up.
 PAGE_MODULES = {"views", "forms", "admin", "tasks", "urls", "apps", "adapters", "filters"}
