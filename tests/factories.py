@@ -210,6 +210,15 @@ def session_of(kind=ActionKind.TRAINING, *, days=40, capacity=12, starts_at=None
     )
 
 
+def tutored_session(*, course_id=42, days=40, **kwargs):
+    """A session of a tutored self-training whose course on e-ParcoursPro is `course_id`
+    (Q13); None for an action without a course."""
+    session = session_of(ActionKind.TUTORED_SELF_TRAINING, days=days, **kwargs)
+    session.action.e_parcourspro_course_id = course_id
+    session.action.save(update_fields=["e_parcourspro_course_id"])
+    return session
+
+
 def next_year_start(month=3, day=15):
     return dt.datetime(timezone.localdate().year + 1, month, day, 9, 0, tzinfo=PARIS)
 
