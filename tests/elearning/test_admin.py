@@ -1,0 +1,108 @@
+"""Staff see every e-ParcoursPro job, Moodle's error on a failed one, and relaunch it; the
+admin says when enrolment is off; an action's course is checked."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from catalog.models import ActionKind
+from elearning.admin import DISABLED_NOTICE
+from elearning.models import EnrolmentJob
+from enrollment import services as enrollment
+from tests.factories import ActionFactory, UserFactory, awaiting_provider, tutored_session
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = "admin:elearning_enrolmentjob_changelist"
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True, structure=None))
+    return client
+
+
+def confirm(session, django_capture_on_commit_callbacks):
+    registration = awaiting_provider(session)
+    with django_capture_on_commit_callbacks(execute=True):
+        return enrollment.confirm(registration, by=UserFactory(is_staff=True))
+
+
+def test_a_failed_job_shows_moodles_error(staff_client, moodle, django_capture_on_commit_callbacks):
+    registration = confirm(tutored_session(course_id=77), django_capture_on_commit_callbacks)
+    job = EnrolmentJob.objects.get(registration=registration)
+    body = staff_client.get(reverse(CHANGELIST)).content.decode()
+    assert "En échec" in body
+    assert "invalidrecord" in body
+    assert "find data record in database table course." in body
+    assert f"#{registration.user_id}" in body
+    assert registration.user.last_name not in body  # the job names nobody
+    change = staff_client.get(reverse("admin:elearning_enrolmentjob_change", args=[job.pk]))
+    assert change.status_code == 200
+    assert "dml_missing_record_exception" in change.content.decode()
+    failed_only = staff_client.get(reverse(CHANGELIST), {"state__exact": "failed"})
+    assert failed_only.context["cl"].result_count == 1
+
+
+def test_relaunch_from_the_admin(staff_client, moodle, django_capture_on_commit_callbacks):
+    registration = confirm(tutored_session(course_id=77), django_capture_on_commit_callbacks)
+    job = EnrolmentJob.objects.get(registration=registration)
+    moodle.courses.add(77)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse(CHANGELIST),
+            {"action": "relaunch", "_selected_action": [job.pk]},
+            follow=True,
+        )
+    assert "1 opération relancée." in response.content.decode()
+    job.refresh_from_db()
+    assert job.state == EnrolmentJob.State.DONE
+
+
+def test_jobs_are_not_added_or_deleted_by_hand(staff_client, moodle):
+    assert staff_client.get(reverse("admin:elearning_enrolmentjob_add")).status_code == 403
+
+
+def test_without_a_token_the_admin_says_enrolment_is_off(
+    staff_client, settings, django_capture_on_commit_callbacks
+):
+    settings.E_PARCOURSPRO_WS_TOKEN = ""
+    confirm(tutored_session(), django_capture_on_commit_callbacks)
+    body = staff_client.get(reverse(CHANGELIST)).content.decode()
+    assert str(DISABLED_NOTICE).replace("'", "&#x27;") in body
+    assert "À envoyer" in body
+
+
+def test_with_a_token_the_admin_says_nothing_of_the_sort(staff_client, moodle):
+    body = staff_client.get(reverse(CHANGELIST)).content.decode()
+    assert "Inscription automatique désactivée" not in body
+
+
+def test_the_action_list_shows_a_tutored_self_training_without_course(staff_client):
+    tutored_session(course_id=None)
+    body = staff_client.get(reverse("admin:catalog_action_changelist")).content.decode()
+    assert "À renseigner : pas d&#x27;inscription automatique" in body
+
+
+def test_only_a_tutored_self_training_has_a_course():
+    action = ActionFactory(kind=ActionKind.TRAINING)
+    action.e_parcourspro_course_id = 42
+    with pytest.raises(ValidationError) as raised:
+        action.full_clean()
+    assert (
+        "Seule une autoformation tutorée" in raised.value.message_dict["e_parcourspro_course_id"][0]
+    )
+
+
+def test_the_database_refuses_a_course_on_another_kind():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ActionFactory(kind=ActionKind.WEBINAR, duration_days=1, e_parcourspro_course_id=42)
+
+
+def test_the_action_form_shows_the_course_field(staff_client):
+    action = tutored_session().action
+    body = staff_client.get(
+        reverse("admin:catalog_action_change", args=[action.pk])
+    ).content.decode()
+    assert 'name="e_parcourspro_course_id"' in body
+    assert 'value="42"' in body
