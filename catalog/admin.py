@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from elearning.services import enrol_confirmed
+
 from . import selectors
 from .deadlines import MEMBER_ONLY_DEADLINE_DAYS, default_registration_deadline
 from .models import Action, FaqEntry, Provider, Session, Theme
@@ -234,7 +236,7 @@ class ActionAdmin(admin.ModelAdmin):
         ),
         (_("e-ParcoursPro (autoformation tutorée)"), {"fields": ["e_parcourspro_course_id"]}),
     ]
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "unpublish", "enrol_on_e_parcourspro"]
 
     def get_queryset(self, request):
         return (
@@ -259,6 +261,20 @@ class ActionAdmin(admin.ModelAdmin):
         if obj.kind == obj.Kind.TUTORED_SELF_TRAINING:
             return _("À renseigner : pas d'inscription automatique")
         return "—"
+
+    @admin.action(description=_("Inscrire sur e-ParcoursPro les participants déjà confirmés"))
+    def enrol_on_e_parcourspro(self, request, queryset):
+        """For a course given after some confirmations (Q13): they are enrolled too."""
+        recorded = sum(enrol_confirmed(action) for action in queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d inscription sur e-ParcoursPro enregistrée.",
+                "%(count)d inscriptions sur e-ParcoursPro enregistrées.",
+                recorded,
+            )
+            % {"count": recorded},
+        )
 
     @admin.action(description=_("Publier les actions sélectionnées"))
     def publish(self, request, queryset):

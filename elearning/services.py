@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 Kind = EnrolmentJob.Kind
 State = EnrolmentJob.State
+Status = RegistrationStatus
 
 # The delay before trying again a job Moodle did not answer: doubling, at most an hour.
 FIRST_RETRY_DELAY = dt.timedelta(minutes=1)
@@ -61,19 +62,22 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 def record_on_move(sender, *, registration: Registration, from_status, to_status, **kwargs):
     """`registration_moved` receiver: record the job the move calls for, if any."""
-    if registration.user_id is None:
+    confirms = to_status == Status.CONFIRMED and from_status != Status.CONFIRMED
+    withdraws = from_status == Status.CONFIRMED and to_status == Status.CANCELLED
+    # Checked first: most moves concern neither, and need no query.
+    if not (confirms or withdraws) or registration.user_id is None:
         return
     action = registration.session.action
     if action.kind != ActionKind.TUTORED_SELF_TRAINING:
         return
-    if to_status == RegistrationStatus.CONFIRMED and from_status != RegistrationStatus.CONFIRMED:
+    if confirms:
         if action.e_parcourspro_course_id:
             record(registration, kind=Kind.ENROL, course_id=action.e_parcourspro_course_id)
-    elif from_status == RegistrationStatus.CONFIRMED and to_status == RegistrationStatus.CANCELLED:
-        # Suspended where it was enrolled; nothing to suspend if no enrolment was asked.
-        enrolment = registration.enrolment_jobs.filter(kind=Kind.ENROL).first()
-        if enrolment is not None:
-            record(registration, kind=Kind.SUSPEND, course_id=enrolment.course_id)
+        return
+    # Suspended where it was enrolled; nothing to suspend if no enrolment was asked.
+    enrolment = registration.enrolment_jobs.filter(kind=Kind.ENROL).first()
+    if enrolment is not None:
+        record(registration, kind=Kind.SUSPEND, course_id=enrolment.course_id)
 
 
 def record(registration: Registration, *, kind: str, course_id: int) -> EnrolmentJob:
@@ -93,6 +97,31 @@ def record(registration: Registration, *, kind: str, course_id: int) -> Enrolmen
     if created:
         transaction.on_commit(partial(enqueue, job.pk), robust=True)
     return job
+
+
+def enrol_confirmed(action, *, now: dt.datetime | None = None) -> int:
+    """Staff gave a course to an action after some confirmations: record the enrolment of
+    its confirmed participants whose session has not ended yet (once each). Returns the
+    number of enrolments recorded."""
+    if action.kind != ActionKind.TUTORED_SELF_TRAINING or not action.e_parcourspro_course_id:
+        return 0
+    registrations = (
+        Registration.objects.filter(
+            session__action=action,
+            session__ends_at__gt=now or timezone.now(),
+            status=Status.CONFIRMED,
+            user__isnull=False,
+        )
+        .exclude(enrolment_jobs__kind=Kind.ENROL)
+        .select_related("session", "user")
+        .order_by("pk")
+    )
+    recorded = 0
+    with transaction.atomic():
+        for registration in registrations:
+            record(registration, kind=Kind.ENROL, course_id=action.e_parcourspro_course_id)
+            recorded += 1
+    return recorded
 
 
 def enqueue(job_id: int) -> None:

@@ -106,3 +106,28 @@ def test_the_action_form_shows_the_course_field(staff_client):
     ).content.decode()
     assert 'name="e_parcourspro_course_id"' in body
     assert 'value="42"' in body
+
+
+def test_participants_confirmed_before_the_course_was_given_are_enrolled_on_request(
+    staff_client, moodle, django_capture_on_commit_callbacks
+):
+    session = tutored_session(course_id=None)
+    registration = confirm(session, django_capture_on_commit_callbacks)
+    assert not EnrolmentJob.objects.exists()
+    action = session.action
+    action.e_parcourspro_course_id = 42
+    action.save()
+    messages = []
+    for _ in range(2):  # the second time, nothing more
+        with django_capture_on_commit_callbacks(execute=True):
+            response = staff_client.post(
+                reverse("admin:catalog_action_changelist"),
+                {"action": "enrol_on_e_parcourspro", "_selected_action": [action.pk]},
+                follow=True,
+            )
+        messages.append([str(m) for m in response.context["messages"]])
+    assert messages[0] == ["1 inscription sur e-ParcoursPro enregistrée."]
+    assert messages[1][0].startswith("0 inscription")
+    job = EnrolmentJob.objects.get(registration=registration)
+    assert job.state == EnrolmentJob.State.DONE
+    assert moodle.enrolments[(job.moodle_user_id, 42)]["status"] == "active"

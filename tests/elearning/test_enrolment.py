@@ -12,6 +12,7 @@ from catalog.models import ActionKind
 from elearning import services
 from elearning.models import EnrolmentJob
 from enrollment import services as enrollment
+from enrollment.models import RegistrationStatus
 from enrollment.privacy import delete_account
 from mailing.models import Email
 from tests.elearning.fake_moodle import closed_port_url
@@ -21,6 +22,7 @@ from tests.factories import (
     awaiting_provider,
     confirmed,
     register,
+    registration_in,
     session_of,
     tutored_session,
 )
@@ -270,3 +272,23 @@ def test_a_committed_confirmation_is_enrolled_after_the_commit(moodle):
     job = EnrolmentJob.objects.get(registration=registration)
     assert job.state == State.DONE
     assert moodle.enrolments
+
+
+def test_the_sweep_is_scheduled_by_celery_beat(settings):
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "elearning.tasks.sweep_enrolment_jobs" in schedule
+
+
+def test_moves_other_than_a_confirmation_or_a_withdrawal_cost_no_query(
+    django_assert_num_queries,
+):
+    """The receiver runs on every move of the platform: most must cost nothing."""
+    registration = registration_in(tutored_session(), RegistrationStatus.PENDING_PROVIDER)
+    registration = type(registration).objects.get(pk=registration.pk)  # nothing cached
+    with django_assert_num_queries(0):
+        services.record_on_move(
+            None,
+            registration=registration,
+            from_status=RegistrationStatus.PENDING_EMPLOYER,
+            to_status=RegistrationStatus.PENDING_PROVIDER,
+        )
