@@ -161,14 +161,7 @@ def _perform(job: EnrolmentJob, client: MoodleClient) -> str:
         job.last_error = NO_ACCOUNT_TO_SUSPEND
         return State.SKIPPED
     else:
-        registration = job.registration
-        job.moodle_user_id = client.create_user(
-            username=job.moodle_username,
-            firstname=person.first_name or registration.first_name or "-",
-            lastname=person.last_name or registration.last_name or "-",
-            email=person.email,
-            idnumber=str(person.pk),
-        )
+        job.moodle_user_id = _create_account(job, person, client)
     client.enrol(
         user_id=job.moodle_user_id,
         course_id=job.course_id,
@@ -180,6 +173,25 @@ def _perform(job: EnrolmentJob, client: MoodleClient) -> str:
     job.last_error = ""
     job.error_code = ""
     return State.DONE
+
+
+def _create_account(job: EnrolmentJob, person, client: MoodleClient) -> int:
+    """Create the person's account; if another job (another course, another worker) created
+    it meanwhile, Moodle refuses the duplicate username: that account is theirs."""
+    registration = job.registration
+    try:
+        return client.create_user(
+            username=job.moodle_username,
+            firstname=person.first_name or registration.first_name or "-",
+            lastname=person.last_name or registration.last_name or "-",
+            email=person.email,
+            idnumber=str(person.pk),
+        )
+    except MoodleError:
+        account = client.user_by_username(job.moodle_username)
+        if account is None:
+            raise
+        return int(account["id"])
 
 
 def run_job(job_id: int, *, client: MoodleClient | None = None) -> str | None:

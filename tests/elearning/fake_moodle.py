@@ -53,6 +53,8 @@ class FakeMoodle:
         self.enrolments: dict[tuple[int, int], dict] = {}
         self.calls: list[tuple[str, dict]] = []
         self.mode = "up"  # or "503", "garbage", "slow"
+        # Lookups that find nobody, as when another worker creates the account meanwhile.
+        self.blind_lookups = 0
         self._next_id = 100
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -99,6 +101,9 @@ class FakeMoodle:
 
     def core_user_get_users_by_field(self, params):
         field, values = params["field"], params.get("values", [])
+        if self.blind_lookups:
+            self.blind_lookups -= 1
+            return []
         return [user for user in self.users.values() if str(user.get(field)) in values]
 
     def core_user_create_users(self, params):
@@ -109,6 +114,14 @@ class FakeMoodle:
                     "invalidparameter",
                     f"Invalid parameter value detected (Username already exists: "
                     f"{user['username']})",
+                    "invalid_parameter_exception",
+                )
+            if any(u.get("email") == user["email"] for u in self.users.values()):
+                # $CFG->allowaccountssameemail is off by default.
+                return moodle_exception(
+                    "invalidparameter",
+                    f"Invalid parameter value detected (Email address already exists: "
+                    f"{user['email']})",
                     "invalid_parameter_exception",
                 )
             self._next_id += 1

@@ -90,6 +90,37 @@ def test_an_existing_moodle_account_is_not_created_again(
     assert moodle.enrolments[(existing, 42)]["status"] == "active"
 
 
+def test_an_account_created_meanwhile_by_another_job_is_used(
+    moodle, django_capture_on_commit_callbacks
+):
+    """Two jobs of one person (two courses, two workers) both find no account: Moodle
+    refuses the second creation, and the second job enrols the account the first made."""
+    user = MemberEmployeeFactory()
+    existing = moodle.add_user(str(user.pk), auth="oauth2", email=user.email)
+    moodle.blind_lookups = 1
+    registration = confirm_now(
+        tutored_session(course_id=42), django_capture_on_commit_callbacks, user=user
+    )
+    job = EnrolmentJob.objects.get(registration=registration)
+    assert (job.state, job.moodle_user_id) == (State.DONE, existing)
+    assert len(moodle.users) == 1
+    assert moodle.enrolments[(existing, 42)]["status"] == "active"
+
+
+def test_an_address_used_by_another_moodle_account_fails_the_creation(
+    moodle, django_capture_on_commit_callbacks
+):
+    """Someone already had a Moodle account of their own with this address: Moodle refuses
+    the creation; staff see why (docs: « En cas d'échec »)."""
+    user = MemberEmployeeFactory()
+    moodle.add_user("ancien.compte", auth="manual", email=user.email)
+    registration = confirm_now(tutored_session(), django_capture_on_commit_callbacks, user=user)
+    job = EnrolmentJob.objects.get(registration=registration)
+    assert (job.state, job.error_code) == (State.FAILED, "invalidparameter")
+    assert "Email address already exists" in job.last_error
+    assert moodle.enrolments == {}
+
+
 def test_moodle_down_the_job_waits_and_nothing_is_lost(
     moodle, settings, django_capture_on_commit_callbacks
 ):
