@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import OperationalError
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from accounts.oidc import client_origins
 from enrollment.locking import BUSY_MESSAGE, Busy, is_lock_conflict
 
 from .errors import database_unavailable_response, is_database_unreachable
@@ -51,3 +53,24 @@ class LockConflictMiddleware:
             response["Retry-After"] = "2"
             return response
         return None
+
+
+class OIDCClientsFormActionMiddleware:
+    """Browsers apply CSP `form-action` to the redirects that follow a form: the login form
+    reached from e-ParcoursPro ends, through /identity/o/authorize, in a redirect to Moodle's
+    callback, and the logout form in one to Moodle. The pages therefore allow the origins of
+    the registered OpenID Connect clients (listed after CSPMiddleware, so its policy reads
+    this update)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.IDP_OIDC_ENABLED and response.get("Content-Type", "").startswith("text/html"):
+            origins = client_origins()
+            if origins:
+                update = dict(getattr(response, "_csp_update", None) or {})
+                update["form-action"] = [*update.get("form-action", []), *origins]
+                response._csp_update = update
+        return response
