@@ -14,8 +14,8 @@ import jwt
 import pytest
 import requests
 from authlib.common.security import generate_token
-from authlib.integrations.requests_client import OAuth2Session
 from authlib.integrations.base_client import OAuthError
+from authlib.integrations.requests_client import OAuth2Session
 
 from accounts.models import User
 from accounts.oidc import register_e_parcourspro_client
