@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from allauth.account.models import EmailAddress
 from allauth.idp.oidc.adapter import DefaultOIDCAdapter
 from allauth.idp.oidc.models import Client, Token
 from django.conf import settings
@@ -36,6 +35,15 @@ class OIDCAdapter(DefaultOIDCAdapter):
 
     def get_issuer(self) -> str:
         return settings.IDP_OIDC_ISSUER or super().get_issuer()
+
+    def populate_server_metadata(self, data: dict) -> None:
+        """A pinned issuer also pins the endpoints discovery names (Moodle stores them)."""
+        if not settings.IDP_OIDC_ISSUER:
+            return
+        for key, value in data.items():
+            if isinstance(value, str) and (key.endswith("_endpoint") or key == "jwks_uri"):
+                parts = urlsplit(value)
+                data[key] = settings.IDP_OIDC_ISSUER + parts.path
 
     def get_claims(
         self, purpose, user, client, scopes, email: str | None = None, **kwargs: Any
@@ -141,7 +149,3 @@ def revoke_tokens_of_inactive(*, instance, **kwargs: Any) -> None:
     longer sign it in, even with a code issued a moment before."""
     if instance.pk and not instance.is_active:
         Token.objects.filter(user=instance).delete()
-
-
-def email_claim_address(user) -> EmailAddress | None:
-    return EmailAddress.objects.get_primary(user)

@@ -188,10 +188,10 @@ def test_login_page_lets_its_form_redirect_to_e_parcourspro(client):
 def test_issuer_can_be_pinned_behind_a_proxy(client, settings):
     assert client.get("/.well-known/openid-configuration").json()["issuer"] == "http://testserver"
     settings.IDP_OIDC_ISSUER = "https://parcourspro.example"
-    assert (
-        client.get("/.well-known/openid-configuration").json()["issuer"]
-        == "https://parcourspro.example"
-    )
+    discovery = client.get("/.well-known/openid-configuration").json()
+    assert discovery["issuer"] == "https://parcourspro.example"
+    assert discovery["token_endpoint"] == "https://parcourspro.example/identity/o/api/token"
+    assert discovery["jwks_uri"] == "https://parcourspro.example/.well-known/jwks.json"
 
 
 def test_rotation_signs_with_the_new_key_and_publishes_both(client, settings):
