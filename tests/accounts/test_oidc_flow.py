@@ -129,7 +129,9 @@ def test_moodle_style_login_gives_verified_claims(live_server, discovery, moodle
     client_id, secret = moodle_client
     browser = log_in(live_server, person.email)
     moodle = moodle_session(client_id, secret)
-    url, state = moodle.create_authorization_url(discovery["authorization_endpoint"])
+    # Moodle's state is a local address of its own, with its session key.
+    state = "/admin/oauth2callback.php?wantsurl=%2Fmy%2F&sesskey=aB3dE5&id=1"
+    url, _ = moodle.create_authorization_url(discovery["authorization_endpoint"], state=state)
     assert "code_challenge" not in url and "nonce" not in url
 
     callback = follow_to_callback(browser, url)
@@ -150,7 +152,9 @@ def test_moodle_style_login_gives_verified_claims(live_server, discovery, moodle
     assert claims["email_verified"] is True
     assert "nonce" not in claims
 
-    userinfo = moodle.get(discovery["userinfo_endpoint"], timeout=10)
+    userinfo = moodle.get(
+        discovery["userinfo_endpoint"], headers={"Accept": "application/json"}, timeout=10
+    )
     assert userinfo.status_code == 200
     assert userinfo.json() == {
         "sub": str(person.pk),
