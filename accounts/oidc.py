@@ -6,6 +6,7 @@ person is and which client may ask."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,6 +33,11 @@ INVALID_REDIRECT_URI = (
 class OIDCAdapter(DefaultOIDCAdapter):
     """The claims e-ParcoursPro maps to its accounts: `sub` is the account's number, which
     never changes (Moodle's username), the email comes with its real verification state."""
+
+    def generate_client_secret(self) -> str:
+        """Letters, digits, « - » and « _ » only: pasted into Moodle's form, a shell or an
+        HTTP Basic header, nothing needs escaping."""
+        return secrets.token_urlsafe(40)
 
     def get_issuer(self) -> str:
         return settings.IDP_OIDC_ISSUER or super().get_issuer()

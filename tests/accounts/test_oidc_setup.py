@@ -4,6 +4,7 @@ claims, the e-ParcoursPro client (command, admin, demo), the keys, the issuer, t
 from __future__ import annotations
 
 import importlib
+import re
 from io import StringIO
 
 import jwt
@@ -224,3 +225,28 @@ def test_without_a_key_the_provider_is_off_and_check_says_so(settings):
     settings.IDP_OIDC_ENABLED = False
     (warning,) = checks.check_oidc_key(None)
     assert warning.id == "accounts.W001" and "IDP_OIDC_PRIVATE_KEY" in warning.msg
+
+
+def test_a_client_added_in_the_admin_shows_its_secret_once(admin_client):
+    answer = admin_client.post(
+        reverse("admin:allauth_idp_oidc_client_add"),
+        {
+            "id": "autre-moodle",
+            "name": "Autre Moodle",
+            "type": "confidential",
+            "redirect_uris": "https://autre.example/admin/oauth2callback.php",
+            "scopes": "openid\nprofile\nemail",
+            "default_scopes": "",
+            "skip_consent": "",
+            "grant_types": "authorization_code",
+            "response_types": "code",
+            "cors_origins": "",
+            "data": "null",
+        },
+        follow=True,
+    )
+    (message,) = [str(m) for m in answer.context["messages"] if "secret" in str(m).lower()]
+    assert "affiché une seule fois" in message
+    secret = message.split("<code>")[1].split("</code>")[0]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{50,}", secret)
+    assert Client.objects.get(id="autre-moodle").check_secret(secret)
