@@ -23,6 +23,25 @@ from tests.factories import DEMO_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture(autouse=True)
+def _sessions_closed_before_the_database(live_server, transactional_db, monkeypatch):
+    """The HTTP sessions (requests, Authlib) are closed when the test ends, before its
+    database goes: a kept-alive connection would otherwise be served on by a live-server
+    thread after the test, while SQLite's shared in-memory connection is being torn down."""
+    opened = []
+    original = requests.Session.__init__
+
+    def tracked(session, *args, **kwargs):
+        original(session, *args, **kwargs)
+        opened.append(session)
+
+    monkeypatch.setattr(requests.Session, "__init__", tracked)
+    yield
+    for session in opened:
+        session.close()
+
+
 MOODLE = "https://e-parcourspro.example"
 CALLBACK = f"{MOODLE}/admin/oauth2callback.php"
 SCOPE = "openid profile email"
