@@ -1,9 +1,14 @@
+from allauth.idp.oidc.adapter import get_adapter as get_oidc_adapter
+from allauth.idp.oidc.admin import ClientAdmin as AllauthClientAdmin
+from allauth.idp.oidc.models import Client
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .email_addresses import ensure_primary_address
 from .models import User
 
 
@@ -60,3 +65,63 @@ class UserAdmin(DjangoUserAdmin):
         if done:
             text = ngettext("%(count)d personne détachée.", "%(count)d personnes détachées.", done)
             self.message_user(request, text % {"count": done}, messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        """An account created or re-addressed by staff has its address vouched for: it becomes
+        the primary, verified EmailAddress (e-ParcoursPro needs a verified email)."""
+        super().save_model(request, obj, form, change)
+        if not change or "email" in form.changed_data:
+            ensure_primary_address(obj, verified=True)
+
+
+admin.site.unregister(Client)
+
+
+@admin.register(Client)
+class ClientAdmin(AllauthClientAdmin):
+    """OpenID Connect clients (e-ParcoursPro): registered by `manage.py
+    register_e_parcourspro_client`, editable here; the secret is kept hashed."""
+
+    fieldsets = (
+        (None, {"fields": ("id", "name", "type", "secret", "created_at")}),
+        (
+            _("Connexion"),
+            {
+                "fields": ("redirect_uris", "scopes", "default_scopes", "skip_consent"),
+                "description": _(
+                    "Adresse de retour de Moodle : https://<moodle>/admin/oauth2callback.php ; "
+                    "portées : openid, profile et email, une par ligne."
+                ),
+            },
+        ),
+        (
+            _("Protocole"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "grant_types",
+                    "response_types",
+                    "cors_origins",
+                    "allow_uri_wildcards",
+                    "owner",
+                    "data",
+                ),
+            },
+        ),
+    )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super(AllauthClientAdmin, self).save_model(request, obj, form, change)
+        secret = get_oidc_adapter().generate_client_secret()
+        obj.set_secret(secret)
+        super(AllauthClientAdmin, self).save_model(request, obj, form, change)
+        self.message_user(
+            request,
+            format_html(
+                "{} <code>{}</code>",
+                _("Secret du client, affiché une seule fois : recopiez-le dans Moodle."),
+                secret,
+            ),
+            messages.WARNING,
+        )

@@ -12,9 +12,13 @@ class UserManager(BaseUserManager):
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An email is required.")
+        from .email_addresses import ensure_primary_address
+
         user = self.model(email=self.normalize_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
+        # Created by staff or a command (createsuperuser): the address is vouched for.
+        ensure_primary_address(user, verified=True)
         return user
 
     def create_user(self, email, password=None, **extra_fields):

@@ -11,9 +11,12 @@ import random
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from allauth.idp.oidc.models import Client
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.oidc import register_e_parcourspro_client
 from catalog.models import Action, ActionKind, Provider, Session, Theme
 from demo import data, providers
 from employers.models import Membership, Structure
@@ -71,6 +74,19 @@ def demo_user(email: str, profile: dict, **fields) -> User:
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
     return user
+
+
+def e_parcourspro_client() -> bool:
+    """e-ParcoursPro's client for a local Moodle (docs/E-PARCOURSPRO.md), with the demo's
+    secret, registered once: a client staff changed is left as it is."""
+    if Client.objects.filter(id=settings.E_PARCOURSPRO_CLIENT_ID).exists():
+        return False
+    client, _ = register_e_parcourspro_client(
+        redirect_uri=data.DEMO_MOODLE_CALLBACK, client_id=settings.E_PARCOURSPRO_CLIENT_ID
+    )
+    client.set_secret(data.DEMO_CLIENT_SECRET)
+    client.save(update_fields=["secret"])
+    return True
 
 
 def membership(structure: Structure, index: int, year: int) -> None:

@@ -10,6 +10,9 @@ from common.choices import Department, EmploymentStatus, FieldOfActivity
 from employers.models import Structure
 
 DEMO_PASSWORD = "parcourspro-demo"
+# e-ParcoursPro's OpenID Connect client in the demo: a Moodle on this machine, port 8080.
+DEMO_MOODLE_CALLBACK = "http://127.0.0.1:8080/admin/oauth2callback.php"
+DEMO_CLIENT_SECRET = "parcourspro-demo-moodle"
 DEPARTMENTS = [d.value for d in Department]
 
 K = ActionKind

@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from parcourspro import oidc_keys
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -36,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.idp.oidc",
     "django_filters",
     "accounts",
     "employers",
@@ -59,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "csp.middleware.CSPMiddleware",
+    "parcourspro.middleware.OIDCClientsFormActionMiddleware",
     "parcourspro.middleware.LockConflictMiddleware",
 ]
 
@@ -156,6 +160,28 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
+
+# OpenID Connect provider of e-ParcoursPro (allauth.idp.oidc, docs/E-PARCOURSPRO.md): the
+# RS256 signing key is a PEM from the environment (« \\n » escapes allowed). Without one, a
+# development key is generated once into .oidc-dev-key.pem (ignored by git) when DEBUG is on;
+# when DEBUG is off the provider is not mounted and `manage.py check` warns.
+IDP_OIDC_PRIVATE_KEY = env("IDP_OIDC_PRIVATE_KEY", default="").replace("\\n", "\n").strip()
+IDP_OIDC_PREVIOUS_PRIVATE_KEY = (
+    env("IDP_OIDC_PREVIOUS_PRIVATE_KEY", default="").replace("\\n", "\n").strip()
+)
+IDP_OIDC_DEV_KEY_FILE = BASE_DIR / ".oidc-dev-key.pem"
+if not IDP_OIDC_PRIVATE_KEY and DEBUG:
+    IDP_OIDC_PRIVATE_KEY = oidc_keys.development_key(IDP_OIDC_DEV_KEY_FILE)
+IDP_OIDC_ENABLED = bool(IDP_OIDC_PRIVATE_KEY)
+IDP_OIDC_PRIVATE_KEYS = oidc_keys.key_ring(IDP_OIDC_PRIVATE_KEY, IDP_OIDC_PREVIOUS_PRIVATE_KEY)
+IDP_OIDC_ADAPTER = "accounts.oidc.OIDCAdapter"
+# Behind a proxy that rewrites the host, IDP_OIDC_ISSUER pins the issuer (« https://host »);
+# by default it is the host the request was made to, as discovery requires.
+IDP_OIDC_ISSUER = env("IDP_OIDC_ISSUER", default="").rstrip("/")
+# A logout asked by e-ParcoursPro with its id_token_hint ends the session without a question.
+IDP_OIDC_RP_INITIATED_LOGOUT_ASKS_FOR_OP_LOGOUT = False
+IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN = env.int("IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN", default=3600)
+E_PARCOURSPRO_CLIENT_ID = env("E_PARCOURSPRO_CLIENT_ID", default="e-parcourspro")
 
 # Email: console by default; EMAIL_URL=smtp://host:port switches to SMTP.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

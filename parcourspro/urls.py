@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -21,3 +22,8 @@ urlpatterns = [
     path("", include("operations.urls")),
     path("", include("catalog.urls")),
 ]
+
+# OpenID Connect provider of e-ParcoursPro: /.well-known/openid-configuration, /.well-known/
+# jwks.json and /identity/o/{authorize,logout,api/token,api/userinfo,api/revoke}.
+if settings.IDP_OIDC_ENABLED:
+    urlpatterns.insert(3, path("", include("allauth.idp.urls")))

@@ -10,6 +10,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from accounts.email_addresses import ensure_primary_address
 from accounts.models import User
 from catalog.models import Action, ActionKind, FaqEntry, Provider, Session, Theme
 from common.choices import Department, EmploymentStatus, FieldOfActivity
@@ -60,6 +61,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     department = Department.GIRONDE
     structure = factory.SubFactory(StructureFactory)
     password = factory.django.Password(DEMO_PASSWORD)
+
+    @factory.post_generation
+    def email_address(self, create, extracted, **kwargs):
+        """The verified primary EmailAddress every account has (accounts.email_addresses);
+        `email_address=False` leaves none, as for an account from before it existed."""
+        if create and extracted is not False:
+            ensure_primary_address(self, verified=True)
 
 
 class MemberEmployeeFactory(UserFactory):

@@ -284,7 +284,9 @@ def test_password_reset_sends_french_email(client, django_capture_on_commit_call
 
 def test_logout_and_email_page_for_logged_in_user(client):
     user = UserFactory()
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
     client.force_login(user)
     response = client.get(reverse("account_email"))
     assert response.status_code == 200

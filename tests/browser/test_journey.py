@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def journey_data():
     employee = MemberEmployeeFactory(email="salariee@example.test", first_name="Camille")
-    EmailAddress.objects.create(user=employee, email=employee.email, verified=True, primary=True)
+    EmailAddress.objects.update_or_create(
+        user=employee, email=employee.email, defaults={"verified": True, "primary": True}
+    )
     action = ActionFactory(
         title="Accompagner les transitions professionnelles",
         slug="accompagner-les-transitions",

@@ -133,7 +133,9 @@ def test_login_page_honours_the_next_link(client, structure, approver):
     """The allauth login sends the invited person back to the link, which opens the space."""
     invitation = services.invite_approver(structure, "codir@example.test", by=approver)
     invited = UserFactory(email="codir@example.test", structure=structure)
-    EmailAddress.objects.create(user=invited, email=invited.email, verified=True, primary=True)
+    EmailAddress.objects.update_or_create(
+        user=invited, email=invited.email, defaults={"verified": True, "primary": True}
+    )
     response = client.post(
         reverse("account_login") + "?next=" + link_of(invitation),
         {

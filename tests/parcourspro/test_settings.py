@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from parcourspro.oidc_keys import generate_pem
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 PROBE = """
@@ -102,8 +104,10 @@ def test_environment_switches_to_production_parts(tmp_path):
 
 
 def test_check_deploy_is_clean_in_production(tmp_path):
-    """With DEBUG off and a real SECRET_KEY, `manage.py check --deploy` reports nothing."""
+    """With DEBUG off, a real SECRET_KEY and the OpenID Connect signing key (given on one line,
+    with « \\n » escapes), `manage.py check --deploy` reports nothing."""
     env = {
+        "IDP_OIDC_PRIVATE_KEY": generate_pem().replace("\n", "\\n"),
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
         "DEBUG": "false",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             providers = seed_providers()
             actions = seed_actions(themes, providers)
             seed_faq()
+            builders.e_parcourspro_client()
         # Requests go through the services, one transaction each.
         filled = fill_nearly_full_sessions(actions, now)
         filled += seed_requests_in_progress(structures, providers, now)
@@ -48,6 +50,10 @@ class Command(BaseCommand):
                 f"sessions, {Structure.objects.count()} structures, {filled} inscriptions "
                 f"ajoutées. Mot de passe des comptes : {data.DEMO_PASSWORD}"
             )
+        )
+        self.stdout.write(
+            f"e-ParcoursPro (OpenID Connect) : client « {settings.E_PARCOURSPRO_CLIENT_ID} », "
+            f"secret « {data.DEMO_CLIENT_SECRET} », retour {data.DEMO_MOODLE_CALLBACK}"
         )
 
 
