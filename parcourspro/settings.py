@@ -249,7 +249,7 @@ PROGRAMME_CONTACT_EMAIL = env("PROGRAMME_CONTACT_EMAIL", default="parcourspro@ca
 PROGRAMME_CONTACT_PHONE = env("PROGRAMME_CONTACT_PHONE", default="05 46 00 24 93")
 PROGRAMME_CONTACT_HOURS = "lundi, mercredi, vendredi — 9h30-12h30 / 14h-16h30"
 E_PARCOURSPRO_URL = env("E_PARCOURSPRO_URL", default="https://e-parcourspro.cap-metiers.pro")
-# Automatic enrolment through Moodle's web services (docs/E-PARCOURSPRO-WEBSERVICES.md):
+# Automatic enrolment through Moodle's web services (docs/E-PARCOURSPRO.md, section 4):
 # off without a token (jobs are recorded and wait); the role given in the course (5 is
 # Moodle's « student »); the timeout of each call, in seconds.
 E_PARCOURSPRO_WS_TOKEN = env("E_PARCOURSPRO_WS_TOKEN", default="")
