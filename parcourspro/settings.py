@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "enrollment",
     "mailing",
     "operations",
+    "documents",
     "demo",
 ]
 
@@ -123,8 +124,23 @@ LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_allauth"]
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded and generated files. Never served as static files: the participation documents
+# (conventions, convocations, certificates) are downloaded through permission-checked views.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_URL = "media/"
+# The participation documents' storage (alias "documents"): the file system under
+# DOCUMENTS_ROOT by default; any Django storage in production with DOCUMENTS_STORAGE_BACKEND
+# (e.g. storages.backends.s3.S3Storage) and its options as JSON in DOCUMENTS_STORAGE_OPTIONS.
+DOCUMENTS_STORAGE_BACKEND = env(
+    "DOCUMENTS_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+)
+DOCUMENTS_STORAGE_OPTIONS = env.json("DOCUMENTS_STORAGE_OPTIONS", default={}) or {
+    "location": env("DOCUMENTS_ROOT", default=str(MEDIA_ROOT / "documents")),
+    "base_url": None,
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "documents": {"BACKEND": DOCUMENTS_STORAGE_BACKEND, "OPTIONS": DOCUMENTS_STORAGE_OPTIONS},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -15,6 +15,18 @@ def eager_celery():
 
 
 @pytest.fixture(autouse=True)
+def documents_in_tmp(settings, tmp_path_factory):
+    """Generated documents go to a temporary directory, never to the project's media/."""
+    storages = dict(settings.STORAGES)
+    location = tmp_path_factory.mktemp("documents")
+    storages["documents"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(location), "base_url": None},
+    }
+    settings.STORAGES = storages
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Factories hash passwords; a fast hasher keeps the suite quick."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -283,3 +283,22 @@ def signup_data(**overrides):
     }
     data.update(overrides)
     return data
+
+
+# Participation documents
+
+
+def with_programme(session, **fields):
+    """Give the session's action the content a convention shows (programme, prerequisites)."""
+    action = session.action
+    action.programme = fields.pop("programme", "Jour 1 : les fondamentaux. Jour 2 : cas pratiques.")
+    action.prerequisites = fields.pop("prerequisites", "Exercer dans l'accompagnement.")
+    for name, value in fields.items():
+        setattr(action, name, value)
+    action.save()
+    return session
+
+
+def attend(registration, by, *, present, now):
+    """Record the half-days `present` ((date, "am"/"pm") pairs) of a participant at `now`."""
+    return services.record_half_days(registration, by=by, present=set(present), now=now)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from catalog.models import Session
 
-from .. import locking
+from .. import hooks, locking
 from ..models import (
     HOLDING_STATUSES,
     Registration,
@@ -94,6 +94,9 @@ def move(registration: Registration, to: str, *, by=None, reason: str = "", fiel
         to_status=to,
         by=by if getattr(by, "pk", None) else None,
         reason=reason,
+    )
+    hooks.registration_moved.send(
+        sender=Registration, registration=registration, from_status=from_status, to_status=to
     )
 
 

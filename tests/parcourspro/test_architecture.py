@@ -1,7 +1,8 @@
 """The layers of STYLE.md hold: domain code imports only downward (no database needed).
 
 Bottom to top: shared choices (`common`) and the outbox (`mailing`) → the domain code of
-`accounts`, `catalog`, `employers` → `enrollment`'s domain code → pages and jobs (views,
+`accounts`, `catalog`, `employers` → `enrollment`'s domain code → the participation documents
+(`documents`, which listens to enrollment's signals) → pages and jobs (views,
 forms, admin, tasks, template tags, management commands of any app, `operations`, and `demo`,
 the demo's data and `seed_demo`).
 """
@@ -12,7 +13,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYER = {"common": 0, "mailing": 1, "accounts": 2, "catalog": 2, "employers": 2, "enrollment": 3}
+LAYER = {
+    "common": 0,
+    "mailing": 1,
+    "accounts": 2,
+    "catalog": 2,
+    "employers": 2,
+    "enrollment": 3,
+    "documents": 4,
+}
 TOP = {"operations", "demo", "parcourspro", "bench", "tests"}
 # Modules of an app that are pages or jobs: they may reach up.
 PAGE_MODULES = {"views", "forms", "admin", "tasks", "urls", "apps", "adapters", "filters"}
