@@ -12,6 +12,7 @@ from django.db import transaction
 from catalog.models import is_member_only
 from enrollment import hooks
 from enrollment.models import Registration, RegistrationStatus
+from mailing import attachments
 
 logger = logging.getLogger(__name__)
 
@@ -48,3 +49,13 @@ def attendance_recorded(sender, registration: Registration, **kwargs):
 def connect() -> None:
     hooks.registration_moved.connect(participants_changed, dispatch_uid="documents.convention")
     hooks.attendance_recorded.connect(attendance_recorded, dispatch_uid="documents.certificate")
+    attachments.register("convocation", convocation_pdf)
+
+
+def convocation_pdf(*, registration_id: int) -> bytes:
+    """The bytes of the participant's convocation, for the email that sends it."""
+    from . import services
+
+    document = services.convocation_for(registration_id)
+    with document.file.open("rb") as handle:
+        return handle.read()
