@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from catalog.models import Session
 from catalog.selectors import with_places
+from documents.selectors import latest_of_registrations
 
 from . import eligibility, notifications, pending_choice, privacy, rules, selectors, services
 from .forms import CancelForm, CartSubmitForm, DeleteAccountForm, LeaveWaitlistForm
@@ -214,8 +215,10 @@ def my_space(request):
             )
         )
     )
+    papers = latest_of_registrations(r.pk for r in registrations)
     for registration in registrations:
         registration.can_cancel = services.cancellation_outcome(registration, now=now).allowed
+        registration.papers = papers.get(registration.pk, {})
     # A session still running is « à venir » until it ends.
     upcoming = sorted(
         (r for r in registrations if r.session.ends_at > now),
