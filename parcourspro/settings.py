@@ -220,6 +220,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mailing.tasks.erase_old_email_bodies",
         "schedule": crontab(hour=3, minute=35),
     },
+    # Certificates of completion for attendance recorded before the session's end.
+    "certificates-of-ended-sessions": {
+        "task": "documents.tasks.certificates_of_ended_sessions",
+        "schedule": crontab(minute=50),
+    },
 }
 
 # Programme rules (DESIGN.md R5, R8, R9; FAQ Q3, Q9, Q11, Q12, Q13).
