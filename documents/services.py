@@ -114,11 +114,9 @@ def accept_convention(
             accepted_sha256=document.sha256,
         )
         session = Session.objects.select_related("action__provider").get(pk=document.session_id)
-        participants = [
-            Registration.objects.get(pk=row[0])
-            for row in document.source.get("participants", [])
-            if Registration.objects.filter(pk=row[0]).exists()
-        ]
+        ids = [row[0] for row in document.source.get("participants", [])]
+        found = Registration.objects.in_bulk(ids)
+        participants = [found[pk] for pk in ids if pk in found]
         context = contents.convention_context(
             session, document.structure, participants, version=document.version
         )
