@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 
 from catalog.models import is_member_only
@@ -31,6 +32,8 @@ def _delay(task_name: str, *args) -> None:
 
 def participants_changed(sender, registration: Registration, from_status, to_status, **kwargs):
     """A participant joins or leaves a structure's list for the session: its convention."""
+    if not settings.DOCUMENTS_ENABLED:
+        return
     joins_or_leaves = (from_status in PARTICIPANT_STATUSES) != (to_status in PARTICIPANT_STATUSES)
     if not joins_or_leaves or registration.structure_id is None:
         return
@@ -43,6 +46,8 @@ def participants_changed(sender, registration: Registration, from_status, to_sta
 
 
 def attendance_recorded(sender, registration: Registration, **kwargs):
+    if not settings.DOCUMENTS_ENABLED:
+        return
     transaction.on_commit(partial(_delay, "refresh_certificate", registration.pk), robust=True)
 
 

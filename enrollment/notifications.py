@@ -177,7 +177,8 @@ def provider_decided(registration: Registration) -> None:
         attachments = []
         if registration.status == Status.CONFIRMED:
             attachments.append(ics_attachment(registration))
-            attachments.append(convocation_attachment(registration))
+            if settings.DOCUMENTS_ENABLED:
+                attachments.append(convocation_attachment(registration))
         _to_professional(
             "provider_decision",
             registration,

@@ -138,6 +138,9 @@ DOCUMENTS_STORAGE_OPTIONS = env.json("DOCUMENTS_STORAGE_OPTIONS", default={}) or
     "location": env("DOCUMENTS_ROOT", default=str(MEDIA_ROOT / "documents")),
     "base_url": None,
 }
+# Generate the participation documents (conventions, convocations, certificates): false on
+# a deployment without Pango, or where they are not wanted; nothing else changes.
+DOCUMENTS_ENABLED = env.bool("DOCUMENTS_ENABLED", default=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "documents": {"BACKEND": DOCUMENTS_STORAGE_BACKEND, "OPTIONS": DOCUMENTS_STORAGE_OPTIONS},

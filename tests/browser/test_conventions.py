@@ -20,7 +20,11 @@ from tests.factories import (
     with_programme,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("documents_enabled"),
+]
 
 
 def verified(user):

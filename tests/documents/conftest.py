@@ -15,6 +15,11 @@ from tests.factories import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _documents_on(documents_enabled):
+    """Every test here generates documents."""
+
+
 @pytest.fixture
 def training(member_structure):
     """A one-day training, 9:00–17:00 Paris time, next year."""

@@ -39,3 +39,16 @@ def test_a_declined_request_gets_no_convocation(training, django_capture_on_comm
         services.decline(registration, by=UserFactory(is_staff=True), reason="Pas adapté")
     assert all(not m.attachments for m in mail.outbox if m.to == [registration.email])
     assert not Document.objects.filter(kind="convocation").exists()
+
+
+def test_documents_off_means_no_pdf_and_no_convention(
+    settings, training, django_capture_on_commit_callbacks
+):
+    """DOCUMENTS_ENABLED=false (a deployment without Pango): the email keeps its .ics only."""
+    settings.DOCUMENTS_ENABLED = False
+    registration = awaiting_provider(training)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.confirm(registration, by=UserFactory(is_staff=True))
+    [message] = [m for m in mail.outbox if m.to == [registration.email]]
+    assert [mimetype for _, _, mimetype in message.attachments] == ["text/calendar"]
+    assert not Document.objects.exists()

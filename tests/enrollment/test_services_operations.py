@@ -94,9 +94,8 @@ def test_convocation_carries_an_ics_in_paris_time(
     with django_capture_on_commit_callbacks(execute=True):
         services.confirm(registration, by=UserFactory(is_staff=True))
     convocation = next(m for m in mail.outbox if "convocation" in m.subject)
-    [(filename, content, mimetype), (pdf_name, _, pdf_type)] = convocation.attachments
+    [(filename, content, mimetype)] = convocation.attachments
     assert filename.endswith(".ics") and mimetype == "text/calendar"
-    assert pdf_name.endswith(".pdf") and pdf_type == "application/pdf"  # the convocation
     event = Calendar.from_ical(content).walk("VEVENT")[0]
     assert event.decoded("dtstart") == starts
     assert event.decoded("dtstart").utcoffset() == dt.timedelta(hours=2)  # summer time

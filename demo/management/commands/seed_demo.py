@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -239,6 +240,8 @@ def seed_documents(past: Session, agents: list[User], structure: Structure) -> N
     """The past session's convention for the agents' structure (awaiting its approver's
     acceptance), and the first agent's attendance (every half-day) with the certificate of
     completion; the other agents' attendance is left for the provider to take."""
+    if not settings.DOCUMENTS_ENABLED:
+        return
     documents.refresh_convention(past.pk, structure.pk)
     first = past.registrations.filter(user=agents[0]).first() if agents else None
     provider_user = past.action.provider.users.first()
