@@ -8,6 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# WeasyPrint (the participation documents' PDFs) needs Pango; the font is shipped in the
+# project (documents/fonts/), so no font package is needed.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY requirements.lock ./
 RUN pip install -r requirements.lock
 
@@ -17,6 +23,8 @@ COPY . .
 # compressed), which is only selected when DEBUG is off.
 RUN DEBUG=false SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput
 
+# The generated documents (a volume shared by web and worker in docker-compose.yml).
+RUN mkdir -p /app/media/documents
 RUN useradd --system --uid 1000 --home-dir /app parcourspro && chown -R parcourspro /app
 USER parcourspro
 

@@ -35,7 +35,7 @@ format: install
 	$(BIN)/ruff format .
 
 lock: $(BIN)/python
-	$(BIN)/pip install --quiet 'Django>=5.2,<5.3' 'django-allauth[idp-oidc]' 'celery[redis]' 'psycopg[binary]' django-environ django-filter django-csp whitenoise gunicorn icalendar pytest pytest-django pytest-xdist factory_boy time-machine hypothesis playwright axe-playwright-python aiosmtpd pyyaml ruff authlib requests 'PyJWT[crypto]'
+	$(BIN)/pip install --quiet 'Django>=5.2,<5.3' 'django-allauth[idp-oidc]' 'celery[redis]' 'psycopg[binary]' django-environ django-filter django-csp whitenoise gunicorn icalendar weasyprint pypdf pytest pytest-django pytest-xdist factory_boy time-machine hypothesis playwright axe-playwright-python aiosmtpd pyyaml ruff authlib requests 'PyJWT[crypto]'
 	$(BIN)/pip freeze --exclude-editable | sed '1i # Pinned versions installed by `make` (regenerate with `make lock`).' > requirements.lock
 
 # The French catalogue (French is the source language: msgstr may stay empty). Needs GNU

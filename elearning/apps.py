@@ -6,7 +6,7 @@ class ElearningConfig(AppConfig):
     verbose_name = "e-ParcoursPro"
 
     def ready(self):
-        from enrollment.services.transitions import registration_moved
+        from enrollment.hooks import registration_moved
 
         from . import services
 

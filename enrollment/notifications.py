@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from catalog.models import MEMBER_ONLY_KINDS
+from mailing.attachments import deferred
 from mailing.outbox import queue_email
 
 from .calendar import ics_attachment
@@ -155,6 +156,17 @@ def structure_left_without_approver(structure) -> None:
     )
 
 
+def convocation_attachment(registration: Registration) -> dict:
+    """The convocation's PDF, generated when the email is sent (the `documents` app builds
+    it, stored with its version and hash)."""
+    return deferred(
+        "convocation",
+        filename=f"convocation-{registration.pk}.pdf",
+        mimetype="application/pdf",
+        registration_id=registration.pk,
+    )
+
+
 def employer_decided(registration: Registration) -> None:
     _to_professional("employer_decision", registration, {"registration": registration, **_links()})
 
@@ -165,6 +177,8 @@ def provider_decided(registration: Registration) -> None:
         attachments = []
         if registration.status == Status.CONFIRMED:
             attachments.append(ics_attachment(registration))
+            if settings.DOCUMENTS_ENABLED:
+                attachments.append(convocation_attachment(registration))
         _to_professional(
             "provider_decision",
             registration,

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from catalog.models import Session
 from catalog.selectors import with_places
+from documents.selectors import latest_of_registrations
 from elearning.selectors import attach_elearning_access
 
 from . import eligibility, notifications, pending_choice, privacy, rules, selectors, services
@@ -216,8 +217,10 @@ def my_space(request):
         )
     )
     attach_elearning_access(registrations)
+    papers = latest_of_registrations(r.pk for r in registrations)
     for registration in registrations:
         registration.can_cancel = services.cancellation_outcome(registration, now=now).allowed
+        registration.papers = papers.get(registration.pk, {})
     # A session still running is « à venir » until it ends.
     upcoming = sorted(
         (r for r in registrations if r.session.ends_at > now),

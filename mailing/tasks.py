@@ -8,6 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from . import attachments
 from .models import RETENTION_ERASED_SUBJECT, Email
 
 logger = logging.getLogger(__name__)
@@ -17,6 +18,13 @@ MAX_ATTEMPTS = 8
 
 def message_id(email: Email) -> str:
     return f"<outbox-{email.pk}.{email.created_at:%Y%m%d%H%M%S}@parcourspro.cap-metiers.pro>"
+
+
+def _content(attachment: dict) -> bytes:
+    """The bytes of an attachment: recorded with the email, or built now (`attachments`)."""
+    if "build" in attachment:
+        return attachments.build(attachment)
+    return base64.b64decode(attachment["content"])
 
 
 def deliver(email_id: int) -> bool:
@@ -37,14 +45,14 @@ def deliver(email_id: int) -> bool:
         )
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")
-        for attachment in email.attachments:
-            message.attach(
-                attachment["filename"],
-                base64.b64decode(attachment["content"]),
-                attachment.get("mimetype", "application/octet-stream"),
-            )
         email.attempts += 1
         try:
+            for attachment in email.attachments:
+                message.attach(
+                    attachment["filename"],
+                    _content(attachment),
+                    attachment.get("mimetype", "application/octet-stream"),
+                )
             message.send()
         except Exception as error:  # noqa: BLE001 — recorded, retried by the task and the sweep
             email.last_error = repr(error)[:2000]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.forms import ReasonForm
@@ -31,12 +32,21 @@ def attendance_field_name(registration_id: int) -> str:
     return f"presence_{registration_id}"
 
 
-class AttendanceForm(forms.Form):
-    """One « présent·e / absent·e » choice per participant, pre-filled from their status."""
+def half_days_field_name(registration_id: int) -> str:
+    return f"demi_journees_{registration_id}"
 
-    def __init__(self, *args, participants, **kwargs):
+
+class AttendanceForm(forms.Form):
+    """Per participant: « présent·e / absent·e » for the session, and the half-days attended
+    (a multi-half-day session). Present with no half-day ticked means every half-day;
+    absent, none. Pre-filled from what is recorded."""
+
+    def __init__(self, *args, participants, half_days, **kwargs):
         super().__init__(*args, **kwargs)
         self.participants = list(participants)
+        self.half_days = list(half_days)
+        self.every = {(h.day, h.half) for h in self.half_days}
+        choices = [(h.key, f"{date_format(h.day, 'D j F')} — {h.label}") for h in self.half_days]
         for registration in self.participants:
             initial = {"attended": PRESENT, "absent": ABSENT}.get(registration.status)
             self.fields[attendance_field_name(registration.pk)] = forms.ChoiceField(
@@ -46,19 +56,60 @@ class AttendanceForm(forms.Form):
                 required=False,
                 initial=initial,
             )
+            if len(self.half_days) > 1:
+                self.fields[half_days_field_name(registration.pk)] = forms.MultipleChoiceField(
+                    label=_("Demi-journées suivies"),
+                    choices=choices,
+                    widget=forms.CheckboxSelectMultiple,
+                    required=False,
+                    initial=[
+                        h.key
+                        for h in self.half_days
+                        if (h.day, h.half) in self.recorded(registration)
+                    ],
+                )
+
+    def recorded(self, registration) -> set:
+        """The half-days recorded present; every one for a participant marked present
+        before half-days were recorded."""
+        rows = list(registration.half_days.all())
+        if rows:
+            return {(row.day, row.half) for row in rows if row.present}
+        return set(self.every) if registration.status == "attended" else set()
 
     def rows(self):
-        """(registration, bound field) pairs, in the participants' order."""
-        return [(r, self[attendance_field_name(r.pk)]) for r in self.participants]
+        """(registration, presence field, half-days field or None), in the participants' order."""
+        return [
+            (
+                r,
+                self[attendance_field_name(r.pk)],
+                self[half_days_field_name(r.pk)] if len(self.half_days) > 1 else None,
+            )
+            for r in self.participants
+        ]
 
-    def marks(self) -> list[tuple[object, bool]]:
-        """(registration, present) for each participant whose mark changes."""
-        current = {"attended": PRESENT, "absent": ABSENT}
+    def marks(self) -> list[tuple[object, set]]:
+        """(registration, half-days present) for each participant whose attendance changes."""
+        keys = {h.key: (h.day, h.half) for h in self.half_days}
         result = []
         for registration in self.participants:
             value = self.cleaned_data.get(attendance_field_name(registration.pk))
-            if value and value != current.get(registration.status):
-                result.append((registration, value == PRESENT))
+            ticked = {
+                keys[key]
+                for key in self.cleaned_data.get(half_days_field_name(registration.pk)) or []
+                if key in keys
+            }
+            if value == ABSENT:
+                present = set()
+            elif value == PRESENT:
+                present = ticked or set(self.every)
+            elif ticked:
+                present = ticked
+            else:
+                continue
+            marked = registration.status in {"attended", "absent"}
+            if not marked or present != self.recorded(registration):
+                result.append((registration, present))
         return result
 
 

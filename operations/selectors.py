@@ -24,11 +24,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractYear
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from catalog.models import MEMBER_ONLY_KINDS, Provider, Session
 from catalog.selectors import with_places
 from employers.models import Membership
+from enrollment.attendance import HalfDay, half_days  # noqa: F401 — the sheet's columns
 from enrollment.models import Registration, RegistrationStatus
 
 Status = RegistrationStatus
@@ -44,7 +44,6 @@ ICS_STATUSES = (
 )
 DASHBOARD_DAYS = 30
 PENDING_STEPS = (Status.PENDING_EMPLOYER, Status.PENDING_PROVIDER, Status.WAITLISTED)
-AFTERNOON_STARTS = dt.time(13, 0)
 
 
 # --- the provider space (R10) -----------------------------------------------------------------
@@ -142,33 +141,6 @@ def registration_for_ics_or_404(user, registration_id) -> Registration:
 
 
 # --- the attendance sheet ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HalfDay:
-    day: dt.date
-    afternoon: bool
-
-    @property
-    def label(self) -> str:
-        return str(_("après-midi") if self.afternoon else _("matin"))
-
-
-def half_days(session: Session) -> list[HalfDay]:
-    """The half-days the session covers, in Paris time: on each of `session.days()` (so no
-    weekend day inside a longer session: nobody signs on Sunday), a morning when it runs
-    before 13:00 on that day, an afternoon when it runs after."""
-    starts = timezone.localtime(session.starts_at)
-    ends = timezone.localtime(session.ends_at)
-    result = []
-    for day in session.days():
-        midnight = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-        afternoon = timezone.make_aware(dt.datetime.combine(day, AFTERNOON_STARTS))
-        if max(starts, midnight) < afternoon:
-            result.append(HalfDay(day, afternoon=False))
-        if min(ends, midnight + dt.timedelta(days=1)) > afternoon:
-            result.append(HalfDay(day, afternoon=True))
-    return result
 
 
 # --- the staff dashboard -----------------------------------------------------------------------

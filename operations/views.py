@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from common.text import de_name, lowercase_first
+from documents.selectors import conventions_of_session
 from enrollment import services
 from enrollment.calendar import ics_filename, session_ics
 from enrollment.rules import RuleViolation
@@ -57,15 +58,17 @@ def _render_session(request, session, *, bound=None, status=200):
     requests = list(selectors.awaiting_provider(session))
     for registration in requests:
         registration.decline_form = DECLINE.for_row(registration, bound)
-    participants = list(selectors.participants(session))
+    participants = list(selectors.participants(session).prefetch_related("half_days"))
     started = timezone.now() >= session.starts_at
+    form = AttendanceForm(participants=participants, half_days=selectors.half_days(session))
     context = {
         "session": session,
         "action": session.action,
         "requests": requests,
         "participants": participants,
         "started": started,
-        "attendance_form": AttendanceForm(participants=participants) if started else None,
+        "attendance_form": form if started else None,
+        "conventions": conventions_of_session(session),
         "decline_error": bound is not None,
     }
     return render(request, "operations/provider_session.html", context, status=status)
@@ -132,13 +135,17 @@ def provider_decline(request, pk: int, registration_pk: int):
 def provider_attendance(request, pk: int):
     """Attendance, once the session has started: one mark per participant."""
     session = selectors.provider_session_or_404(request.user, pk)
-    form = AttendanceForm(request.POST, participants=selectors.participants(session))
+    form = AttendanceForm(
+        request.POST,
+        participants=selectors.participants(session).prefetch_related("half_days"),
+        half_days=selectors.half_days(session),
+    )
     form.is_valid()  # every choice is optional; an unknown value is ignored
     recorded, refusals = 0, []
     for registration, present in form.marks():
         registration.session = session
         try:
-            services.mark_attendance(registration, by=request.user, present=present)
+            services.record_half_days(registration, by=request.user, present=present)
         except (RuleViolation, PermissionDenied) as refusal:
             refusals.append(f"{_person(registration)} : {lowercase_first(str(refusal))}")
         else:

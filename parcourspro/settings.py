@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "mailing",
     "elearning",
     "operations",
+    "documents",
     "demo",
 ]
 
@@ -128,8 +129,26 @@ LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_allauth"]
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded and generated files. Never served as static files: the participation documents
+# (conventions, convocations, certificates) are downloaded through permission-checked views.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_URL = "media/"
+# The participation documents' storage (alias "documents"): the file system under
+# DOCUMENTS_ROOT by default; any Django storage in production with DOCUMENTS_STORAGE_BACKEND
+# (e.g. storages.backends.s3.S3Storage) and its options as JSON in DOCUMENTS_STORAGE_OPTIONS.
+DOCUMENTS_STORAGE_BACKEND = env(
+    "DOCUMENTS_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+)
+DOCUMENTS_STORAGE_OPTIONS = env.json("DOCUMENTS_STORAGE_OPTIONS", default={}) or {
+    "location": env("DOCUMENTS_ROOT", default=str(MEDIA_ROOT / "documents")),
+    "base_url": None,
+}
+# Generate the participation documents (conventions, convocations, certificates): false on
+# a deployment without Pango, or where they are not wanted; nothing else changes.
+DOCUMENTS_ENABLED = env.bool("DOCUMENTS_ENABLED", default=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "documents": {"BACKEND": DOCUMENTS_STORAGE_BACKEND, "OPTIONS": DOCUMENTS_STORAGE_OPTIONS},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -231,6 +250,11 @@ CELERY_BEAT_SCHEDULE = {
     "erase-old-email-bodies": {
         "task": "mailing.tasks.erase_old_email_bodies",
         "schedule": crontab(hour=3, minute=35),
+    },
+    # Certificates of completion for attendance recorded before the session's end.
+    "certificates-of-ended-sessions": {
+        "task": "documents.tasks.certificates_of_ended_sessions",
+        "schedule": crontab(minute=50),
     },
 }
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("compte/", include("accounts.urls")),
+    path("", include("documents.urls")),
     path("espace-employeur/", include("employers.urls")),
     path("", include("enrollment.urls")),
     path("", include("operations.urls")),

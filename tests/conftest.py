@@ -15,6 +15,22 @@ def eager_celery():
 
 
 @pytest.fixture(autouse=True)
+def documents_in_tmp(settings, tmp_path_factory):
+    """Generated documents go to a temporary directory, never to the project's media/. They
+    are generated only where a test asks for them (the `documents_enabled` fixture, on in
+    tests/documents/): rendering PDFs would multiply the time of the enrollment tests (the
+    model-based test: 1 min → 5 min) for nothing they check."""
+    settings.DOCUMENTS_ENABLED = False
+    storages = dict(settings.STORAGES)
+    location = tmp_path_factory.mktemp("documents")
+    storages["documents"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(location), "base_url": None},
+    }
+    settings.STORAGES = storages
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Factories hash passwords; a fast hasher keeps the suite quick."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -50,3 +66,9 @@ def employee(member_structure):
 @pytest.fixture
 def colleagues(member_structure):
     return [MemberEmployeeFactory(structure=member_structure) for _ in range(3)]
+
+
+@pytest.fixture
+def documents_enabled(settings):
+    """The participation documents are generated, as in production."""
+    settings.DOCUMENTS_ENABLED = True

@@ -8,12 +8,14 @@ import zoneinfo
 from decimal import Decimal
 
 import factory
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from accounts.email_addresses import ensure_primary_address
 from accounts.models import User
 from catalog.models import Action, ActionKind, FaqEntry, Provider, Session, Theme
 from common.choices import Department, EmploymentStatus, FieldOfActivity
+from documents.models import ConventionAcceptance, Document
 from employers.models import Membership, Structure
 from employers.validators import complete_siret
 from enrollment import services
@@ -300,3 +302,48 @@ def signup_data(**overrides):
     }
     data.update(overrides)
     return data
+
+
+# Participation documents
+
+
+def with_programme(session, **fields):
+    """Give the session's action the content a convention shows (programme, prerequisites)."""
+    action = session.action
+    action.programme = fields.pop("programme", "Jour 1 : les fondamentaux. Jour 2 : cas pratiques.")
+    action.prerequisites = fields.pop("prerequisites", "Exercer dans l'accompagnement.")
+    for name, value in fields.items():
+        setattr(action, name, value)
+    action.save()
+    return session
+
+
+def attend(registration, by, *, present, now):
+    """Record the half-days `present` ((date, "am"/"pm") pairs) of a participant at `now`."""
+    return services.record_half_days(registration, by=by, present=set(present), now=now)
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    """A stored document without rendering (for permissions and lists): a tiny fake PDF."""
+
+    class Meta:
+        model = Document
+
+    kind = Document.Kind.CONVENTION
+    session = factory.SubFactory(SessionFactory)
+    version = 1
+    file = factory.django.FileField(filename="document.pdf", data=b"%PDF-1.7 test")
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+
+
+def accepted(document, by):
+    """The convention `document` accepted by `by`, with a signed copy (no rendering)."""
+    return ConventionAcceptance.objects.create(
+        document=document,
+        accepted_by=by,
+        accepted_by_name=by.get_full_name() or by.email,
+        accepted_at=timezone.now(),
+        ip="127.0.0.1",
+        accepted_sha256=document.sha256,
+        signed_file=ContentFile(b"%PDF-1.7 ok", name="acceptee.pdf"),
+    )

@@ -33,7 +33,7 @@ from .cart import (
 )
 from .decisions import approve, confirm, decline, refuse
 from .reminders import remind_approvers, remind_participants
-from .staff import cancel_session, mark_attendance, promote, set_capacity
+from .staff import cancel_session, mark_attendance, promote, record_half_days, set_capacity
 from .transitions import (
     CANCELLABLE_STATUSES,
     EMPLOYER_ACCEPTED_STATUSES,
@@ -60,6 +60,7 @@ __all__ = [
     "detach",
     "lapse_overdue",
     "mark_attendance",
+    "record_half_days",
     "promote",
     "promote_waitlist",
     "refuse",

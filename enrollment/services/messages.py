@@ -58,6 +58,10 @@ MESSAGES = {
         "attribuées."
     ),
     "attendance_too_early": _("La présence se note une fois la session commencée."),
+    "not_participant": _(
+        "Cette personne ne participe pas à la session (demande non confirmée ou désistement) : "
+        "sa présence ne se note pas."
+    ),
     # States (any service).
     "invalid_transition": _(
         "Cette demande est « %(current)s » : elle ne peut pas passer à « %(target)s »."

@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from catalog.models import Session
 
-from .. import locking, notifications, rules, selectors
+from .. import hooks, locking, notifications, rules, selectors
+from ..attendance import half_days
 from ..models import (
     HOLDING_STATUSES,
     CartItem,
+    HalfDayAttendance,
     Registration,
 )
 from ..rules import RuleViolation
@@ -33,6 +35,8 @@ from .transitions import (
 from .waitlist import give_place, lapse_due, reconsider_after_commit, serve_waitlist
 
 logger = logging.getLogger(__name__)
+
+PARTICIPANT_STATUSES = (Status.CONFIRMED, Status.ATTENDED, Status.ABSENT)
 
 
 @locking.retry_on_lock_conflict
@@ -123,16 +127,46 @@ def cancel_session(session: Session, *, by, reason: str) -> list[Registration]:
 def mark_attendance(
     registration: Registration, *, by, present: bool, now: dt.datetime | None = None
 ) -> Registration:
-    """The provider (or staff) records attendance once the session has started."""
+    """The provider (or staff) records attendance for the whole session once it has started:
+    every half-day present, or every one absent."""
+    every = {(h.day, h.half) for h in half_days(registration.session)}
+    return record_half_days(registration, by=by, present=every if present else set(), now=now)
+
+
+@locking.retry_on_lock_conflict
+def record_half_days(
+    registration: Registration,
+    *,
+    by,
+    present: set[tuple[dt.date, str]],
+    now: dt.datetime | None = None,
+) -> Registration:
+    """The provider (or staff) records, once the session has started, which half-days the
+    participant attended (`present`: (day, "am"/"pm") pairs; the session's other half-days
+    are absences). Attended when present at least one half-day, else absent."""
     check_provider(registration, by)
     now = now or timezone.now()
 
     def work(registration, session):
         if now < session.starts_at:
             raise RuleViolation("attendance_too_early", text("attendance_too_early"))
-        to = Status.ATTENDED if present else Status.ABSENT
+        if registration.status not in PARTICIPANT_STATUSES:
+            raise RuleViolation("not_participant", text("not_participant"))
+        for half_day in half_days(session):
+            HalfDayAttendance.objects.update_or_create(
+                registration=registration,
+                day=half_day.day,
+                half=half_day.half,
+                defaults={"present": (half_day.day, half_day.half) in present},
+            )
+        to = Status.ATTENDED if present & _keys(session) else Status.ABSENT
         if registration.status != to:
             move(registration, to, by=by)
+        hooks.attendance_recorded.send(sender=Registration, registration=registration)
         return registration
 
     return decide_locked(registration, work=work, now=now)
+
+
+def _keys(session: Session) -> set[tuple[dt.date, str]]:
+    return {(h.day, h.half) for h in half_days(session)}

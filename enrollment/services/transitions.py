@@ -9,12 +9,11 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Count
-from django.dispatch import Signal
 from django.utils import timezone
 
 from catalog.models import Session
 
-from .. import locking
+from .. import hooks, locking
 from ..models import (
     HOLDING_STATUSES,
     Registration,
@@ -27,13 +26,6 @@ from .messages import text
 logger = logging.getLogger(__name__)
 
 Status = RegistrationStatus
-
-# Sent by `move` inside its transaction, after the audit row, with `registration`,
-# `from_status` ("" for a new one), `to_status` and `by`: apps above enrollment record
-# their own consequences (e.g. `elearning`'s enrolment on e-ParcoursPro) in the same
-# transaction, without enrollment importing them.
-registration_moved = Signal()
-
 
 # The allowed moves of a registration; `move` refuses any other.
 TRANSITIONS: dict[str | None, set[str]] = {
@@ -102,7 +94,7 @@ def move(registration: Registration, to: str, *, by=None, reason: str = "", fiel
         by=by if getattr(by, "pk", None) else None,
         reason=reason,
     )
-    registration_moved.send(
+    hooks.registration_moved.send(
         sender=Registration,
         registration=registration,
         from_status=from_status or "",

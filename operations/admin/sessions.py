@@ -90,11 +90,13 @@ class OperationsSessionAdmin(BaseSessionAdmin):
         if obj is None or obj.pk is None:
             return "—"
         return format_html(
-            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
             reverse("operations:attendance_sheet", args=[obj.pk]),
             _("Feuille d'émargement"),
             reverse("operations:session_participants_csv", args=[obj.pk]),
             _("Participants (CSV)"),
+            reverse("documents:session_zip", args=[obj.pk]),
+            _("Documents (zip)"),
         )
 
     def save_model(self, request, obj, form, change):

@@ -1,10 +1,10 @@
 """The layers of STYLE.md hold: domain code imports only downward (no database needed).
 
 Bottom to top: shared choices (`common`) and the outbox (`mailing`) → the domain code of
-`accounts`, `catalog`, `employers` → `enrollment`'s domain code → `elearning`'s domain code
-(enrolment on e-ParcoursPro, hooked on enrollment's `registration_moved` signal) → pages and
-jobs (views, forms, admin, tasks, template tags, management commands of any app,
-`operations`, and `demo`, the demo's data and `seed_demo`).
+`accounts`, `catalog`, `employers` → `enrollment`'s domain code → `elearning` (enrolment on
+e-ParcoursPro) and `documents` (the participation documents), both hooked on enrollment's
+signals (`enrollment.hooks`) → pages and jobs (views, forms, admin, tasks, template tags,
+management commands of any app, `operations`, and `demo`, the demo's data and `seed_demo`).
 """
 
 import ast
@@ -21,6 +21,7 @@ LAYER = {
     "employers": 2,
     "enrollment": 3,
     "elearning": 4,
+    "documents": 4,
 }
 TOP = {"operations", "demo", "parcourspro", "bench", "tests"}
 # Modules of an app that are pages or jobs: they may reach up.

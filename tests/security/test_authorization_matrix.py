@@ -17,10 +17,12 @@ from catalog.models import ActionKind
 from employers.attachments import request_attachment
 from enrollment import services
 from tests.factories import (
+    DocumentFactory,
     MemberEmployeeFactory,
     ProviderFactory,
     StructureFactory,
     UserFactory,
+    accepted,
     register,
     session_of,
 )
@@ -101,6 +103,20 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "operations:attendance_sheet": private(404, 405, provider=(200, 405), staff=(200, 405)),
     "operations:session_participants_csv": private(404, 405, provider=(200, 405), staff=(200, 405)),
     "operations:dashboard": private(403, 405, staff=(200, 405)),
+    # Participation documents: the first structure's convention of the provider's workshop.
+    # Its approver, the provider and staff; anyone else 404 (not revealed).
+    "documents:download": private(
+        404, 405, approver=(200, 405), provider=(200, 405), staff=(200, 405)
+    ),
+    "documents:download_accepted": private(
+        404, 405, approver=(200, 405), provider=(200, 405), staff=(200, 405)
+    ),
+    "documents:employer_conventions": private(
+        404, 405, approver=(200, 405), other_approver=(200, 405)
+    ),
+    # Already accepted: its approver's POST is told so (a redirect with the message).
+    "documents:accept": private(405, 404, approver=(405, 302)),
+    "documents:session_zip": private(404, 405, staff=(200, 405)),
 }
 
 
@@ -169,7 +185,13 @@ def world():
     invitation = services_invitation(first, people["approver"])
     newcomer = UserFactory(structure=None)
     attachment = request_attachment(newcomer, first)
+    convention = DocumentFactory(session=workshop, structure=first)
+    accepted(convention, people["approver"])
     kwargs = {
+        "documents:download": {"pk": convention.pk},
+        "documents:download_accepted": {"pk": convention.pk},
+        "documents:accept": {"pk": convention.pk},
+        "documents:session_zip": {"pk": workshop.pk},
         "catalog:action_detail": {"slug": training.action.slug},
         "enrollment:cart_add": {"session_id": webinar.pk},
         "enrollment:cart_remove": {"session_id": webinar.pk},

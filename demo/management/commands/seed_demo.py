@@ -23,8 +23,11 @@ from accounts.models import User
 from catalog.models import Action, FaqEntry, Provider, Session, Theme
 from demo import builders, data
 from demo.faq import FAQ
+from documents import services as documents
 from employers.models import Structure
 from enrollment import services
+from enrollment.attendance import half_days
+from enrollment.models import RegistrationStatus
 
 
 class Command(BaseCommand):
@@ -230,7 +233,26 @@ def import_past_session(
     )
     if past is None:
         return 0
-    return sum(
+    created = sum(
         builders.import_past_registration(agent, past, structure=structure, approver=approver)
         for agent in agents
     )
+    seed_documents(past, agents, structure)
+    return created
+
+
+def seed_documents(past: Session, agents: list[User], structure: Structure) -> None:
+    """The past session's convention for the agents' structure (awaiting its approver's
+    acceptance), and the first agent's attendance (every half-day) with the certificate of
+    completion; the other agents' attendance is left for the provider to take."""
+    if not settings.DOCUMENTS_ENABLED:
+        return
+    documents.refresh_convention(past.pk, structure.pk)
+    first = past.registrations.filter(user=agents[0]).first() if agents else None
+    provider_user = past.action.provider.users.first()
+    if first is None or provider_user is None:
+        return
+    if first.status == RegistrationStatus.CONFIRMED:
+        every = {(half_day.day, half_day.half) for half_day in half_days(past)}
+        services.record_half_days(first, by=provider_user, present=every)
+    documents.refresh_certificate(first.pk)
