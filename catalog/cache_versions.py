@@ -54,6 +54,11 @@ def bump_catalogue() -> None:
     that cached the old listing under the first number, between the two, is not read again
     (and the first bump makes the change visible to the transaction itself)."""
     _incr_catalogue_version()
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        func is _incr_catalogue_version for _, func, _ in connection.run_on_commit
+    ):
+        return  # one bump after the commit is enough
     transaction.on_commit(_incr_catalogue_version, robust=True)
 
 
