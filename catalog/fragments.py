@@ -30,7 +30,7 @@ from django.db.models import Min
 from django.http import QueryDict
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from . import selectors
 from .cache_versions import FRAGMENT_TIMEOUT, catalogue_version
@@ -74,10 +74,25 @@ def _card_key(action_pk, action_version, sessions, now) -> str:
     return f"catalog:card:{_release_key()}:{action_pk}.{action_version}:{parts}"
 
 
-def render_card(action: Action) -> str:
+def card_labels() -> dict[str, str]:
+    """The card's fixed words, translated once per page rather than once per card and
+    session."""
+    labels = {
+        "member_only": gettext("Réservé aux adhérents"),
+        "open_to_all": gettext("Ouvert à tous"),
+        "next_sessions": gettext("Prochaines sessions"),
+        "remote": gettext("À distance"),
+        "on_site": gettext("En présentiel"),
+        "see_action": gettext("Voir l'action"),
+    }
+    # As {% translate %} writes them: our own words, not escaped.
+    return {name: mark_safe(text) for name, text in labels.items()}  # noqa: S308
+
+
+def render_card(action: Action, labels: dict[str, str] | None = None) -> str:
     """One action's card, `action.next_sessions` annotated with places."""
     return get_template("catalog/_action_card.html").render(
-        {"action": action, "url": action.get_absolute_url()}
+        {"action": action, "url": action.get_absolute_url(), "labels": labels or card_labels()}
     )
 
 
@@ -139,9 +154,9 @@ def _render_listing(filterset, query: QueryDict, now: dt.datetime):
     cache and the results' HTML."""
     page = Paginator(filterset.qs, selectors.CATALOGUE_PAGE_SIZE).get_page(query.get("page"))
     actions = list(page.object_list)
-    cards, to_cache = [], {}
+    cards, to_cache, labels = [], {}, card_labels()
     for action in actions:
-        html = render_card(action)
+        html = render_card(action, labels)
         cards.append(html)
         key = _card_key(
             action.pk,
@@ -215,11 +230,11 @@ def _render_cards(rows, now: dt.datetime) -> list[str]:
     actions = Action.objects.select_related("theme", "provider").in_bulk(action_ids)
     session_ids = [pk for _, ids in rows for pk in ids]
     sessions = selectors.with_places(Session.objects.filter(pk__in=session_ids)).in_bulk()
-    rendered, to_cache = [], {}
+    rendered, to_cache, labels = [], {}, card_labels()
     for action_pk, ids in rows:
         action = actions[action_pk]
         action.next_sessions = [sessions[pk] for pk in ids]
-        html = render_card(action)
+        html = render_card(action, labels)
         rendered.append(html)
         to_cache[
             _card_key(
