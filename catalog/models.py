@@ -30,10 +30,13 @@ class VersionedModel(models.Model):
             and kwargs.get("update_fields") is None
             and not kwargs.get("force_insert")
         ):
+            deferred = self.get_deferred_fields()
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "version"
+                if not field.primary_key
+                and field.name != "version"
+                and field.attname not in deferred
             ]
         super().save(*args, **kwargs)
 

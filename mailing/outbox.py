@@ -39,12 +39,16 @@ def rendered_after_transaction():
         yield
     finally:
         _deferred.reset(token)
-    for email_pk, template, context in pending:
-        subject, text, html = render_email(template, context)
-        Email.objects.filter(pk=email_pk, pending_context__isnull=False).update(
-            subject=subject, body_text=text, body_html=html, pending_context=None
-        )
-        transaction.on_commit(partial(enqueue_sending, email_pk), robust=True)
+    if not pending:
+        return
+    rendered = [(pk, render_email(template, context)) for pk, template, context in pending]
+    # One short transaction for all, then the sending: a worker never meets these writes.
+    with transaction.atomic():
+        for email_pk, (subject, text, html) in rendered:
+            Email.objects.filter(pk=email_pk, pending_context__isnull=False).update(
+                subject=subject, body_text=text, body_html=html, pending_context=None
+            )
+            transaction.on_commit(partial(enqueue_sending, email_pk), robust=True)
 
 
 def render_pending(email: Email) -> None:
