@@ -233,10 +233,22 @@ def targets(search_query: str) -> list[tuple[str, str]]:
     return [
         ("/healthz", "/healthz"),
         ("catalogue, page 1", "/catalogue/"),
+        ("catalogue, page 10", "/catalogue/?page=10"),
         ("filtered search", f"/catalogue/?{search_query}"),
         ("action page", action.get_absolute_url()),
+        ("home", "/"),
+        ("FAQ", "/faq/"),
         ("/healthz (again)", "/healthz"),
     ]
+
+
+def flush_cache(cache_url: str) -> None:
+    """Start from a cold cache (the bench's own Redis database, never another's)."""
+    if not cache_url.startswith("rediscache://127.0.0.1:"):
+        return
+    import redis
+
+    redis.Redis.from_url(cache_url.replace("rediscache://", "redis://", 1)).flushdb()
 
 
 # --- load generators ---------------------------------------------------------------------------
@@ -342,6 +354,11 @@ def main() -> None:
         help="query string of the filtered search",
     )
     parser.add_argument("--python-loader", action="store_true", help="do not use wrk")
+    parser.add_argument(
+        "--cache-url",
+        default="rediscache://127.0.0.1:6379/15",
+        help="CACHE_URL of the server (shared by its workers, flushed before the run)",
+    )
     args = parser.parse_args()
     assert 0 < args.duration <= 600 and 0 < args.concurrency <= 256
 
@@ -357,8 +374,9 @@ def main() -> None:
     matches = CatalogueFilterSet(QueryDict(args.search)).qs.count()
     load = run_python_loader if args.python_loader or not shutil.which("wrk") else run_wrk
     loader_name = "wrk" if load is run_wrk else "python threads"
-    env = server_env(args.database)
+    env = server_env(args.database, CACHE_URL=args.cache_url)
     collectstatic(env)
+    flush_cache(args.cache_url)
 
     rows = []
     with gunicorn(env, workers=args.workers, log_name="load-gunicorn") as base:

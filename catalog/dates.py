@@ -5,10 +5,11 @@ emails say a session's dates through `session_dates` (catalog_tags' filter of th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.utils import formats, timezone
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 
 def hour_text(value: dt.datetime | dt.time) -> str:
@@ -37,6 +38,18 @@ def moment_text(value: dt.datetime) -> str:
 
 
 def period_text(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
+    """`_period_text`, remembered: a page writes the same few periods again and again (the
+    catalogue's cards, « Mon espace »), each a dozen translations and date formats."""
+    return _remembered_period(starts_at, ends_at, get_language(), timezone.get_current_timezone())
+
+
+@functools.lru_cache(maxsize=4096)
+def _remembered_period(starts_at, ends_at, language, zone) -> str:
+    del language, zone  # part of the key: the text depends on them
+    return _period_text(starts_at, ends_at)
+
+
+def _period_text(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
     """From a start to an end: one day with its hours; several days with their daily hours
     (every day from the first day's start time to the last day's end time, as the
     convocation's calendar file says); or, when the end comes earlier in the day than the

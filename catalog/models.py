@@ -14,6 +14,34 @@ from common.siret import normalize_siret, validate_siret
 from .validators import normalize_nda, validate_nda
 
 
+class VersionedModel(models.Model):
+    """A row whose `version` counts its changes (catalog.cache_versions bumps it with an
+    `UPDATE … version + 1` after each save, in the save's transaction). An ordinary save
+    never writes the field: written from a copy read earlier, it would go back to a number
+    that already names other contents."""
+
+    version = models.PositiveBigIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if (
+            not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and field.name != "version"
+                and field.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
+
+
 class Theme(models.Model):
     name = models.CharField(_("nom"), max_length=120, unique=True)
     slug = models.SlugField(_("identifiant"), max_length=140, unique=True)
@@ -150,7 +178,7 @@ class ActionQuerySet(models.QuerySet):
         return self.filter(kind__in=MEMBER_ONLY_KINDS)
 
 
-class Action(models.Model):
+class Action(VersionedModel):
     """A professional-development action of the catalogue; it runs as one or more sessions."""
 
     Kind = ActionKind
@@ -256,7 +284,7 @@ class SessionQuerySet(models.QuerySet):
         return self.published().filter(registration_deadline__gt=now, starts_at__gt=now)
 
 
-class Session(models.Model):
+class Session(VersionedModel):
     """One run of an action, with its dates, place and capacity."""
 
     class Status(models.TextChoices):

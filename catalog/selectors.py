@@ -227,12 +227,43 @@ def published_action_or_404(slug: str) -> Action:
 
 
 def action_upcoming_sessions(action: Action, now: dt.datetime | None = None) -> list[Session]:
-    """The action's sessions that have not started yet, places annotated."""
-    return list(
-        with_places(upcoming_sessions(now).filter(action=action))
-        .select_related("action")
-        .order_by("starts_at", "pk")
-    )
+    """The action's sessions that have not started yet, places set (`places_by_version`)."""
+    sessions = list(upcoming_sessions(now).filter(action=action).order_by("starts_at", "pk"))
+    for session in sessions:
+        session.action = action
+    return places_by_version(sessions)
+
+
+def places_by_version(sessions: list[Session]) -> list[Session]:
+    """Set `places_held`, `places_waiting` and `places_left` on `sessions`, from the shared
+    cache under each session's version (catalog.cache_versions: bumped in the transaction of
+    every change of its places) or counted, in one query, for those it does not hold. A count
+    is cached under the version read with it."""
+    from django.core.cache import cache
+
+    from .cache_versions import FRAGMENT_TIMEOUT
+
+    keys = {session.pk: f"catalog:places:{session.pk}.{session.version}" for session in sessions}
+    known = cache.get_many(keys.values())
+    missing = [session.pk for session in sessions if keys[session.pk] not in known]
+    counted = {}
+    if missing:
+        rows = list(
+            with_places(Session.objects.filter(pk__in=missing)).values_list(
+                "pk", "version", "places_held", "places_waiting"
+            )
+        )
+        for pk, version, held, waiting in rows:
+            counted[pk] = (held, waiting)
+            known[f"catalog:places:{pk}.{version}"] = (held, waiting)
+        cache.set_many(
+            {f"catalog:places:{pk}.{v}": (h, w) for pk, v, h, w in rows}, FRAGMENT_TIMEOUT
+        )
+    for session in sessions:
+        held, waiting = counted.get(session.pk) or known[keys[session.pk]]
+        session.places_held, session.places_waiting = held, waiting
+        session.places_left = max(session.capacity - held, 0)
+    return sessions
 
 
 def sessions_for_admin(sessions: QuerySet[Session]) -> QuerySet[Session]:

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -10,33 +9,27 @@ from django.views.decorators.http import require_safe
 from enrollment import eligibility
 from enrollment import selectors as enrollment_selectors
 
-from . import selectors
-from .filters import CatalogueFilterSet
-from .models import Action
+from . import fragments, selectors
 
 
 @require_safe
 def home(request):
-    return render(request, "catalog/home.html", {"next_sessions": selectors.next_sessions(6)})
+    next_sessions = fragments.home_sessions(now=timezone.now())
+    return render(request, "catalog/home.html", {"next_sessions_html": next_sessions})
 
 
 @require_safe
 def catalogue(request):
-    filterset = CatalogueFilterSet(request.GET, queryset=Action.objects.none())
-    page = Paginator(filterset.qs, selectors.CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    """The form and the results are shared fragments (`catalog.fragments`); only the marks of
+    the sessions in the person's cart are per person."""
+    page = fragments.catalogue_page(request.GET, now=timezone.now())
     in_cart = enrollment_selectors.cart_session_ids(request.user)
     return render(
         request,
         "catalog/catalogue.html",
         {
-            "filterset": filterset,
-            "form": filterset.form,
-            "active_filters": filterset.active_filters(),
-            "page": page,
-            "cart_session_ids": in_cart,
-            # The cached results say which sessions are in the cart: one entry per cart.
-            "cart_key": ",".join(map(str, sorted(in_cart))),
-            "CATALOGUE_CACHE_SECONDS": settings.CATALOGUE_CACHE_SECONDS,
+            "form_html": page.form_html,
+            "results_html": fragments.mark_cart(page.results_html, in_cart),
         },
     )
 
@@ -54,6 +47,7 @@ def action_detail(request, slug):
         "catalog/action_detail.html",
         {
             "action": action,
+            "description_html": fragments.action_description(action),
             "eligibility": states,
             "messages": messages,
             "recommended_lead_days": settings.RECOMMENDED_LEAD_DAYS,

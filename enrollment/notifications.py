@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from catalog.models import MEMBER_ONLY_KINDS
 from mailing.attachments import deferred
-from mailing.outbox import queue_email
+from mailing.outbox import queue_email, register_context_builder
 
 from .calendar import ics_attachment
 from .models import Registration, RegistrationStatus
@@ -73,8 +73,21 @@ def cart_submitted(user, registrations: list[Registration]) -> None:
         "waitlisted": any(r.status == Status.WAITLISTED for r in registrations),
         **_links(),
     }
+    recorded = {
+        "registrations": [r.pk for r in registrations],
+        "statuses": [r.status for r in registrations],
+    }
     _to_professional(
-        "registration_acknowledgement", registrations[0], context, attachments=calendars
+        "registration_acknowledgement",
+        registrations[0],
+        context,
+        attachments=calendars,
+        ids={
+            "user": user.pk,
+            "calendars": len(calendars),
+            "waitlisted": context["waitlisted"],
+            **recorded,
+        },
     )
     to_decide = defaultdict(list)
     undecidable = []
@@ -94,9 +107,62 @@ def cart_submitted(user, registrations: list[Registration]) -> None:
             to=approver.email,
             context={"approver": approver, "employee": user, "registrations": requests, **_links()},
             concerns=[user],
+            ids={
+                "approver": approver.pk,
+                "employee": user.pk,
+                "registrations": [r.pk for r in requests],
+                "statuses": [r.status for r in requests],
+            },
         )
     if undecidable:
         _ask_staff_to_decide(undecidable)
+
+
+def _recorded_registrations(ids: dict) -> list[Registration]:
+    """The registrations of a light email in their recorded order and states (they may have
+    moved on since: the email says what happened when it was recorded)."""
+    found = Registration.objects.select_related(
+        "session__action__provider", "user", "structure"
+    ).in_bulk(ids["registrations"])
+    registrations = []
+    for pk, status in zip(ids["registrations"], ids["statuses"], strict=True):
+        if pk in found:
+            found[pk].status = status
+            registrations.append(found[pk])
+    return registrations
+
+
+def _person(pk):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=pk).first()
+
+
+def _acknowledgement_context(ids: dict) -> dict:
+    return {
+        "user": _person(ids["user"]),
+        "registrations": _recorded_registrations(ids),
+        "calendars": ids["calendars"],
+        "waitlisted": ids["waitlisted"],
+        **_links(),
+    }
+
+
+def _approval_context(ids: dict) -> dict:
+    return {
+        "approver": _person(ids["approver"]),
+        "employee": _person(ids["employee"]),
+        "registrations": _recorded_registrations(ids),
+        **_links(),
+    }
+
+
+def register_context_builders() -> None:
+    """The emails of a cart's validation are rendered after its transaction
+    (`services.cart.submit_cart`); should the request end first, the worker renders them from
+    these."""
+    register_context_builder("registration_acknowledgement", _acknowledgement_context)
+    register_context_builder("approval_requested", _approval_context)
 
 
 def _waits_for_nobody(registration: Registration) -> bool:

@@ -14,8 +14,9 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from catalog import cache_versions
 from employers.models import Membership, Structure
 
 from . import notifications
@@ -72,7 +73,22 @@ def serve_waitlists_of_new_member(sender, instance: Membership, created: bool, *
         transaction.on_commit(lambda: serve_waitlists.delay(session_ids), robust=True)
 
 
+def registration_changed(sender, instance: Registration, raw=False, **kwargs) -> None:
+    """A request saved (every `move` of the services: taken, freed, waitlisted) or deleted
+    may change its session's places: the session's version is bumped in the same transaction,
+    so the catalogue's fragments that counted its places are never read again
+    (catalog.cache_versions). The session row is already locked by the services."""
+    if not raw:
+        cache_versions.bump_sessions([instance.session_id])
+
+
 def connect() -> None:
+    post_save.connect(
+        registration_changed, sender=Registration, dispatch_uid="enrollment.registration_saved"
+    )
+    post_delete.connect(
+        registration_changed, sender=Registration, dispatch_uid="enrollment.registration_deleted"
+    )
     post_save.connect(
         serve_waitlists_of_new_member, sender=Membership, dispatch_uid="enrollment.membership"
     )

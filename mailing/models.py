@@ -53,6 +53,16 @@ class Email(models.Model):
             "son contenu est effacé."
         ),
     )
+    pending_context = models.JSONField(
+        _("contexte à rendre"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Identifiants des objets dont l'objet et le texte seront tirés, pour un courriel "
+            "enregistré avant d'être rédigé (vide une fois rédigé)."
+        ),
+    )
     erased_at = models.DateTimeField(
         _("contenu effacé le"),
         null=True,

@@ -1,7 +1,9 @@
 """Record emails in the current transaction; send them through Celery once it commits."""
 
+import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from functools import partial
 
 from django.conf import settings
@@ -12,6 +14,49 @@ from django.template.loader import get_template, render_to_string
 from .models import Email
 
 logger = logging.getLogger(__name__)
+
+# Emails recorded light inside `rendered_after_transaction()`: (pk, template, context).
+_deferred: ContextVar[list | None] = ContextVar("deferred_emails", default=None)
+# template -> function building its context from the ids recorded with the email.
+_context_builders: dict[str, Callable[[dict], dict]] = {}
+
+
+def register_context_builder(template: str, build: Callable[[dict], dict]) -> None:
+    """How to rebuild `template`'s context from the ids recorded with a light email (the
+    worker renders it when the request that recorded it could not)."""
+    _context_builders[template] = build
+
+
+@contextlib.contextmanager
+def rendered_after_transaction():
+    """Inside, emails queued with `ids` are recorded light (template and ids, in the caller's
+    transaction as ever) and rendered when the block exits without error, after the caller's
+    `transaction.atomic()` it encloses: the rendering holds none of its row locks. Should the
+    process die in between, `deliver` renders them from their ids before sending."""
+    pending: list = []
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    if not pending:
+        return
+    rendered = [(pk, render_email(template, context)) for pk, template, context in pending]
+    # One short transaction for all, then the sending: a worker never meets these writes.
+    with transaction.atomic():
+        for email_pk, (subject, text, html) in rendered:
+            Email.objects.filter(pk=email_pk, pending_context__isnull=False).update(
+                subject=subject, body_text=text, body_html=html, pending_context=None
+            )
+            transaction.on_commit(partial(enqueue_sending, email_pk), robust=True)
+
+
+def render_pending(email: Email) -> None:
+    """Render a light email from its recorded ids (the worker, the sweep)."""
+    context = _context_builders[email.template](email.pending_context)
+    email.subject, email.body_text, email.body_html = render_email(email.template, context)
+    email.pending_context = None
+    email.save(update_fields=["subject", "body_text", "body_html", "pending_context"])
 
 
 def render_email(template: str, context: dict) -> tuple[str, str, str]:
@@ -37,7 +82,13 @@ def _record_concerns(email: Email, concerns: Iterable) -> None:
 
 
 def queue_email(
-    template: str, *, to: str, context: dict, attachments=None, concerns: Iterable = ()
+    template: str,
+    *,
+    to: str,
+    context: dict,
+    attachments=None,
+    concerns: Iterable = (),
+    ids: dict | None = None,
 ) -> Email | None:
     """Record an email in the outbox; it is sent by a Celery task after the commit.
 
@@ -45,10 +96,25 @@ def queue_email(
     a reminder): an account deletion finds there what was said about them to others.
     Without a recipient (e.g. the contact address of an anonymised request) nothing is
     recorded and None is returned: an email to nobody would only fail, again and again.
+    Inside `rendered_after_transaction()`, an email given `ids` (from which its template's
+    registered builder rebuilds `context`) is recorded light and rendered after.
     """
     if not (to or "").strip():
         logger.info("Email %r not recorded: no recipient", template)
         return None
+    pending = _deferred.get()
+    if pending is not None and ids is not None and template in _context_builders:
+        email = Email.objects.create(
+            template=template,
+            to=to,
+            subject="",
+            body_text="",
+            attachments=attachments or [],
+            pending_context=ids,
+        )
+        _record_concerns(email, concerns)
+        pending.append((email.pk, template, context))
+        return email
     subject, text, html = render_email(template, context)
     email = Email.objects.create(
         template=template,

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from . import attachments
 from .models import RETENTION_ERASED_SUBJECT, Email
+from .outbox import render_pending
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ def deliver(email_id: int) -> bool:
             return True
         if email.gave_up:
             return False
+        if email.pending_context is not None:
+            render_pending(email)  # recorded light, its request ended before rendering it
         message = EmailMultiAlternatives(
             email.subject,
             email.body_text,

@@ -98,9 +98,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
-# Cache: in-process by default; CACHE_URL=rediscache://127.0.0.1:6379/1 shares it between workers.
+# Cache: in-process by default; CACHE_URL=rediscache://127.0.0.1:6379/1 shares it between
+# workers (production). The catalogue's fragments are keyed by versions (catalog.fragments),
+# never by a duration: what they say of places is the truth as of the last commit.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=30)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

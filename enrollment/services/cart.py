@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Session
+from mailing import outbox
 
 from .. import locking, notifications, rules, selectors
 from ..models import (
@@ -169,7 +170,9 @@ def submit_cart(
     owners of the sessions' waiting lists, which are served before any new request (R7).
     """
     contact = _clean_contact(contact)
-    with transaction.atomic():
+    # The emails are recorded in the transaction and rendered once it ends: rendering them
+    # held the session's row lock as long again as the validation itself (issue 16).
+    with outbox.rendered_after_transaction(), transaction.atomic():
         session_ids = set(
             CartItem.objects.filter(cart__user_id=user.pk).values_list("session_id", flat=True)
         )

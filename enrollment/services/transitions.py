@@ -78,7 +78,9 @@ class InvalidTransition(RuleViolation):
 
 
 def move(registration: Registration, to: str, *, by=None, reason: str = "", fields=()) -> None:
-    """The only place that changes a registration's status; it writes the audit trail."""
+    """The only place that changes a registration's status; it writes the audit trail. The
+    save bumps the session's version in this transaction (`enrollment.signals`): the
+    catalogue's cached places of the session are never read again."""
     from_status = registration.status if registration.pk else None
     if to not in TRANSITIONS[from_status]:
         raise InvalidTransition(registration, to)

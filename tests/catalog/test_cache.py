@@ -1,30 +1,78 @@
+"""The catalogue's fragments are cached under versions (issue 16): never stale about places.
+
+The shared cache is the default one (locmem in tests); `test_cache_redis.py` runs the same on
+PostgreSQL with Redis."""
+
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import SessionFactory
+from catalog.models import ActionKind
+from tests.factories import ActionFactory, SessionFactory, session_of
 
 pytestmark = pytest.mark.django_db
 
+CATALOGUE = reverse("catalog:catalogue")
 
-def test_catalogue_results_are_cached_per_url(client):
-    """The results block is rendered once per URL for CATALOGUE_CACHE_SECONDS."""
+
+def places_of(html, session) -> str:
+    """The places text of `session`'s line in a card or on the home page."""
+    match = re.search(rf'<time datetime="{session.starts_at:%Y-%m-%d}.*?</(li|p)>', html, re.S)
+    assert match, f"session {session.pk} not shown"
+    return match.group(0)
+
+
+def test_a_repeated_page_is_served_from_the_cache(client):
+    """The second request reads only the versions of the rows it shows (one query)."""
     SessionFactory.create_batch(3)
-    url = reverse("catalog:catalogue") + "?q=Action"
+    url = CATALOGUE + "?q=Action"
     with CaptureQueriesContext(connection) as first:
         assert client.get(url).status_code == 200
     with CaptureQueriesContext(connection) as second:
         response = client.get(url)
-    assert len(second) < len(first)
+    assert len(first) >= 4
+    assert len(second) == 1  # the listed sessions' and actions' versions
     assert "3 actions trouvées" in response.content.decode()
-    other = client.get(reverse("catalog:catalogue") + "?q=introuvable")
+    other = client.get(CATALOGUE + "?q=introuvable")
     assert "Aucune action ne correspond" in other.content.decode()
 
 
-def test_cache_can_be_switched_off(client, settings):
-    settings.CATALOGUE_CACHE_SECONDS = 0
+def test_a_new_session_shows_at_once(client):
     SessionFactory()
-    client.get(reverse("catalog:catalogue"))
+    client.get(CATALOGUE)
     SessionFactory()
-    assert "2 actions trouvées" in client.get(reverse("catalog:catalogue")).content.decode()
+    assert "2 actions trouvées" in client.get(CATALOGUE).content.decode()
+
+
+def test_a_changed_title_shows_at_once_on_every_page(client):
+    session = session_of(ActionKind.WEBINAR)
+    action = session.action
+    for url in (CATALOGUE, "/", action.get_absolute_url()):
+        assert action.title in client.get(url).content.decode()
+    action.title = "Un tout autre titre"
+    action.save()
+    for url in (CATALOGUE, "/", action.get_absolute_url()):
+        assert "Un tout autre titre" in client.get(url).content.decode(), url
+
+
+def test_a_renamed_theme_shows_at_once(client):
+    session = session_of(ActionKind.WEBINAR)
+    client.get(CATALOGUE)
+    theme = session.action.theme
+    theme.name = "Thème renommé"
+    theme.save()
+    assert "Thème renommé" in client.get(CATALOGUE).content.decode()
+
+
+def test_an_unpublished_action_leaves_at_once(client):
+    session = session_of(ActionKind.WEBINAR)
+    other = ActionFactory()
+    SessionFactory(action=other)
+    assert session.action.title in client.get(CATALOGUE).content.decode()
+    session.action.is_published = False
+    session.action.save()
+    html = client.get(CATALOGUE).content.decode()
+    assert session.action.title not in html and "1 action trouvée" in html

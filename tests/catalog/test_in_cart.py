@@ -82,9 +82,8 @@ def test_catalogue_cards_show_the_sessions_in_the_cart(client):
 
 @pytest.mark.parametrize("count", [10, 60])
 def test_catalogue_query_count_stays_bounded_with_a_cart(
-    client, django_assert_max_num_queries, count, settings
+    client, django_assert_max_num_queries, count
 ):
-    settings.CATALOGUE_CACHE_SECONDS = 0
     employee = MemberEmployeeFactory()
     sessions = [session_of(ActionKind.WEBINAR) for _ in range(count)]
     for session in sessions[: count // 2]:

@@ -1,7 +1,9 @@
 """The public pages: catalogue, action page, home and FAQ."""
 
 import datetime as dt
+import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.conf import settings
@@ -26,7 +28,15 @@ CATALOGUE = reverse("catalog:catalogue")
 
 
 def titles(response):
-    return [action.title for action in response.context["page"].object_list]
+    return card_titles(response.content.decode())
+
+
+def card_titles(html: str) -> list[str]:
+    """The titles of the catalogue's cards, in order (from the HTML: cached or not)."""
+    return [
+        unescape(title)
+        for title in re.findall(r'class="card-title"><a href="[^"]*">([^<]*)</a>', html)
+    ]
 
 
 def in_days(days, hour=9):
@@ -446,6 +456,10 @@ def test_action_page_query_count_does_not_grow(client, django_assert_max_num_que
     client.force_login(MemberEmployeeFactory())
     # A fixed number: the person's cart is read once (issue 13, item 6), and what validating
     # would lead to reads the colleagues' places and the yearly quota once (item 7).
+    # The sessions' places come from the cache under their versions (issue 16), counted in
+    # one more query when the cache does not hold them yet.
+    with django_assert_max_num_queries(12):
+        assert client.get(action.get_absolute_url()).status_code == 200
     with django_assert_max_num_queries(11):
         assert client.get(action.get_absolute_url()).status_code == 200
 

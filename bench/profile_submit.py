@@ -1,0 +1,127 @@
+"""Profile one cart validation in-process, one after another (no contention): its time, its
+SQL queries, and how much of it holds the session's row lock.
+
+    .venv/bin/python bench/profile_submit.py                # 60 validations, 12 places
+    .venv/bin/python bench/profile_submit.py --users 100 --top 40
+
+Uses bench/burst.py's database (`pp_burst`, flushed) and set-up (one member-only session,
+each user of a different member structure with its approver and the session in the cart);
+posts « Valider mon panier » with Django's test client, logged in by `force_login`. The lock
+is held from the statement that locks the session (`FOR NO KEY UPDATE` on catalog_session)
+to the COMMIT: the script times that span and counts the queries in it, then prints the
+median of each and the top entries of a cProfile of every validation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from burst import build  # noqa: E402
+from load import RESULTS_DIR, setup_django  # noqa: E402
+
+BROKER_URL = "redis://127.0.0.1:6379/14"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default="pp_burst")
+    parser.add_argument("--users", type=int, default=60)
+    parser.add_argument("--capacity", type=int, default=12)
+    parser.add_argument("--top", type=int, default=30)
+    args = parser.parse_args()
+    assert 0 < args.capacity < args.users <= 500
+
+    setup_django(
+        args.database,
+        ALLOWED_HOSTS="testserver",
+        DEBUG="false",
+        SECURE_SSL_REDIRECT="false",
+        LOG_LEVEL="WARNING",
+        EMAIL_URL="dummymail://",
+        # As bench/burst.py: emails are queued on a broker no worker reads (flushed at the end).
+        CELERY_BROKER_URL=BROKER_URL,
+    )
+    from django.db import connection
+    from django.test import Client
+
+    session, users = build(args.users, args.capacity)
+    span = {"locked_at": None, "queries": 0, "all": 0, "end": None}
+    locked_times, locked_queries, totals, all_queries = [], [], [], []
+
+    def watch(execute, sql, params, many, context):
+        if span["locked_at"] is None and "FOR NO KEY UPDATE" in sql and "catalog_session" in sql:
+            span["locked_at"] = time.perf_counter()
+        elif span["locked_at"] is not None:
+            span["queries"] += 1
+        span["all"] += 1
+        return execute(sql, params, many, context)
+
+    def committed():
+        if span["locked_at"] is not None and span["end"] is None:
+            span["end"] = time.perf_counter()
+
+    profile = cProfile.Profile()
+    client = Client()  # one client: its handler loads the middleware (whitenoise) once
+    with connection.execute_wrapper(watch):
+        for user in users:
+            client.force_login(user)
+            body = {
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "email": user.email,
+                "phone": user.phone,
+                "job_title": user.job_title,
+                f"motivations_{session.pk}": "Je souhaite approfondir ma pratique.",
+            }
+            span.update(locked_at=None, queries=0, all=0, end=None)
+            original_commit = connection.commit
+
+            def commit(original=original_commit):
+                original()
+                committed()
+
+            connection.commit = commit
+            started = time.perf_counter()
+            profile.enable()
+            response = client.post("/panier/", body)
+            profile.disable()
+            totals.append((time.perf_counter() - started) * 1000)
+            del connection.commit
+            assert response.status_code == 302, response.status_code
+            if span["locked_at"] is not None and span["end"] is not None:
+                locked_times.append((span["end"] - span["locked_at"]) * 1000)
+            locked_queries.append(span["queries"])
+            all_queries.append(span["all"])
+    import redis
+
+    redis.Redis.from_url(BROKER_URL).flushdb()
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    stats.strip_dirs().sort_stats("cumulative").print_stats(args.top)
+    report = [
+        f"{args.users} validations of one session of {args.capacity} places, in turn:",
+        f"- request: median {statistics.median(totals):.1f} ms, "
+        f"{statistics.median(all_queries):.0f} SQL queries",
+        f"- lock held (session locked → COMMIT): median "
+        f"{statistics.median(locked_times):.1f} ms, queries in it: "
+        f"{sorted(set(locked_queries))}",
+        "",
+        out.getvalue()[out.getvalue().find("ncalls") :],
+    ]
+    text = "\n".join(report)
+    print(text)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    (RESULTS_DIR / f"profile-submit-{time.strftime('%Y%m%d-%H%M%S')}.txt").write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Versions that key the catalogue's cached fragments, so that a fragment is never stale.
+
+Two kinds (docs/PERFORMANCE.md, « Versioned cache », gives the reasoning):
+
+- **Row versions**, in the database: `Action.version` and `Session.version`, bumped by an
+  `UPDATE … SET version = version + 1` in the very transaction that changes the row or a
+  session's places (`bump_sessions`, called by `enrollment.services.transitions.move` for
+  every registration's move, and the `post_save` handlers below for every save). A page reads
+  them in the same statement as the rows it shows, so the key of a card (or of the home
+  page's block, or of an action's description) names exactly the committed state the page
+  read: a card cached under it can only hold that state. « 3 places restantes » is the truth
+  as of the last commit the page's query saw.
+- **The catalogue's version**, in the shared cache: which actions a search lists, their count
+  and the filter form's themes. Bumped after the commit (`transaction.on_commit`, so that no
+  reader can cache the old listing under the new number) by the same changes, before the
+  response of the request that made them. A listing says only which rows to show; the rows'
+  places always come from the row versions read by the page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+
+CATALOGUE_VERSION_KEY = "catalog:version"
+# Memory hygiene only: every key carries the versions it depends on.
+FRAGMENT_TIMEOUT = 24 * 3600
+
+
+def catalogue_version() -> int:
+    """The catalogue's version; initialised from the clock (in µs), so that a version lost by
+    the cache (eviction, restart) never comes back to a number that named older listings."""
+    version = cache.get(CATALOGUE_VERSION_KEY)
+    if version is None:
+        cache.add(CATALOGUE_VERSION_KEY, time.time_ns() // 1000, timeout=None)
+        version = cache.get(CATALOGUE_VERSION_KEY)
+    return version
+
+
+def _incr_catalogue_version() -> None:
+    # Missing: the next reader initialises it past every earlier value.
+    with contextlib.suppress(ValueError):
+        cache.incr(CATALOGUE_VERSION_KEY)
+
+
+def bump_catalogue() -> None:
+    """Invalidate every listing now and again once the current transaction commits: a reader
+    that cached the old listing under the first number, between the two, is not read again
+    (and the first bump makes the change visible to the transaction itself)."""
+    _incr_catalogue_version()
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        func is _incr_catalogue_version for _, func, _ in connection.run_on_commit
+    ):
+        return  # one bump after the commit is enough
+    transaction.on_commit(_incr_catalogue_version, robust=True)
+
+
+def bump_sessions(session_ids: Iterable[int]) -> None:
+    """The sessions' places or contents change in this transaction."""
+    from .models import Session
+
+    ids = {pk for pk in session_ids if pk is not None}
+    if ids:
+        Session.objects.filter(pk__in=ids).update(version=F("version") + 1)
+    bump_catalogue()
+
+
+def bump_actions(actions) -> None:
+    """`actions` (a queryset) change in this transaction."""
+    actions.update(version=F("version") + 1)
+    bump_catalogue()
+
+
+def _row_saved(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    if not created:
+        sender.objects.filter(pk=instance.pk).update(version=F("version") + 1)
+    bump_catalogue()
+
+
+def _related_saved(sender, instance, raw=False, **kwargs):
+    """A theme's or provider's name shows on its actions' pages and cards."""
+    from .models import Action, Provider
+
+    if raw:
+        return
+    field = "provider" if sender is Provider else "theme"
+    bump_actions(Action.objects.filter(**{field: instance}))
+
+
+def _deleted(sender, instance, **kwargs):
+    bump_catalogue()
+
+
+def connect() -> None:
+    from .models import Action, Provider, Session, Theme
+
+    for model in (Action, Session):
+        post_save.connect(_row_saved, sender=model, dispatch_uid=f"catalog.version.{model}")
+    for model in (Theme, Provider):
+        post_save.connect(_related_saved, sender=model, dispatch_uid=f"catalog.related.{model}")
+    for model in (Action, Session, Theme, Provider):
+        post_delete.connect(_deleted, sender=model, dispatch_uid=f"catalog.deleted.{model}")

@@ -1,0 +1,287 @@
+"""The catalogue's, home page's and action page's shared fragments, rendered once and cached
+under versions (catalog.cache_versions), so that none is ever stale about places.
+
+- A **card** (one action and its next sessions) is keyed by the action's and the sessions'
+  row versions and by whether each session still takes requests (R9: the deadline passes
+  without a write). The versions are read from the database by the page, in the statement
+  that also says which rows it shows.
+- A **listing** (which actions and sessions a search shows, the count, the pagination) and the
+  **filter form** are keyed by the catalogue's version and the query string; a listing also
+  expires when the next of its sessions starts or closes (`valid_until`).
+- The home page's **next sessions** are keyed by the six sessions' and actions' versions.
+- An action's **description** by its version.
+
+Per-person parts stay out: a card marks each session with `<!--in-cart:ID-->`, which the view
+replaces by « Dans votre panier » for the sessions in that person's cart (`mark_cart`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Min
+from django.http import QueryDict
+from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
+
+from . import selectors
+from .cache_versions import FRAGMENT_TIMEOUT, catalogue_version
+from .models import Action, Session
+
+CART_MARK = re.compile(r"<!--in-cart:(\d+)-->")
+CARDS_SLOT = "\x00cards\x00"
+_TEMPLATES = (
+    "catalog/_action_card.html",
+    "catalog/_audience_badge.html",
+    "catalog/_catalogue_form.html",
+    "catalog/_catalogue_results.html",
+    "catalog/_home_sessions.html",
+    "catalog/_action_description.html",
+)
+_release: list[str] = []
+
+
+def _release_key() -> str:
+    """A digest of the fragments' templates and of the code that formats them: a deployment
+    that changes them never reads fragments rendered by the previous one (the cache is
+    shared and outlives processes)."""
+    if not _release:
+        digest = hashlib.sha1(usedforsecurity=False)
+        for name in _TEMPLATES:
+            digest.update(get_template(name).template.source.encode())
+        here = Path(__file__).resolve().parent
+        for module in ("templatetags/catalog_tags.py", "dates.py", "fragments.py"):
+            digest.update((here / module).read_bytes())
+        _release.append(digest.hexdigest()[:10])
+    return f"{_release[0]}:{get_language() or settings.LANGUAGE_CODE}"
+
+
+def _is_open(deadline: dt.datetime, now: dt.datetime) -> int:
+    """What a card says of a listed session (upcoming, published) that depends on the time."""
+    return int(now < deadline)
+
+
+def _card_key(action_pk, action_version, sessions, now) -> str:
+    parts = ",".join(f"{pk}.{v}.{_is_open(deadline, now)}" for pk, v, deadline in sessions)
+    return f"catalog:card:{_release_key()}:{action_pk}.{action_version}:{parts}"
+
+
+def card_labels() -> dict[str, str]:
+    """The card's fixed words, translated once per page rather than once per card and
+    session."""
+    labels = {
+        "member_only": gettext("Réservé aux adhérents"),
+        "open_to_all": gettext("Ouvert à tous"),
+        "next_sessions": gettext("Prochaines sessions"),
+        "remote": gettext("À distance"),
+        "on_site": gettext("En présentiel"),
+        "see_action": gettext("Voir l'action"),
+    }
+    # As {% translate %} writes them: our own words, not escaped.
+    return {name: mark_safe(text) for name, text in labels.items()}  # noqa: S308
+
+
+def render_card(action: Action, labels: dict[str, str] | None = None) -> str:
+    """One action's card, `action.next_sessions` annotated with places."""
+    return get_template("catalog/_action_card.html").render(
+        {"action": action, "url": action.get_absolute_url(), "labels": labels or card_labels()}
+    )
+
+
+def mark_cart(html: str, in_cart: set[int]) -> SafeString:
+    """The cards' per-person part: « Dans votre panier » after each session in the cart."""
+    if not in_cart:
+        return mark_safe(CART_MARK.sub("", html))  # noqa: S308 — our own rendered HTML
+    note = get_template("catalog/_in_cart.html").render({})
+
+    def replace(match):
+        return note if int(match.group(1)) in in_cart else ""
+
+    return mark_safe(CART_MARK.sub(replace, html))  # noqa: S308
+
+
+@dataclass
+class CataloguePage:
+    form_html: str
+    results_html: str
+
+
+def _query_key(query: QueryDict) -> str:
+    items = sorted((key, value) for key, values in query.lists() for value in values)
+    return hashlib.sha1(repr(items).encode(), usedforsecurity=False).hexdigest()
+
+
+def catalogue_page(query: QueryDict, *, now: dt.datetime) -> CataloguePage:
+    """The catalogue's form and results for `query` (a GET QueryDict), from the cache where
+    the versions allow, rendered (and cached) otherwise."""
+    version = catalogue_version()
+    suffix = f"{_release_key()}:{version}:{_query_key(query)}"
+    listing_key, form_key = f"catalog:listing:{suffix}", f"catalog:form:{suffix}"
+    cached = cache.get_many([listing_key, form_key])
+    listing, form_html = cached.get(listing_key), cached.get(form_key)
+    filterset = None
+    results = None
+    if listing is not None and listing["valid_until"] > now:
+        results = _results_from_listing(listing, now)
+    if results is None:
+        from .filters import CatalogueFilterSet  # the form's module builds on the selectors
+
+        filterset = CatalogueFilterSet(query, queryset=Action.objects.none())
+        listing, results = _render_listing(filterset, query, now)
+        cache.set(listing_key, listing, FRAGMENT_TIMEOUT)
+    if form_html is None:
+        if filterset is None:
+            from .filters import CatalogueFilterSet
+
+            filterset = CatalogueFilterSet(query, queryset=Action.objects.none())
+        form_html = get_template("catalog/_catalogue_form.html").render(
+            {"form": filterset.form, "active_filters": filterset.active_filters()}
+        )
+        cache.set(form_key, form_html, FRAGMENT_TIMEOUT)
+    return CataloguePage(form_html=mark_safe(form_html), results_html=results)  # noqa: S308
+
+
+def _render_listing(filterset, query: QueryDict, now: dt.datetime):
+    """Run the search, render its cards (caching each) and its frame; return the listing to
+    cache and the results' HTML."""
+    page = Paginator(filterset.qs, selectors.CATALOGUE_PAGE_SIZE).get_page(query.get("page"))
+    actions = list(page.object_list)
+    cards, to_cache, labels = [], {}, card_labels()
+    for action in actions:
+        html = render_card(action, labels)
+        cards.append(html)
+        key = _card_key(
+            action.pk,
+            action.version,
+            [(s.pk, s.version, s.registration_deadline) for s in action.next_sessions],
+            now,
+        )
+        to_cache[key] = html
+    if to_cache:
+        cache.set_many(to_cache, FRAGMENT_TIMEOUT)
+    frame = get_template("catalog/_catalogue_results.html").render(
+        {"page": page, "query": query, "cards": CARDS_SLOT}
+    )
+    head, _, tail = frame.partition(CARDS_SLOT)
+    listing = {
+        "head": head,
+        "tail": tail,
+        "rows": [(action.pk, [s.pk for s in action.next_sessions]) for action in actions],
+        "valid_until": _next_change(filterset.criteria(), now),
+    }
+    return listing, head + "".join(cards) + tail
+
+
+def _next_change(criteria, now: dt.datetime) -> dt.datetime:
+    """When time alone changes the results: the next start (a session leaves the catalogue)
+    or, with « places disponibles », the next registration deadline."""
+    sessions = selectors.matching_sessions(criteria, now).filter(action__is_published=True)
+    bounds = sessions.aggregate(start=Min("starts_at"), deadline=Min("registration_deadline"))
+    candidates = [bounds["start"]]
+    if criteria.places_only and bounds["deadline"] and bounds["deadline"] > now:
+        candidates.append(bounds["deadline"])
+    candidates = [value for value in candidates if value is not None]
+    return min(candidates) if candidates else now + dt.timedelta(days=1)
+
+
+def _results_from_listing(listing: dict, now: dt.datetime) -> str | None:
+    """The results from a cached listing: the cards' versions are read in one query, cached
+    cards are reused, the others rendered. None when a listed session is gone."""
+    session_ids = [pk for _, ids in listing["rows"] for pk in ids]
+    if not session_ids:
+        return listing["head"] + listing["tail"]
+    rows = {
+        pk: (version, action_version, deadline)
+        for pk, version, action_version, deadline in Session.objects.filter(
+            pk__in=session_ids, status=Session.Status.PUBLISHED, starts_at__gt=now
+        ).values_list("pk", "version", "action__version", "registration_deadline")
+    }
+    if len(rows) != len(set(session_ids)):
+        return None
+    keys = []
+    for action_pk, ids in listing["rows"]:
+        action_version = rows[ids[0]][1]
+        keys.append(
+            _card_key(
+                action_pk, action_version, [(pk, rows[pk][0], rows[pk][2]) for pk in ids], now
+            )
+        )
+    cards = cache.get_many(keys)
+    missing = [i for i, key in enumerate(keys) if key not in cards]
+    if missing:
+        rendered = _render_cards([listing["rows"][i] for i in missing], now)
+        for i, html in zip(missing, rendered, strict=True):
+            cards[keys[i]] = html  # shown, not cached under this key (read earlier)
+    return listing["head"] + "".join(cards[key] for key in keys) + listing["tail"]
+
+
+def _render_cards(rows, now: dt.datetime) -> list[str]:
+    """Render the cards of (action id, session ids) rows, places counted now. A card is
+    cached under the versions read with its rows (the caller's key may be older)."""
+    action_ids = [action_pk for action_pk, _ in rows]
+    actions = Action.objects.select_related("theme", "provider").in_bulk(action_ids)
+    session_ids = [pk for _, ids in rows for pk in ids]
+    sessions = selectors.with_places(Session.objects.filter(pk__in=session_ids)).in_bulk()
+    rendered, to_cache, labels = [], {}, card_labels()
+    for action_pk, ids in rows:
+        action = actions[action_pk]
+        action.next_sessions = [sessions[pk] for pk in ids]
+        html = render_card(action, labels)
+        rendered.append(html)
+        to_cache[
+            _card_key(
+                action.pk,
+                action.version,
+                [(s.pk, s.version, s.registration_deadline) for s in action.next_sessions],
+                now,
+            )
+        ] = html
+    cache.set_many(to_cache, FRAGMENT_TIMEOUT)
+    return rendered
+
+
+HOME_SESSIONS = 6
+
+
+def home_sessions(*, now: dt.datetime) -> SafeString:
+    """The home page's next sessions still open for registration, places counted."""
+    rows = (
+        Session.objects.open_for_registration(now)
+        .order_by("starts_at", "pk")
+        .values_list("pk", "version", "action__version")[:HOME_SESSIONS]
+    )
+    key = _home_key(rows)
+    html = cache.get(key)
+    if html is None:
+        sessions = selectors.next_sessions(HOME_SESSIONS, now)
+        html = get_template("catalog/_home_sessions.html").render({"next_sessions": sessions})
+        # Cached under the versions read with the places it shows.
+        cache.set(
+            _home_key([(s.pk, s.version, s.action.version) for s in sessions]),
+            html,
+            FRAGMENT_TIMEOUT,
+        )
+    return mark_safe(html)  # noqa: S308
+
+
+def _home_key(rows) -> str:
+    parts = ",".join(f"{pk}.{version}.{action_version}" for pk, version, action_version in rows)
+    return f"catalog:home:{_release_key()}:{parts}"
+
+
+def action_description(action: Action) -> SafeString:
+    """An action's page above « Qui peut s'inscrire ? » (the same for everyone)."""
+    key = f"catalog:action:{_release_key()}:{action.pk}.{action.version}"
+    html = cache.get(key)
+    if html is None:
+        html = get_template("catalog/_action_description.html").render({"action": action})
+        cache.set(key, html, FRAGMENT_TIMEOUT)
+    return mark_safe(html)  # noqa: S308

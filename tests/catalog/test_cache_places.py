@@ -1,0 +1,111 @@
+"""« 3 places restantes » is the truth as of the last commit (issue 16): a change of a
+session's places shows on the very next catalogue, action and home page, with the default
+cache (locmem) and with the shared one of production (Redis, `rediscache://…/14`).
+
+With PostgreSQL (DATABASE_URL) the Redis case runs the production pair; without Redis
+answering it is skipped with the reason."""
+
+import re
+from html import unescape as html_text
+
+import pytest
+from django.core.cache import caches
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from catalog.models import ActionKind
+from enrollment import privacy, services
+from tests.factories import MemberEmployeeFactory, UserFactory, register, session_of
+
+pytestmark = pytest.mark.django_db
+
+CATALOGUE = reverse("catalog:catalogue")
+REDIS_CACHE = "redis://127.0.0.1:6379/14"
+
+
+def redis_answers() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_CACHE, socket_timeout=0.5).ping())
+    except Exception:  # noqa: BLE001 — any failure means no Redis here
+        return False
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def shared_cache(request, settings):
+    if request.param == "redis":
+        if not redis_answers():
+            pytest.skip("Redis does not answer on 127.0.0.1:6379")
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": REDIS_CACHE,
+            }
+        }
+    caches["default"].clear()
+    yield request.param
+    caches["default"].clear()
+
+
+def pages(session):
+    return {
+        "catalogue": CATALOGUE,
+        "action": session.action.get_absolute_url(),
+        "home": reverse("catalog:home"),
+    }
+
+
+def places_shown(html: str, session) -> str:
+    """The places text next to `session` on any of the three pages."""
+    if f'id="session-{session.pk}"' in html:  # the action page
+        block = re.search(rf'<li id="session-{session.pk}".*?</li>', html, re.S).group(0)
+    else:
+        stamp = timezone.localtime(session.starts_at).isoformat()[:16]
+        block = re.search(rf'<time datetime="{stamp}.*?</(?:li|p)>', html, re.S).group(0)
+    match = re.search(r"\d+ places? restantes?|Complet — liste d'attente", html_text(block))
+    assert match, block
+    return match.group(0)
+
+
+def read_all(client, session) -> dict[str, str]:
+    return {
+        name: places_shown(client.get(url).content.decode(), session)
+        for name, url in pages(session).items()
+    }
+
+
+def test_a_new_capacity_shows_at_once(client, shared_cache):
+    session = session_of(ActionKind.WEBINAR, days=3, capacity=5)
+    assert set(read_all(client, session).values()) == {"5 places restantes"}
+    services.set_capacity(session, capacity=3, by=UserFactory(is_staff=True))
+    assert set(read_all(client, session).values()) == {"3 places restantes"}
+
+
+def test_a_place_taken_then_freed_shows_at_once(client, shared_cache):
+    session = session_of(ActionKind.WEBINAR, days=3, capacity=3)
+    assert set(read_all(client, session).values()) == {"3 places restantes"}
+    [registration] = register(MemberEmployeeFactory(), session)
+    assert set(read_all(client, session).values()) == {"2 places restantes"}
+    services.cancel(registration, by=registration.user, reason="Empêchement")
+    assert set(read_all(client, session).values()) == {"3 places restantes"}
+
+
+def test_a_full_session_says_so_at_once_and_a_deleted_account_frees_its_place(client, shared_cache):
+    session = session_of(ActionKind.WEBINAR, days=3, capacity=1)
+    read_all(client, session)
+    holder = MemberEmployeeFactory()
+    register(holder, session)
+    assert set(read_all(client, session).values()) == {"Complet — liste d'attente"}
+    privacy.delete_account(User.objects.get(pk=holder.pk))
+    assert set(read_all(client, session).values()) == {"1 place restante"}
+
+
+def test_an_admin_edit_of_the_capacity_shows_at_once(client, shared_cache):
+    """A save outside the services (the admin's form) bumps the session's version too."""
+    session = session_of(ActionKind.WEBINAR, days=3, capacity=4)
+    read_all(client, session)
+    session.capacity = 7
+    session.save()
+    assert set(read_all(client, session).values()) == {"7 places restantes"}

@@ -1,0 +1,132 @@
+"""What cart validation does while it holds the session's row lock (issue 16, item 3): a
+bounded number of queries, and no email rendered there (they are recorded light and
+rendered once the transaction has ended)."""
+
+import pytest
+from django.db import connection
+
+from catalog.models import ActionKind
+from enrollment import locking, services
+from enrollment.models import RegistrationStatus
+from mailing.models import Email
+from mailing.tasks import deliver
+from tests.factories import (
+    MemberEmployeeFactory,
+    contact_of,
+    member_structure_with_approver,
+    session_of,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Queries from the session's lock to the end of the transaction, for one cart item of a
+# member-only session whose employee has an approver: a place held, or the waiting list.
+# Counted on the code of issue 16; a new query here lengthens every validation of a busy
+# session, whose validations the lock serialises: keep it out, or raise this on purpose.
+LOCKED_QUERIES = {"held": 23, "waitlisted": 19}
+
+
+@pytest.fixture
+def lock_span(monkeypatch):
+    """The SQL run from `lock_sessions` (included) to the end of the transaction that took
+    the lock (in a test, the release of its savepoint), savepoint statements left out."""
+    span = {"locked": False, "depth": 0, "sql": []}
+    lock_sessions = locking.lock_sessions
+
+    def marked(*args, **kwargs):
+        span.update(locked=True, depth=0)
+        return lock_sessions(*args, **kwargs)
+
+    monkeypatch.setattr(locking, "lock_sessions", marked)
+
+    def watch(execute, sql, params, many, context):
+        if span["locked"]:
+            if sql.startswith("SAVEPOINT"):
+                span["depth"] += 1
+            elif sql.startswith(("RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
+                span["depth"] -= 1
+                span["locked"] = span["depth"] >= 0
+            else:
+                span["sql"].append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        yield span
+
+
+def submit(user, session):
+    services.add_to_cart(user, session)
+    return services.submit_cart(
+        user,
+        contact=contact_of(user),
+        motivations={session.pk: "Je souhaite approfondir ma pratique."},
+    )
+
+
+def employee_with_approver(n):
+    structure = member_structure_with_approver(f"approver-{n}@example.org")
+    return MemberEmployeeFactory(structure=structure)
+
+
+@pytest.mark.parametrize("outcome", ["held", "waitlisted"])
+def test_queries_under_the_session_lock_are_pinned(lock_span, outcome):
+    session = session_of(ActionKind.TRAINING, capacity=1)
+    if outcome == "waitlisted":
+        submit(employee_with_approver(0), session)
+    user = employee_with_approver(1)
+    services.add_to_cart(user, session)
+    lock_span.update(locked=False, sql=[])
+    [registration] = services.submit_cart(
+        user,
+        contact=contact_of(user),
+        motivations={session.pk: "Je souhaite approfondir ma pratique."},
+    )
+    expected = {"held": RegistrationStatus.PENDING_EMPLOYER, "waitlisted": "waitlisted"}
+    assert registration.status == expected[outcome]
+    locked = lock_span["sql"]
+    assert len(locked) == LOCKED_QUERIES[outcome], "\n".join(locked)
+    # The two emails (acknowledgement, approver) are recorded inside, rendered after.
+    inserts = [sql for sql in locked if sql.startswith('INSERT INTO "mailing_email"')]
+    assert len(inserts) == 2
+    updates = [sql for sql in locked if sql.startswith('UPDATE "mailing_email"')]
+    assert updates == []
+
+
+def test_the_emails_are_complete_once_the_validation_returns():
+    session = session_of(ActionKind.TRAINING)
+    user = employee_with_approver(2)
+    submit(user, session)
+    templates = ["registration_acknowledgement", "approval_requested"]
+    emails = Email.objects.filter(template__in=templates)
+    assert emails.count() == 2
+    for email in emails:
+        assert email.pending_context is None
+        assert email.subject and email.body_text and email.body_html
+    assert user.last_name in Email.objects.get(template="approval_requested").body_text
+
+
+def test_an_email_left_light_is_rendered_by_the_worker_before_it_is_sent(mailoutbox):
+    """Should the request end between the commit and the rendering, `deliver` renders the
+    email from the ids recorded with it."""
+    session = session_of(ActionKind.TRAINING)
+    user = employee_with_approver(3)
+    [registration] = submit(user, session)
+    rendered = Email.objects.get(template="registration_acknowledgement")
+    light = Email.objects.create(
+        template=rendered.template,
+        to=rendered.to,
+        subject="",
+        body_text="",
+        pending_context={
+            "user": user.pk,
+            "calendars": 0,
+            "waitlisted": False,
+            "registrations": [registration.pk],
+            "statuses": [registration.status],
+        },
+    )
+    assert deliver(light.pk)
+    light.refresh_from_db()
+    assert light.pending_context is None and light.sent_at is not None
+    assert (light.subject, light.body_text) == (rendered.subject, rendered.body_text)
+    assert mailoutbox[-1].subject == rendered.subject
