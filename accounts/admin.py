@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -88,9 +89,13 @@ class ClientAdmin(AllauthClientAdmin):
             _("Connexion"),
             {
                 "fields": ("redirect_uris", "scopes", "default_scopes", "skip_consent"),
-                "description": _(
-                    "Adresse de retour de Moodle : https://<moodle>/admin/oauth2callback.php ; "
-                    "portées : openid, profile et email, une par ligne."
+                # The scopes are protocol names, kept out of the French sentence.
+                "description": format_lazy(
+                    _(
+                        "Adresse de retour de Moodle : https://<moodle>/admin/oauth2callback.php ; "
+                        "portées : {scopes}, une par ligne."
+                    ),
+                    scopes="openid, profile, email",
                 ),
             },
         ),

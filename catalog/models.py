@@ -12,34 +12,7 @@ from common.choices import Department
 from common.siret import normalize_siret, validate_siret
 
 from .validators import normalize_nda, validate_nda
-
-
-class VersionedModel(models.Model):
-    """A row whose `version` counts its changes (catalog.cache_versions bumps it with an
-    `UPDATE … version + 1` after each save, in the save's transaction). An ordinary save
-    never writes the field: written from a copy read earlier, it would go back to a number
-    that already names other contents."""
-
-    version = models.PositiveBigIntegerField(_("version"), default=1, editable=False)
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if (
-            not self._state.adding
-            and kwargs.get("update_fields") is None
-            and not kwargs.get("force_insert")
-        ):
-            deferred = self.get_deferred_fields()
-            kwargs["update_fields"] = [
-                field.name
-                for field in self._meta.concrete_fields
-                if not field.primary_key
-                and field.name != "version"
-                and field.attname not in deferred
-            ]
-        super().save(*args, **kwargs)
+from .versioning import VersionedModel
 
 
 class Theme(models.Model):

@@ -30,8 +30,10 @@ Status = RegistrationStatus
 
 # The pinned counts: each page's own queries and the layout's (session, user, cart count,
 # approver and provider links). A new query per row would make them grow with the data.
-MY_SPACE_QUERIES = 10
-PROVIDER_SESSION_QUERIES = 8
+# « Mon espace »: 11 since the documents (one query for every request's PDFs) and the
+# e-ParcoursPro enrolments; the provider's page: 10 with the conventions and their acceptances.
+MY_SPACE_QUERIES = 11
+PROVIDER_SESSION_QUERIES = 10
 DASHBOARD_QUERIES = 9
 
 
