@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 import zipfile
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -67,7 +69,12 @@ def employer_conventions(request):
 
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The address the acceptance records: the same one allauth's rate limits see, behind the
+    proxies `ALLAUTH_TRUSTED_PROXY_COUNT` declares (X-Forwarded-For), else REMOTE_ADDR."""
+    try:
+        return get_account_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return None
 
 
 @login_required

@@ -162,6 +162,10 @@ LOGIN_REDIRECT_URL = "/"
 
 # django-allauth: the email is the login, verified before the first login.
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# How many reverse proxies in front of gunicorn append to X-Forwarded-For (0: none, the
+# client is REMOTE_ADDR). Login rate limits and the conventions' acceptances read the
+# person's address through it; a forged header is ignored beyond that count.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

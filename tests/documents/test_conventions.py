@@ -165,3 +165,25 @@ def test_another_approver_gets_404(client, training, participant_of):
     url = reverse("documents:accept", args=[convention.pk])
     assert client.post(url, {"sha256": convention.sha256, "accepted": "on"}).status_code == 404
     assert client.get(reverse("documents:download", args=[convention.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("proxies", "expected"),
+    [(0, "198.51.100.4"), (1, "203.0.113.9")],
+)
+def test_the_acceptance_records_the_address_behind_the_declared_proxies(
+    client, settings, training, participant_of, member_structure, proxies, expected
+):
+    """Behind one declared proxy the person's address is X-Forwarded-For's last hop; with
+    none declared, a forged header is ignored."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = proxies
+    participant_of(training)
+    [convention] = conventions(training)
+    client.force_login(member_structure.approver)
+    client.post(
+        reverse("documents:accept", args=[convention.pk]),
+        {"sha256": convention.sha256, "accepted": "on"},
+        REMOTE_ADDR="198.51.100.4",
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+    )
+    assert ConventionAcceptance.objects.get().ip == expected
