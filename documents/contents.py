@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from catalog.models import ActionKind, Provider, Session
@@ -19,7 +20,6 @@ Status = RegistrationStatus
 PARTICIPANT_STATUSES = (Status.CONFIRMED, Status.ATTENDED, Status.ABSENT)
 PROGRAMME_NAME = "ParcoursPro"
 PROGRAMME_OWNER = "Cap Métiers Nouvelle-Aquitaine"
-PROGRAMME_ADDRESS = "102 avenue de Canéjan, 33600 Pessac"
 FREE_OF_CHARGE = "prise en charge par le programme ParcoursPro, sans coût pour la structure"
 
 
@@ -81,7 +81,7 @@ def session_context(session: Session) -> dict:
         "referents": referents(provider),
         "programme_name": PROGRAMME_NAME,
         "programme_owner": PROGRAMME_OWNER,
-        "programme_address": PROGRAMME_ADDRESS,
+        "programme_address": settings.PROGRAMME_ADDRESS,
         "free_of_charge": FREE_OF_CHARGE,
         "generated_on": timezone.localdate(),
     }

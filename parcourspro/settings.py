@@ -275,6 +275,8 @@ SHORT_FORMAT_REMINDER_DAYS = env.int("SHORT_FORMAT_REMINDER_DAYS", default=1)
 RECOMMENDED_LEAD_DAYS = env.int("RECOMMENDED_LEAD_DAYS", default=21)
 MEMBERSHIP_CONTACT_EMAIL = env("MEMBERSHIP_CONTACT_EMAIL", default="adhesion@cap-metiers.pro")
 PROGRAMME_CONTACT_EMAIL = env("PROGRAMME_CONTACT_EMAIL", default="parcourspro@cap-metiers.pro")
+# Cap Métiers' address, a party of every convention de formation.
+PROGRAMME_ADDRESS = env("PROGRAMME_ADDRESS", default="102 avenue de Canéjan, 33600 Pessac")
 PROGRAMME_CONTACT_PHONE = env("PROGRAMME_CONTACT_PHONE", default="05 46 00 24 93")
 PROGRAMME_CONTACT_HOURS = "lundi, mercredi, vendredi — 9h30-12h30 / 14h-16h30"
 E_PARCOURSPRO_URL = env("E_PARCOURSPRO_URL", default="https://e-parcourspro.cap-metiers.pro")
