@@ -124,6 +124,36 @@ def enrol_confirmed(action, *, now: dt.datetime | None = None) -> int:
     return recorded
 
 
+def follow_session_dates(sender, *, instance, **kwargs) -> int:
+    """`post_save` receiver of sessions: when staff move a session's dates, its participants'
+    enrolments follow (Moodle's `enrol_manual_enrol_users` updates the dates of an existing
+    enrolment). An enrolment already withdrawn stays suspended. Returns how many enrolments
+    are sent again."""
+    jobs = (
+        EnrolmentJob.objects.select_for_update(of=("self",))
+        .filter(
+            kind=Kind.ENROL,
+            registration__session_id=instance.pk,
+            registration__status__in=(Status.CONFIRMED, Status.ATTENDED),
+        )
+        .exclude(timestart=instance.starts_at, timeend=instance.ends_at)
+        .exclude(registration__enrolment_jobs__kind=Kind.SUSPEND)
+        .order_by("pk")
+    )
+    moved = 0
+    with transaction.atomic():
+        # Waits for a worker sending the job (it holds the row): the new dates go after it.
+        for job in jobs:
+            job.timestart, job.timeend = instance.starts_at, instance.ends_at
+            job.state, job.attempts, job.done_at = State.PENDING, 0, None
+            job.error_code = job.last_error = ""
+            job.next_attempt_at = timezone.now()
+            job.save()
+            transaction.on_commit(partial(enqueue, job.pk), robust=True)
+            moved += 1
+    return moved
+
+
 def enqueue(job_id: int) -> None:
     """Hand a job to the broker; on a broker outage the sweep runs it later."""
     if not is_enabled():

@@ -323,3 +323,36 @@ def test_moves_other_than_a_confirmation_or_a_withdrawal_cost_no_query(
             from_status=RegistrationStatus.PENDING_EMPLOYER,
             to_status=RegistrationStatus.PENDING_PROVIDER,
         )
+
+
+def test_q13_enrolment_follows_the_session_when_staff_move_its_dates(
+    moodle, django_capture_on_commit_callbacks
+):
+    """The course's dates on e-ParcoursPro are the session's, even after staff move it; a
+    withdrawn participant stays suspended."""
+    session = tutored_session(course_id=42)
+    staying = confirm_now(session, django_capture_on_commit_callbacks)
+    leaving = confirm_now(session, django_capture_on_commit_callbacks)
+    withdraw(leaving, django_capture_on_commit_callbacks)
+    session.refresh_from_db()
+    session.starts_at += dt.timedelta(days=7)
+    session.ends_at += dt.timedelta(days=9)
+    with django_capture_on_commit_callbacks(execute=True):
+        session.save()
+    staying_account = account_of(moodle, staying.user)
+    assert moodle.enrolments[(staying_account["id"], 42)] == {
+        "roleid": 5,
+        "timestart": int(session.starts_at.timestamp()),
+        "timeend": int(session.ends_at.timestamp()),
+        "status": "active",
+    }
+    assert moodle.enrolments[(account_of(moodle, leaving.user)["id"], 42)]["status"] == (
+        "suspended"
+    )
+    job = EnrolmentJob.objects.get(registration=staying, kind=Kind.ENROL)
+    assert (job.state, job.timestart) == (State.DONE, session.starts_at)
+    # Saved again without a change of dates: nothing is sent.
+    calls = len(moodle.functions_called())
+    with django_capture_on_commit_callbacks(execute=True):
+        session.save()
+    assert len(moodle.functions_called()) == calls
