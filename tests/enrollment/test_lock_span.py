@@ -93,6 +93,8 @@ def test_queries_under_the_session_lock_are_pinned(lock_span, outcome):
 
 
 def test_the_emails_are_complete_once_the_validation_returns():
+    """Without a broker (Celery eager, as in tests) the request is its own worker and renders
+    them after the transaction; with one, the worker does (tests/integration)."""
     session = session_of(ActionKind.TRAINING)
     user = employee_with_approver(2)
     submit(user, session)
