@@ -10,9 +10,12 @@ under versions (catalog.cache_versions), so that none is ever stale about places
   expires when the next of its sessions starts or closes (`valid_until`).
 - The home page's **next sessions** are keyed by the six sessions' and actions' versions.
 - An action's **description** by its version.
+- An action page's **sessions** by the action's and its upcoming sessions' versions (those
+  of their places too) and by what time alone changes (registration open, lead time).
 
 Per-person parts stay out: a card marks each session with `<!--in-cart:ID-->`, which the view
-replaces by « Dans votre panier » for the sessions in that person's cart (`mark_cart`).
+replaces by « Dans votre panier » for the sessions in that person's cart (`mark_cart`); the
+action page's sessions carry `<!--news:ID-->` and `<!--person:ID-->` (`fill_sessions`).
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ _TEMPLATES = (
     "catalog/_catalogue_results.html",
     "catalog/_home_sessions.html",
     "catalog/_action_description.html",
+    "catalog/_action_sessions.html",
+    "catalog/_action_session_person.html",
 )
 _release: list[str] = []
 
@@ -285,3 +290,52 @@ def action_description(action: Action) -> SafeString:
         html = get_template("catalog/_action_description.html").render({"action": action})
         cache.set(key, html, FRAGMENT_TIMEOUT)
     return mark_safe(html)  # noqa: S308
+
+
+SESSION_MARK = re.compile(r"<!--(news|person):(\d+)-->")
+# Where an anonymous visitor's page gets its CSRF token (the « Ajouter au panier » forms).
+CSRF_SLOT = "\x00csrf\x00"
+
+
+def action_sessions(action: Action, states, *, anonymous: bool, now: dt.datetime) -> str:
+    """The « Sessions à venir » block of an action page, the same for everyone, from the cache
+    where the versions allow. `states` are the sessions' eligibility states (what in them
+    depends on the person is left to the marks); for an anonymous visitor the person's part,
+    the same for all of them, is in the block, its CSRF token at `CSRF_SLOT`."""
+    key = _sessions_key(action, states, anonymous=anonymous, now=now)
+    html = cache.get(key) if key else None
+    if html is None:
+        html = get_template("catalog/_action_sessions.html").render(
+            {"states": states, "anonymous": anonymous, "csrf_token": CSRF_SLOT}
+        )
+        if key:
+            cache.set(key, html, FRAGMENT_TIMEOUT)
+    return html
+
+
+def _sessions_key(action: Action, states, *, anonymous: bool, now: dt.datetime) -> str | None:
+    """Versions read with the rows shown; None (not cached) when a session's places are of a
+    newer version than its row (a change committed between the two reads)."""
+    parts = []
+    for state in states:
+        session = state.session
+        if getattr(session, "places_version", session.version) != session.version:
+            return None
+        parts.append(
+            f"{session.pk}.{session.version}.{_is_open(session.registration_deadline, now)}"
+            f"{int(state.is_open)}{int(bool(state.lead_time_warning))}"
+        )
+    who = "anonymous" if anonymous else "person"
+    return (
+        f"catalog:sessions:{_release_key()}:{who}:{action.pk}.{action.version}:{','.join(parts)}"
+    )
+
+
+def fill_sessions(html: str, parts: dict[tuple[str, int], str]) -> SafeString:
+    """The per-person parts in the marks of `action_sessions`; a mark without one is
+    removed."""
+
+    def replace(match):
+        return parts.get((match.group(1), int(match.group(2))), "")
+
+    return mark_safe(SESSION_MARK.sub(replace, html))  # noqa: S308 — our own rendered HTML

@@ -238,7 +238,8 @@ def places_by_version(sessions: list[Session]) -> list[Session]:
     """Set `places_held`, `places_waiting` and `places_left` on `sessions`, from the shared
     cache under each session's version (catalog.cache_versions: bumped in the transaction of
     every change of its places) or counted, in one query, for those it does not hold. A count
-    is cached under the version read with it."""
+    is cached under the version read with it, and `places_version` says which version the
+    places are of (newer than `version` when a change committed between the two reads)."""
     from django.core.cache import cache
 
     from .cache_versions import FRAGMENT_TIMEOUT
@@ -254,13 +255,16 @@ def places_by_version(sessions: list[Session]) -> list[Session]:
             )
         )
         for pk, version, held, waiting in rows:
-            counted[pk] = (held, waiting)
+            counted[pk] = (held, waiting, version)
             known[f"catalog:places:{pk}.{version}"] = (held, waiting)
         cache.set_many(
             {f"catalog:places:{pk}.{v}": (h, w) for pk, v, h, w in rows}, FRAGMENT_TIMEOUT
         )
     for session in sessions:
-        held, waiting = counted.get(session.pk) or known[keys[session.pk]]
+        held, waiting, session.places_version = counted.get(session.pk) or (
+            *known[keys[session.pk]],
+            session.version,
+        )
         session.places_held, session.places_waiting = held, waiting
         session.places_left = max(session.capacity - held, 0)
     return sessions

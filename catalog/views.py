@@ -2,7 +2,9 @@
 
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -36,6 +38,9 @@ def catalogue(request):
 
 @require_safe
 def action_detail(request, slug):
+    """« Sessions à venir » is a shared fragment (`fragments.action_sessions`); what depends on
+    the person (news of « Ajouter au panier », refusals, warnings, cart, buttons) is rendered
+    apart and put in its marks."""
     action = selectors.published_action_or_404(slug)
     now = timezone.now()
     sessions = selectors.action_upcoming_sessions(action, now)
@@ -48,12 +53,32 @@ def action_detail(request, slug):
         {
             "action": action,
             "description_html": fragments.action_description(action),
+            "sessions_html": _sessions_html(request, action, states, now),
             "eligibility": states,
             "messages": messages,
             "recommended_lead_days": settings.RECOMMENDED_LEAD_DAYS,
             "recommended_lead_weeks": settings.RECOMMENDED_LEAD_DAYS // 7,
         },
     )
+
+
+def _sessions_html(request, action, states, now):
+    anonymous = not request.user.is_authenticated
+    html = fragments.action_sessions(action, states.sessions, anonymous=anonymous, now=now)
+    if anonymous and fragments.CSRF_SLOT in html:
+        html = html.replace(fragments.CSRF_SLOT, get_token(request))
+    parts = {}
+    person = get_template("catalog/_action_session_person.html")
+    for state in states.sessions:
+        pk = state.session.pk
+        if state.messages:
+            parts["news", pk] = render_to_string(
+                "catalog/_action_session_news.html", {"state": state}, request
+            )
+        if state.is_open and not anonymous:
+            token = get_token(request) if state.cart_add_url and not state.in_cart else ""
+            parts["person", pk] = person.render({"state": state, "csrf_token": token})
+    return fragments.fill_sessions(html, parts)
 
 
 @require_safe
