@@ -326,9 +326,7 @@ def _sessions_key(action: Action, states, *, anonymous: bool, now: dt.datetime) 
             f"{int(state.is_open)}{int(bool(state.lead_time_warning))}"
         )
     who = "anonymous" if anonymous else "person"
-    return (
-        f"catalog:sessions:{_release_key()}:{who}:{action.pk}.{action.version}:{','.join(parts)}"
-    )
+    return f"catalog:sessions:{_release_key()}:{who}:{action.pk}.{action.version}:{','.join(parts)}"
 
 
 def fill_sessions(html: str, parts: dict[tuple[str, int], str]) -> SafeString:
