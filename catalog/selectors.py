@@ -220,21 +220,27 @@ def next_sessions(limit: int = 6, now: dt.datetime | None = None) -> list[Sessio
 
 
 def published_action_or_404(slug: str) -> Action:
-    """The published action with this slug, with theme and provider."""
-    return get_object_or_404(
-        Action.objects.published().select_related("theme", "provider"), slug=slug
-    )
+    """The published action with this slug. Its theme and provider are read only where
+    shown: in its description, rendered once a version (`fragments.ActionPage`); joined at
+    each request, the provider's columns cost as much as the rest of the query."""
+    return get_object_or_404(Action.objects.published(), slug=slug)
 
 
 def action_upcoming_sessions(action: Action, now: dt.datetime | None = None) -> list[Session]:
-    """The action's sessions that have not started yet, places set (`places_by_version`)."""
+    """The action's sessions that have not started yet, places not set (`places_by_version`
+    sets them)."""
     sessions = list(upcoming_sessions(now).filter(action=action).order_by("starts_at", "pk"))
     for session in sessions:
         session.action = action
-    return places_by_version(sessions)
+    return sessions
 
 
-def places_by_version(sessions: list[Session]) -> list[Session]:
+def places_key(session: Session) -> str:
+    """The shared cache's key of a session's places at its version."""
+    return f"catalog:places:{session.pk}.{session.version}"
+
+
+def places_by_version(sessions: list[Session], known: dict | None = None) -> list[Session]:
     """Set `places_held`, `places_waiting` and `places_left` on `sessions`, from the shared
     cache under each session's version (catalog.cache_versions: bumped in the transaction of
     every change of its places) or counted, in one query, for those it does not hold. A count
@@ -244,8 +250,9 @@ def places_by_version(sessions: list[Session]) -> list[Session]:
 
     from .cache_versions import FRAGMENT_TIMEOUT
 
-    keys = {session.pk: f"catalog:places:{session.pk}.{session.version}" for session in sessions}
-    known = cache.get_many(keys.values())
+    keys = {session.pk: places_key(session) for session in sessions}
+    # `known`: what the caller already read from the cache with the keys of `places_key`.
+    known = dict(known) if known is not None else cache.get_many(keys.values())
     missing = [session.pk for session in sessions if keys[session.pk] not in known]
     counted = {}
     if missing:

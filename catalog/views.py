@@ -8,7 +8,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from enrollment import eligibility
+from enrollment import eligibility, rules
 from enrollment import selectors as enrollment_selectors
 
 from . import fragments, selectors
@@ -38,12 +38,17 @@ def catalogue(request):
 
 @require_safe
 def action_detail(request, slug):
-    """« Sessions à venir » is a shared fragment (`fragments.action_sessions`); what depends on
-    the person (news of « Ajouter au panier », refusals, warnings, cart, buttons) is rendered
-    apart and put in its marks."""
+    """The description and « Sessions à venir » are shared fragments (`fragments.ActionPage`,
+    read with the sessions' places in one cache round trip); what depends on the person (news
+    of « Ajouter au panier », refusals, warnings, cart, buttons) is rendered apart and put in
+    the block's marks."""
     action = selectors.published_action_or_404(slug)
     now = timezone.now()
     sessions = selectors.action_upcoming_sessions(action, now)
+    anonymous = not request.user.is_authenticated
+    flags = {session.pk: _time_flags(action, session, now) for session in sessions}
+    page = fragments.ActionPage(action, sessions, flags=flags, anonymous=anonymous)
+    selectors.places_by_version(sessions, known=page.cached)
     states = eligibility.for_user(request.user, action, sessions, now)
     # « Session ajoutée à votre panier » next to the session, where the page opens.
     messages = eligibility.attach_messages(states, get_messages(request))
@@ -52,8 +57,8 @@ def action_detail(request, slug):
         "catalog/action_detail.html",
         {
             "action": action,
-            "description_html": fragments.action_description(action),
-            "sessions_html": _sessions_html(request, action, states, now),
+            "description_html": page.description(),
+            "sessions_html": _sessions_html(request, page, states),
             "eligibility": states,
             "messages": messages,
             "recommended_lead_days": settings.RECOMMENDED_LEAD_DAYS,
@@ -62,10 +67,27 @@ def action_detail(request, slug):
     )
 
 
-def _sessions_html(request, action, states, now):
-    anonymous = not request.user.is_authenticated
-    html = fragments.action_sessions(action, states.sessions, anonymous=anonymous, now=now)
-    if anonymous and fragments.CSRF_SLOT in html:
+def _time_flags(action, session, now) -> str:
+    """What time alone changes in a session's shared block: registration open (R9), the lead
+    time warning (the same rules as `eligibility.for_user`)."""
+    is_open = rules.is_registration_open(
+        now=now,
+        registration_deadline=session.registration_deadline,
+        starts_at=session.starts_at,
+        is_cancelled=session.is_cancelled or not action.is_published,
+    )
+    late = rules.lead_time_warning(
+        member_only=action.is_member_only,
+        now=now,
+        starts_at=session.starts_at,
+        recommended_days=settings.RECOMMENDED_LEAD_DAYS,
+    )
+    return f"{int(is_open)}{int(bool(late))}"
+
+
+def _sessions_html(request, page, states):
+    html = page.sessions_block(states.sessions)
+    if page.anonymous and fragments.CSRF_SLOT in html:
         html = html.replace(fragments.CSRF_SLOT, get_token(request))
     parts = {}
     person = get_template("catalog/_action_session_person.html")
@@ -75,7 +97,7 @@ def _sessions_html(request, action, states, now):
             parts["news", pk] = render_to_string(
                 "catalog/_action_session_news.html", {"state": state}, request
             )
-        if state.is_open and not anonymous:
+        if state.is_open and not page.anonymous:
             token = get_token(request) if state.cart_add_url and not state.in_cart else ""
             parts["person", pk] = person.render({"state": state, "csrf_token": token})
     return fragments.fill_sessions(html, parts)
