@@ -226,13 +226,20 @@ def published_action_or_404(slug: str) -> Action:
     return get_object_or_404(Action.objects.published(), slug=slug)
 
 
-def action_upcoming_sessions(action: Action, now: dt.datetime | None = None) -> list[Session]:
-    """The action's sessions that have not started yet, places not set (`places_by_version`
-    sets them)."""
-    sessions = list(upcoming_sessions(now).filter(action=action).order_by("starts_at", "pk"))
+def action_page_rows(slug: str, now: dt.datetime) -> tuple[Action, list[Session]]:
+    """The published action with this slug (404 otherwise) and its sessions that have not
+    started yet, in one query when it has some; places not set (`places_by_version` sets
+    them)."""
+    sessions = list(
+        upcoming_sessions(now)
+        .filter(action__slug=slug)
+        .select_related("action")
+        .order_by("starts_at", "pk")
+    )
+    action = sessions[0].action if sessions else published_action_or_404(slug)
     for session in sessions:
         session.action = action
-    return sessions
+    return action, sessions
 
 
 def places_key(session: Session) -> str:

@@ -42,9 +42,8 @@ def action_detail(request, slug):
     read with the sessions' places in one cache round trip); what depends on the person (news
     of « Ajouter au panier », refusals, warnings, cart, buttons) is rendered apart and put in
     the block's marks."""
-    action = selectors.published_action_or_404(slug)
     now = timezone.now()
-    sessions = selectors.action_upcoming_sessions(action, now)
+    action, sessions = selectors.action_page_rows(slug, now)
     anonymous = not request.user.is_authenticated
     flags = {session.pk: _time_flags(action, session, now) for session in sessions}
     page = fragments.ActionPage(action, sessions, flags=flags, anonymous=anonymous)
