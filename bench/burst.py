@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import HOST, collectstatic, gunicorn, server_env, setup_django  # noqa: E402
 
 DOMAIN = "burst.parcourspro.test"
-BROKER_URL = "redis://127.0.0.1:6379/12"
+BROKER_URL = "redis://127.0.0.1:6379/15"  # the bench's own (load.py's cache, flushed anyway)
 CSRF_RE = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 

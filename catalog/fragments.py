@@ -10,9 +10,12 @@ under versions (catalog.cache_versions), so that none is ever stale about places
   expires when the next of its sessions starts or closes (`valid_until`).
 - The home page's **next sessions** are keyed by the six sessions' and actions' versions.
 - An action's **description** by its version.
+- An action page's **sessions** by the action's and its upcoming sessions' versions (those
+  of their places too) and by what time alone changes (registration open, lead time).
 
 Per-person parts stay out: a card marks each session with `<!--in-cart:ID-->`, which the view
-replaces by « Dans votre panier » for the sessions in that person's cart (`mark_cart`).
+replaces by « Dans votre panier » for the sessions in that person's cart (`mark_cart`); the
+action page's sessions carry `<!--news:ID-->` and `<!--person:ID-->` (`fill_sessions`).
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ _TEMPLATES = (
     "catalog/_catalogue_results.html",
     "catalog/_home_sessions.html",
     "catalog/_action_description.html",
+    "catalog/_action_sessions.html",
+    "catalog/_action_session_person.html",
 )
 _release: list[str] = []
 
@@ -277,11 +282,62 @@ def _home_key(rows) -> str:
     return f"catalog:home:{_release_key()}:{parts}"
 
 
-def action_description(action: Action) -> SafeString:
-    """An action's page above « Qui peut s'inscrire ? » (the same for everyone)."""
-    key = f"catalog:action:{_release_key()}:{action.pk}.{action.version}"
-    html = cache.get(key)
-    if html is None:
-        html = get_template("catalog/_action_description.html").render({"action": action})
-        cache.set(key, html, FRAGMENT_TIMEOUT)
-    return mark_safe(html)  # noqa: S308
+class ActionPage:
+    """An action page's shared fragments — its description (keyed by the action's version)
+    and its « Sessions à venir » block (by the action's and the sessions' versions, the
+    places' too, and what time alone changes: `flags`, one string a session) — and its
+    sessions' places, all read from the cache in one round trip."""
+
+    def __init__(self, action: Action, sessions, *, flags: dict[int, str], anonymous: bool):
+        self.action, self.sessions, self.anonymous = action, sessions, anonymous
+        release = _release_key()
+        self.description_key = f"catalog:action:{release}:{action.pk}.{action.version}"
+        parts = ",".join(f"{s.pk}.{s.version}.{flags[s.pk]}" for s in sessions)
+        who = "anonymous" if anonymous else "person"
+        self.sessions_key = f"catalog:sessions:{release}:{who}:{action.pk}.{action.version}:{parts}"
+        keys = [self.description_key, self.sessions_key]
+        keys += [selectors.places_key(session) for session in sessions]
+        self.cached = cache.get_many(keys)
+
+    def description(self) -> SafeString:
+        """The page above « Qui peut s'inscrire ? » (the same for everyone)."""
+        html = self.cached.get(self.description_key)
+        if html is None:
+            # Its theme and provider, read here only (`selectors.published_action_or_404`).
+            action = Action.objects.select_related("theme", "provider").get(pk=self.action.pk)
+            html = get_template("catalog/_action_description.html").render({"action": action})
+            cache.set(self.description_key, html, FRAGMENT_TIMEOUT)
+        return mark_safe(html)  # noqa: S308
+
+    def sessions_block(self, states) -> str:
+        """« Sessions à venir », the same for everyone: `states` are the sessions' eligibility
+        states (what in them depends on the person is left to the marks); for an anonymous
+        visitor the person's part, the same for all of them, is in it, its CSRF token at
+        `CSRF_SLOT`. Cached only when every session's places are of its row's version (a
+        change committed between the two reads is shown, not cached under the older key)."""
+        html = self.cached.get(self.sessions_key)
+        if html is None:
+            html = get_template("catalog/_action_sessions.html").render(
+                {"states": states, "anonymous": self.anonymous, "csrf_token": CSRF_SLOT}
+            )
+            if all(
+                getattr(session, "places_version", session.version) == session.version
+                for session in self.sessions
+            ):
+                cache.set(self.sessions_key, html, FRAGMENT_TIMEOUT)
+        return html
+
+
+SESSION_MARK = re.compile(r"<!--(news|person):(\d+)-->")
+# Where an anonymous visitor's page gets its CSRF token (the « Ajouter au panier » forms).
+CSRF_SLOT = "\x00csrf\x00"
+
+
+def fill_sessions(html: str, parts: dict[tuple[str, int], str]) -> SafeString:
+    """The per-person parts in the marks of `ActionPage.sessions_block`; a mark without one
+    is removed."""
+
+    def replace(match):
+        return parts.get((match.group(1), int(match.group(2))), "")
+
+    return mark_safe(SESSION_MARK.sub(replace, html))  # noqa: S308 — our own rendered HTML

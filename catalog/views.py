@@ -2,11 +2,13 @@
 
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from enrollment import eligibility
+from enrollment import eligibility, rules
 from enrollment import selectors as enrollment_selectors
 
 from . import fragments, selectors
@@ -36,9 +38,16 @@ def catalogue(request):
 
 @require_safe
 def action_detail(request, slug):
-    action = selectors.published_action_or_404(slug)
+    """The description and « Sessions à venir » are shared fragments (`fragments.ActionPage`,
+    read with the sessions' places in one cache round trip); what depends on the person (news
+    of « Ajouter au panier », refusals, warnings, cart, buttons) is rendered apart and put in
+    the block's marks."""
     now = timezone.now()
-    sessions = selectors.action_upcoming_sessions(action, now)
+    action, sessions = selectors.action_page_rows(slug, now)
+    anonymous = not request.user.is_authenticated
+    flags = {session.pk: _time_flags(action, session, now) for session in sessions}
+    page = fragments.ActionPage(action, sessions, flags=flags, anonymous=anonymous)
+    selectors.places_by_version(sessions, known=page.cached)
     states = eligibility.for_user(request.user, action, sessions, now)
     # « Session ajoutée à votre panier » next to the session, where the page opens.
     messages = eligibility.attach_messages(states, get_messages(request))
@@ -47,13 +56,50 @@ def action_detail(request, slug):
         "catalog/action_detail.html",
         {
             "action": action,
-            "description_html": fragments.action_description(action),
+            "description_html": page.description(),
+            "sessions_html": _sessions_html(request, page, states),
             "eligibility": states,
             "messages": messages,
             "recommended_lead_days": settings.RECOMMENDED_LEAD_DAYS,
             "recommended_lead_weeks": settings.RECOMMENDED_LEAD_DAYS // 7,
         },
     )
+
+
+def _time_flags(action, session, now) -> str:
+    """What time alone changes in a session's shared block: registration open (R9), the lead
+    time warning (the same rules as `eligibility.for_user`)."""
+    is_open = rules.is_registration_open(
+        now=now,
+        registration_deadline=session.registration_deadline,
+        starts_at=session.starts_at,
+        is_cancelled=session.is_cancelled or not action.is_published,
+    )
+    late = rules.lead_time_warning(
+        member_only=action.is_member_only,
+        now=now,
+        starts_at=session.starts_at,
+        recommended_days=settings.RECOMMENDED_LEAD_DAYS,
+    )
+    return f"{int(is_open)}{int(bool(late))}"
+
+
+def _sessions_html(request, page, states):
+    html = page.sessions_block(states.sessions)
+    if page.anonymous and fragments.CSRF_SLOT in html:
+        html = html.replace(fragments.CSRF_SLOT, get_token(request))
+    parts = {}
+    person = get_template("catalog/_action_session_person.html")
+    for state in states.sessions:
+        pk = state.session.pk
+        if state.messages:
+            parts["news", pk] = render_to_string(
+                "catalog/_action_session_news.html", {"state": state}, request
+            )
+        if state.is_open and not page.anonymous:
+            token = get_token(request) if state.cart_add_url and not state.in_cart else ""
+            parts["person", pk] = person.render({"state": state, "csrf_token": token})
+    return fragments.fill_sessions(html, parts)
 
 
 @require_safe

@@ -96,20 +96,14 @@ def retry_on_lock_conflict(func):
 
 
 def lock_sessions(session_ids: Iterable[int]) -> dict[int, Session]:
-    """Lock session rows in id order and load their actions (and providers)."""
-    sessions = list(
+    """Lock session rows in id order and load their actions (and providers), in one statement
+    (`OF` the sessions only: the actions and providers are read, not locked)."""
+    sessions = (
         Session.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("action__provider")
         .filter(pk__in=set(session_ids))
         .order_by("pk")
     )
-    actions = {
-        s.pk: s.action
-        for s in Session.objects.filter(pk__in=[s.pk for s in sessions]).select_related(
-            "action__provider"
-        )
-    }
-    for session in sessions:
-        session.action = actions[session.pk]
     return {session.pk: session for session in sessions}
 
 

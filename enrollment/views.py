@@ -138,23 +138,30 @@ def cart(request):
     if request.method == "POST":
         if not items:
             return _cart_already_submitted(request)
-        _save_drafts(request)
         form = CartSubmitForm(items, request.POST)
-        if form.is_valid():
-            try:
-                registrations = services.submit_cart(
-                    request.user, contact=form.contact(), motivations=form.motivations()
-                )
-            except CartRefused as refusal:
-                item_errors = refusal.item_errors
-                summary = refusal.message
-            except RuleViolation as violation:
-                if violation.code == "empty_cart":
-                    return _cart_already_submitted(request)
-                form.add_error(None, violation.message)
-            else:
-                request.session.pop(CONTACT_DRAFT, None)
-                return redirect("enrollment:cart_done", submission=registrations[0].submission)
+        submitted = False
+        # The drafts are kept unless the cart is validated (it then deletes them): written
+        # before, they cost a transaction to every validation of a busy session (issue 16).
+        try:
+            if form.is_valid():
+                try:
+                    registrations = services.submit_cart(
+                        request.user, contact=form.contact(), motivations=form.motivations()
+                    )
+                except CartRefused as refusal:
+                    item_errors = refusal.item_errors
+                    summary = refusal.message
+                except RuleViolation as violation:
+                    if violation.code == "empty_cart":
+                        return _cart_already_submitted(request)
+                    form.add_error(None, violation.message)
+                else:
+                    submitted = True
+                    request.session.pop(CONTACT_DRAFT, None)
+                    return redirect("enrollment:cart_done", submission=registrations[0].submission)
+        finally:
+            if not submitted:
+                _save_drafts(request)
     else:
         initial = CartSubmitForm.initial_from(
             request.user, items, contact_draft=request.session.get(CONTACT_DRAFT)

@@ -30,9 +30,13 @@ def register_context_builder(template: str, build: Callable[[dict], dict]) -> No
 @contextlib.contextmanager
 def rendered_after_transaction():
     """Inside, emails queued with `ids` are recorded light (template and ids, in the caller's
-    transaction as ever) and rendered when the block exits without error, after the caller's
-    `transaction.atomic()` it encloses: the rendering holds none of its row locks. Should the
-    process die in between, `deliver` renders them from their ids before sending."""
+    transaction as ever) and the request never renders them: once the caller's
+    `transaction.atomic()` (which this block encloses) commits, they are handed to the broker
+    and the worker's `deliver` renders each from its ids before sending it — no row lock is
+    held, and the request does no rendering at all. Without a broker (Celery eager: the
+    tests, a development machine) the request is the worker: they are rendered when the
+    block exits without error, as the worker would. Should the broker be down, the sweep
+    renders and sends them; should the process die, they are still recorded."""
     pending: list = []
     token = _deferred.set(pending)
     try:
@@ -40,6 +44,10 @@ def rendered_after_transaction():
     finally:
         _deferred.reset(token)
     if not pending:
+        return
+    if not _eager():
+        for email_pk, _template, _context in pending:
+            transaction.on_commit(partial(enqueue_sending, email_pk), robust=True)
         return
     rendered = [(pk, render_email(template, context)) for pk, template, context in pending]
     # One short transaction for all, then the sending: a worker never meets these writes.
@@ -49,6 +57,13 @@ def rendered_after_transaction():
                 subject=subject, body_text=text, body_html=html, pending_context=None
             )
             transaction.on_commit(partial(enqueue_sending, email_pk), robust=True)
+
+
+def _eager() -> bool:
+    """Celery runs its tasks in-process (no broker): the request is its own worker."""
+    from .tasks import send_email
+
+    return bool(send_email.app.conf.task_always_eager)
 
 
 def render_pending(email: Email) -> None:

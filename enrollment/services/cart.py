@@ -10,10 +10,12 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Session
+from employers.models import Structure
 from mailing import outbox
 
 from .. import locking, notifications, rules, selectors
@@ -153,6 +155,17 @@ def _check_item(user, session: Session, *, live: set[int], now, counted, motivat
         raise
 
 
+def _approvers_of(structure_id):
+    """The approvers of the structure, read before the session's lock (issue 16): the lock
+    does not hold them still (their rows are not locked), so reading them under it only made
+    every validation of a busy session wait longer. (structure id, prefetch cache)."""
+    if structure_id is None:
+        return None
+    holder = Structure(pk=structure_id)
+    prefetch_related_objects([holder], "approvers")
+    return structure_id, holder._prefetched_objects_cache
+
+
 @locking.retry_on_lock_conflict
 def submit_cart(
     user,
@@ -170,6 +183,7 @@ def submit_cart(
     owners of the sessions' waiting lists, which are served before any new request (R7).
     """
     contact = _clean_contact(contact)
+    approvers = _approvers_of(user.structure_id)
     # The emails are recorded in the transaction and rendered once it ends: rendering them
     # held the session's row lock as long again as the validation itself (issue 16).
     with outbox.rendered_after_transaction(), transaction.atomic():
@@ -203,6 +217,8 @@ def submit_cart(
             serve_waitlist(session, now=now)
         counted: dict[int, selectors.CountedSessions] = {}
         structure = user.structure
+        if approvers and structure is not None and structure.pk == approvers[0]:
+            structure._prefetched_objects_cache = approvers[1]  # as prefetch_related would
         item_errors: dict[int, RuleViolation] = {}
         plans = []
         for _, session_id in items:

@@ -34,7 +34,9 @@ def approves_own_requests(user, structure) -> bool:
     if user is None or structure is None:
         return False
     return rules.approves_own_requests(
-        user_id=user.pk, approver_ids=set(structure.approvers.values_list("pk", flat=True))
+        # `.all()`: read before the lock when the caller prefetched them (`submit_cart`).
+        user_id=user.pk,
+        approver_ids={approver.pk for approver in structure.approvers.all()},
     )
 
 

@@ -109,3 +109,68 @@ def test_an_admin_edit_of_the_capacity_shows_at_once(client, shared_cache):
     session.capacity = 7
     session.save()
     assert set(read_all(client, session).values()) == {"7 places restantes"}
+
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def session_tokens(html: str, session) -> list[str]:
+    """The CSRF tokens of the forms in `session`'s block of an action page."""
+    block = re.search(rf'<li id="session-{session.pk}".*?</li>', html, re.S).group(0)
+    return CSRF_INPUT.findall(block)
+
+
+def test_the_action_page_is_never_stale_for_anyone(client, shared_cache):
+    """The action page's sessions block is shared (one rendering for the anonymous visitors,
+    one for the logged-in people, whose own parts are put in it per request): a change of
+    capacity or a place taken shows at once to both."""
+    from django.test import Client
+
+    session = session_of(ActionKind.WEBINAR, days=3, capacity=4)
+    url = session.action.get_absolute_url()
+    person = Client()
+    person.force_login(MemberEmployeeFactory())
+
+    def shown():
+        return {places_shown(c.get(url).content.decode(), session) for c in (client, person)}
+
+    assert shown() == {"4 places restantes"}
+    assert shown() == {"4 places restantes"}  # from the cache
+    services.set_capacity(session, capacity=3, by=UserFactory(is_staff=True))
+    assert shown() == {"3 places restantes"}
+    register(MemberEmployeeFactory(), session)
+    assert shown() == {"2 places restantes"}
+    session.capacity = 1
+    session.save()
+    assert shown() == {"Complet — liste d'attente"}
+
+
+def test_the_action_page_keeps_each_persons_part_their_own(client, shared_cache):
+    """From the shared block each person gets their own cart state and a CSRF token that
+    their « Ajouter au panier » accepts; an anonymous visitor a token of their own."""
+    from django.test import Client
+
+    session = session_of(ActionKind.WEBINAR, days=3, capacity=4)
+    url = session.action.get_absolute_url()
+    first, second = MemberEmployeeFactory(), MemberEmployeeFactory()
+    services.add_to_cart(first, session)
+    clients = {}
+    for user in (first, second):
+        clients[user] = Client(enforce_csrf_checks=True)
+        clients[user].force_login(user)
+    page = {user: clients[user].get(url).content.decode() for user in (first, second)}
+    assert "Dans votre panier" in page[first] and "Ajouter au panier" not in page[first]
+    assert "Dans votre panier" not in page[second]
+    [token] = session_tokens(page[second], session)
+    added = clients[second].post(
+        reverse("enrollment:cart_add", args=[session.pk]),
+        {"csrfmiddlewaretoken": token, "session": session.pk},
+    )
+    assert added.status_code == 302
+    again = clients[second].get(url).content.decode()
+    assert "Dans votre panier" in again and "Ajouter au panier" not in again
+    # Anonymous visitors: the same block, from the cache the second time, each its own token.
+    tokens = [session_tokens(Client().get(url).content.decode(), session) for _ in range(2)]
+    assert all(len(found) == 1 and "\x00" not in found[0] for found in tokens)
+    assert tokens[0] != tokens[1]
+    assert "Dans votre panier" not in client.get(url).content.decode()
