@@ -31,6 +31,9 @@ def confirm(session, django_capture_on_commit_callbacks):
 def test_a_failed_job_shows_moodles_error(staff_client, moodle, django_capture_on_commit_callbacks):
     registration = confirm(tutored_session(course_id=77), django_capture_on_commit_callbacks)
     job = EnrolmentJob.objects.get(registration=registration)
+    # A name no admin page holds (a drawn « Barre » is in « Barre latérale »).
+    registration.user.last_name = "Quintavalle-Oyarzabal"
+    registration.user.save(update_fields=["last_name"])
     body = staff_client.get(reverse(CHANGELIST)).content.decode()
     assert "En échec" in body
     assert "invalidrecord" in body
