@@ -37,6 +37,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=60)
     parser.add_argument("--capacity", type=int, default=12)
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument(
+        "--no-profile", action="store_true", help="time only, without cProfile's overhead"
+    )
+    parser.add_argument(
+        "--show-sql", type=int, metavar="N", help="print the SQL of the N-th validation"
+    )
     args = parser.parse_args()
     assert 0 < args.capacity < args.users <= 500
 
@@ -54,7 +60,7 @@ def main() -> None:
     from django.test import Client
 
     session, users = build(args.users, args.capacity)
-    span = {"locked_at": None, "queries": 0, "all": 0, "end": None}
+    span = {"locked_at": None, "queries": 0, "all": 0, "end": None, "sql": []}
     locked_times, locked_queries, totals, all_queries = [], [], [], []
 
     def watch(execute, sql, params, many, context):
@@ -63,7 +69,13 @@ def main() -> None:
         elif span["locked_at"] is not None:
             span["queries"] += 1
         span["all"] += 1
-        return execute(sql, params, many, context)
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            ended = time.perf_counter()
+            where = "locked" if span["locked_at"] is not None else "      "
+            span["sql"].append(f"{where} {ended * 1000:12.2f} {(ended - began) * 1000:5.2f} {sql}")
 
     def committed():
         if span["locked_at"] is not None and span["end"] is None:
@@ -82,7 +94,7 @@ def main() -> None:
                 "job_title": user.job_title,
                 f"motivations_{session.pk}": "Je souhaite approfondir ma pratique.",
             }
-            span.update(locked_at=None, queries=0, all=0, end=None)
+            span.update(locked_at=None, queries=0, all=0, end=None, sql=[])
             original_commit = connection.commit
 
             def commit(original=original_commit):
@@ -91,11 +103,14 @@ def main() -> None:
 
             connection.commit = commit
             started = time.perf_counter()
-            profile.enable()
+            if not args.no_profile:
+                profile.enable()
             response = client.post("/panier/", body)
             profile.disable()
             totals.append((time.perf_counter() - started) * 1000)
             del connection.commit
+            if args.show_sql is not None and len(totals) == args.show_sql:
+                print("\n".join(statement[:300] for statement in span["sql"]), "\n")
             assert response.status_code == 302, response.status_code
             if span["locked_at"] is not None and span["end"] is not None:
                 locked_times.append((span["end"] - span["locked_at"]) * 1000)
@@ -105,8 +120,9 @@ def main() -> None:
 
     redis.Redis.from_url(BROKER_URL).flushdb()
     out = io.StringIO()
-    stats = pstats.Stats(profile, stream=out)
-    stats.strip_dirs().sort_stats("cumulative").print_stats(args.top)
+    if not args.no_profile:
+        stats = pstats.Stats(profile, stream=out)
+        stats.strip_dirs().sort_stats("cumulative").print_stats(args.top)
     report = [
         f"{args.users} validations of one session of {args.capacity} places, in turn:",
         f"- request: median {statistics.median(totals):.1f} ms, "
