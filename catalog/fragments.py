@@ -117,9 +117,16 @@ def mark_cart(html: str, in_cart: set[int]) -> SafeString:
 class CataloguePage:
     form_html: str
     results_html: str
+    # What the results show, for `catalog.pages` to store the whole page under: the
+    # catalogue's version read before the listing, the listing's (action, sessions) rows and
+    # time bound, and each card's key — the versions its HTML is of.
+    version: int
+    rows: list
+    valid_until: dt.datetime
+    card_keys: list[str]
 
 
-def _query_key(query: QueryDict) -> str:
+def query_key(query: QueryDict) -> str:
     items = sorted((key, value) for key, values in query.lists() for value in values)
     return hashlib.sha1(repr(items).encode(), usedforsecurity=False).hexdigest()
 
@@ -128,20 +135,21 @@ def catalogue_page(query: QueryDict, *, now: dt.datetime) -> CataloguePage:
     """The catalogue's form and results for `query` (a GET QueryDict), from the cache where
     the versions allow, rendered (and cached) otherwise."""
     version = catalogue_version()
-    suffix = f"{_release_key()}:{version}:{_query_key(query)}"
+    suffix = f"{_release_key()}:{version}:{query_key(query)}"
     listing_key, form_key = f"catalog:listing:{suffix}", f"catalog:form:{suffix}"
     cached = cache.get_many([listing_key, form_key])
     listing, form_html = cached.get(listing_key), cached.get(form_key)
     filterset = None
-    results = None
+    shown = None
     if listing is not None and listing["valid_until"] > now:
-        results = _results_from_listing(listing, now)
-    if results is None:
+        shown = _results_from_listing(listing, now)
+    if shown is None:
         from .filters import CatalogueFilterSet  # the form's module builds on the selectors
 
         filterset = CatalogueFilterSet(query, queryset=Action.objects.none())
-        listing, results = _render_listing(filterset, query, now)
+        listing, shown = _render_listing(filterset, query, now)
         cache.set(listing_key, listing, FRAGMENT_TIMEOUT)
+    results, card_keys = shown
     if form_html is None:
         if filterset is None:
             from .filters import CatalogueFilterSet
@@ -151,7 +159,14 @@ def catalogue_page(query: QueryDict, *, now: dt.datetime) -> CataloguePage:
             {"form": filterset.form, "active_filters": filterset.active_filters()}
         )
         cache.set(form_key, form_html, FRAGMENT_TIMEOUT)
-    return CataloguePage(form_html=mark_safe(form_html), results_html=results)  # noqa: S308
+    return CataloguePage(
+        form_html=mark_safe(form_html),  # noqa: S308 — our own rendered HTML
+        results_html=results,
+        version=version,
+        rows=listing["rows"],
+        valid_until=listing["valid_until"],
+        card_keys=card_keys,
+    )
 
 
 def _render_listing(filterset, query: QueryDict, now: dt.datetime):
@@ -170,6 +185,7 @@ def _render_listing(filterset, query: QueryDict, now: dt.datetime):
             now,
         )
         to_cache[key] = html
+    keys = list(to_cache)
     if to_cache:
         cache.set_many(to_cache, FRAGMENT_TIMEOUT)
     frame = get_template("catalog/_catalogue_results.html").render(
@@ -182,7 +198,7 @@ def _render_listing(filterset, query: QueryDict, now: dt.datetime):
         "rows": [(action.pk, [s.pk for s in action.next_sessions]) for action in actions],
         "valid_until": _next_change(filterset.criteria(), now),
     }
-    return listing, head + "".join(cards) + tail
+    return listing, (head + "".join(cards) + tail, keys)
 
 
 def _next_change(criteria, now: dt.datetime) -> dt.datetime:
@@ -197,12 +213,12 @@ def _next_change(criteria, now: dt.datetime) -> dt.datetime:
     return min(candidates) if candidates else now + dt.timedelta(days=1)
 
 
-def _results_from_listing(listing: dict, now: dt.datetime) -> str | None:
-    """The results from a cached listing: the cards' versions are read in one query, cached
-    cards are reused, the others rendered. None when a listed session is gone."""
-    session_ids = [pk for _, ids in listing["rows"] for pk in ids]
+def card_keys(listing_rows, now: dt.datetime) -> list[str] | None:
+    """The keys of a listing's cards at the versions committed now, read in one query; None
+    when a listed session is gone (or no longer listed)."""
+    session_ids = [pk for _, ids in listing_rows for pk in ids]
     if not session_ids:
-        return listing["head"] + listing["tail"]
+        return []
     rows = {
         pk: (version, action_version, deadline)
         for pk, version, action_version, deadline in Session.objects.filter(
@@ -212,25 +228,38 @@ def _results_from_listing(listing: dict, now: dt.datetime) -> str | None:
     if len(rows) != len(set(session_ids)):
         return None
     keys = []
-    for action_pk, ids in listing["rows"]:
+    for action_pk, ids in listing_rows:
         action_version = rows[ids[0]][1]
         keys.append(
             _card_key(
                 action_pk, action_version, [(pk, rows[pk][0], rows[pk][2]) for pk in ids], now
             )
         )
+    return keys
+
+
+def _results_from_listing(listing: dict, now: dt.datetime) -> tuple[str, list[str]] | None:
+    """The results from a cached listing, and the keys of the cards they show: the cards'
+    versions are read in one query, cached cards are reused, the others rendered. None when
+    a listed session is gone."""
+    keys = card_keys(listing["rows"], now)
+    if keys is None:
+        return None
     cards = cache.get_many(keys)
     missing = [i for i, key in enumerate(keys) if key not in cards]
     if missing:
         rendered = _render_cards([listing["rows"][i] for i in missing], now)
-        for i, html in zip(missing, rendered, strict=True):
-            cards[keys[i]] = html  # shown, not cached under this key (read earlier)
-    return listing["head"] + "".join(cards[key] for key in keys) + listing["tail"]
+        for i, (html, key) in zip(missing, rendered, strict=True):
+            # Shown under the versions it was rendered from (they may be newer than keys[i]).
+            keys[i], cards[key] = key, html
+    html = listing["head"] + "".join(cards[key] for key in keys) + listing["tail"]
+    return html, keys
 
 
-def _render_cards(rows, now: dt.datetime) -> list[str]:
-    """Render the cards of (action id, session ids) rows, places counted now. A card is
-    cached under the versions read with its rows (the caller's key may be older)."""
+def _render_cards(rows, now: dt.datetime) -> list[tuple[str, str]]:
+    """Render the cards of (action id, session ids) rows, places counted now: (HTML, key)
+    each. A card is cached under the versions read with its rows (the caller's key may be
+    older)."""
     action_ids = [action_pk for action_pk, _ in rows]
     actions = Action.objects.select_related("theme", "provider").in_bulk(action_ids)
     session_ids = [pk for _, ids in rows for pk in ids]
@@ -240,15 +269,14 @@ def _render_cards(rows, now: dt.datetime) -> list[str]:
         action = actions[action_pk]
         action.next_sessions = [sessions[pk] for pk in ids]
         html = render_card(action, labels)
-        rendered.append(html)
-        to_cache[
-            _card_key(
-                action.pk,
-                action.version,
-                [(s.pk, s.version, s.registration_deadline) for s in action.next_sessions],
-                now,
-            )
-        ] = html
+        key = _card_key(
+            action.pk,
+            action.version,
+            [(s.pk, s.version, s.registration_deadline) for s in action.next_sessions],
+            now,
+        )
+        rendered.append((html, key))
+        to_cache[key] = html
     cache.set_many(to_cache, FRAGMENT_TIMEOUT)
     return rendered
 
@@ -256,28 +284,30 @@ def _render_cards(rows, now: dt.datetime) -> list[str]:
 HOME_SESSIONS = 6
 
 
-def home_sessions(*, now: dt.datetime) -> SafeString:
-    """The home page's next sessions still open for registration, places counted."""
-    rows = (
+def home_rows(now: dt.datetime) -> list[tuple[int, int, int]]:
+    """The home page's next sessions open for registration: (id, version, action version)."""
+    return list(
         Session.objects.open_for_registration(now)
         .order_by("starts_at", "pk")
         .values_list("pk", "version", "action__version")[:HOME_SESSIONS]
     )
-    key = _home_key(rows)
+
+
+def home_sessions(*, now: dt.datetime, rows=None) -> tuple[SafeString, str]:
+    """The home page's next sessions still open for registration, places counted, and the
+    key of the versions its HTML is of. `rows`: `home_rows(now)`, when already read."""
+    key = home_key(home_rows(now) if rows is None else rows)
     html = cache.get(key)
     if html is None:
         sessions = selectors.next_sessions(HOME_SESSIONS, now)
         html = get_template("catalog/_home_sessions.html").render({"next_sessions": sessions})
         # Cached under the versions read with the places it shows.
-        cache.set(
-            _home_key([(s.pk, s.version, s.action.version) for s in sessions]),
-            html,
-            FRAGMENT_TIMEOUT,
-        )
-    return mark_safe(html)  # noqa: S308
+        key = home_key([(s.pk, s.version, s.action.version) for s in sessions])
+        cache.set(key, html, FRAGMENT_TIMEOUT)
+    return mark_safe(html), key  # noqa: S308
 
 
-def _home_key(rows) -> str:
+def home_key(rows) -> str:
     parts = ",".join(f"{pk}.{version}.{action_version}" for pk, version, action_version in rows)
     return f"catalog:home:{_release_key()}:{parts}"
 
@@ -290,6 +320,8 @@ class ActionPage:
 
     def __init__(self, action: Action, sessions, *, flags: dict[int, str], anonymous: bool):
         self.action, self.sessions, self.anonymous = action, sessions, anonymous
+        # Whether the sessions block is of the versions of its key (`sessions_block`).
+        self.exact = True
         release = _release_key()
         self.description_key = f"catalog:action:{release}:{action.pk}.{action.version}"
         parts = ",".join(f"{s.pk}.{s.version}.{flags[s.pk]}" for s in sessions)
@@ -320,10 +352,11 @@ class ActionPage:
             html = get_template("catalog/_action_sessions.html").render(
                 {"states": states, "anonymous": self.anonymous, "csrf_token": CSRF_SLOT}
             )
-            if all(
+            self.exact = all(
                 getattr(session, "places_version", session.version) == session.version
                 for session in self.sessions
-            ):
+            )
+            if self.exact:
                 cache.set(self.sessions_key, html, FRAGMENT_TIMEOUT)
         return html
 

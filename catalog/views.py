@@ -11,22 +11,35 @@ from django.views.decorators.http import require_safe
 from enrollment import eligibility, rules
 from enrollment import selectors as enrollment_selectors
 
-from . import fragments, selectors
+from . import fragments, pages, selectors
 
 
 @require_safe
 def home(request):
-    next_sessions = fragments.home_sessions(now=timezone.now())
-    return render(request, "catalog/home.html", {"next_sessions_html": next_sessions})
+    """The next sessions are a shared fragment; an anonymous visitor's whole page is shared
+    (`catalog.pages`), checked against the six sessions' versions."""
+    now = timezone.now()
+    rows = fragments.home_rows(now)
+    shared = pages.SharedPage(request, "home")
+    if (hit := shared.hit(fragments.home_key(rows))) is not None:
+        return hit
+    next_sessions, token = fragments.home_sessions(now=now, rows=rows)
+    response = render(request, "catalog/home.html", {"next_sessions_html": next_sessions})
+    return shared.store(response, token)
 
 
 @require_safe
 def catalogue(request):
     """The form and the results are shared fragments (`catalog.fragments`); only the marks of
-    the sessions in the person's cart are per person."""
-    page = fragments.catalogue_page(request.GET, now=timezone.now())
+    the sessions in the person's cart are per person, and an anonymous visitor's whole page
+    is shared (`catalog.pages`)."""
+    now = timezone.now()
+    shared = pages.catalogue_page(request)
+    if (hit := pages.catalogue_hit(shared, now)) is not None:
+        return hit
+    page = fragments.catalogue_page(request.GET, now=now)
     in_cart = enrollment_selectors.cart_session_ids(request.user)
-    return render(
+    response = render(
         request,
         "catalog/catalogue.html",
         {
@@ -34,6 +47,8 @@ def catalogue(request):
             "results_html": fragments.mark_cart(page.results_html, in_cart),
         },
     )
+    token = pages.catalogue_token(page.version, page.rows, page.valid_until, page.card_keys)
+    return shared.store(response, token)
 
 
 @require_safe
@@ -41,29 +56,36 @@ def action_detail(request, slug):
     """The description and « Sessions à venir » are shared fragments (`fragments.ActionPage`,
     read with the sessions' places in one cache round trip); what depends on the person (news
     of « Ajouter au panier », refusals, warnings, cart, buttons) is rendered apart and put in
-    the block's marks."""
+    the block's marks. An anonymous visitor's whole page is shared (`catalog.pages`), checked
+    against the action's and its sessions' versions and what time alone changes."""
     now = timezone.now()
     action, sessions = selectors.action_page_rows(slug, now)
-    anonymous = not request.user.is_authenticated
     flags = {session.pk: _time_flags(action, session, now) for session in sessions}
+    token = (action.version, [(s.pk, s.version, flags[s.pk]) for s in sessions])
+    shared = pages.SharedPage(request, f"action:{action.pk}")
+    if (hit := shared.hit(token)) is not None:
+        return hit
+    anonymous = not request.user.is_authenticated
     page = fragments.ActionPage(action, sessions, flags=flags, anonymous=anonymous)
     selectors.places_by_version(sessions, known=page.cached)
     states = eligibility.for_user(request.user, action, sessions, now)
     # « Session ajoutée à votre panier » next to the session, where the page opens.
     messages = eligibility.attach_messages(states, get_messages(request))
-    return render(
+    response = render(
         request,
         "catalog/action_detail.html",
         {
             "action": action,
             "description_html": page.description(),
-            "sessions_html": _sessions_html(request, page, states),
+            # The shared page keeps the CSRF slot: `SharedPage` fills it per request.
+            "sessions_html": _sessions_html(request, page, states, token=not shared.enabled),
             "eligibility": states,
             "messages": messages,
             "recommended_lead_days": settings.RECOMMENDED_LEAD_DAYS,
             "recommended_lead_weeks": settings.RECOMMENDED_LEAD_DAYS // 7,
         },
     )
+    return shared.store(response, token if page.exact else None)
 
 
 def _time_flags(action, session, now) -> str:
@@ -84,9 +106,9 @@ def _time_flags(action, session, now) -> str:
     return f"{int(is_open)}{int(bool(late))}"
 
 
-def _sessions_html(request, page, states):
+def _sessions_html(request, page, states, *, token=True):
     html = page.sessions_block(states.sessions)
-    if page.anonymous and fragments.CSRF_SLOT in html:
+    if token and page.anonymous and fragments.CSRF_SLOT in html:
         html = html.replace(fragments.CSRF_SLOT, get_token(request))
     parts = {}
     person = get_template("catalog/_action_session_person.html")

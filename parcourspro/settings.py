@@ -102,6 +102,9 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 # workers (production). The catalogue's fragments are keyed by versions (catalog.fragments),
 # never by a duration: what they say of places is the truth as of the last commit.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same, with one Redis client per pool rather than one per call (issue 16).
+    CACHES["default"]["BACKEND"] = "common.redis_cache.RedisCache"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -40,7 +40,7 @@ def shared_cache(request, settings):
             pytest.skip("Redis does not answer on 127.0.0.1:6379")
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "common.redis_cache.RedisCache",
                 "LOCATION": REDIS_CACHE,
             }
         }

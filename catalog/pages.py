@@ -1,0 +1,149 @@
+"""Whole pages shared by every anonymous visitor — the catalogue, the home page, an action's
+page — stored in the shared cache with what makes them true, and checked against the
+database at each request by the query the page runs anyway (issue 16).
+
+A visitor who is not logged in and has no message waiting sees exactly what every other such
+visitor sees (an action page's CSRF token aside, put in per request). So their page is kept
+whole, with a *token*: the versions of the rows it shows, read by the request that rendered
+it before it read the rows themselves (`catalog.cache_versions`: a row's version is bumped in
+the transaction that changes it). A later request reads the current versions — the one query
+the page needs to know what it shows — and serves the stored page only when they are the
+token's: the HTML is at least as new as its token, and a request that sees a newer commit
+reads a newer version, so the page is never staler than what that request's own query saw.
+« 3 places restantes » stays the truth as of the last commit.
+
+The key also names the release (`site_release`: templates, code, translations, static files
+and the settings shown in every page) and the language; a logged-in person's pages are
+rendered from the shared fragments (`catalog.fragments`) with their own parts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.translation import get_language
+
+from . import fragments
+from .cache_versions import CATALOGUE_VERSION_KEY, FRAGMENT_TIMEOUT
+
+# What goes into a page besides its rows. Directories under BASE_DIR that hold no part of a
+# page (tests, benchmarks, documentation, the virtualenv, collected static files) are left
+# out of the release's digest.
+_RELEASE_SUFFIXES = {".py", ".html", ".txt", ".mo"}
+_NOT_RELEASE = {"tests", "bench", "docs", "staticfiles", "media", "node_modules", "demo"}
+_SETTINGS_SHOWN = (
+    "PROGRAMME_CONTACT_EMAIL",
+    "PROGRAMME_CONTACT_PHONE",
+    "PROGRAMME_CONTACT_HOURS",
+    "MEMBERSHIP_CONTACT_EMAIL",
+    "E_PARCOURSPRO_URL",
+    "RECOMMENDED_LEAD_DAYS",
+    "TIME_ZONE",
+    "DEBUG",
+)
+_release: list[str] = []
+
+
+def site_release() -> str:
+    """A digest of everything a page is made of besides its rows: the project's code,
+    templates and compiled translations, the static files' manifest and the settings every
+    page shows. Computed once per process: a deployment that changes any of them starts new
+    processes, which never read the pages of the previous one from the shared cache."""
+    if not _release:
+        digest = hashlib.sha1(usedforsecurity=False)
+        base = Path(settings.BASE_DIR)
+        for path in sorted(_release_files(base)):
+            digest.update(str(path.relative_to(base)).encode())
+            digest.update(path.read_bytes())
+        digest.update(str(getattr(staticfiles_storage, "manifest_hash", "")).encode())
+        digest.update(repr([getattr(settings, name, None) for name in _SETTINGS_SHOWN]).encode())
+        _release.append(digest.hexdigest()[:12])
+    return _release[0]
+
+
+def _release_files(base: Path):
+    for child in base.iterdir():
+        if child.name.startswith(".") or child.name in _NOT_RELEASE:
+            continue
+        if child.is_dir():
+            yield from (
+                path
+                for path in child.rglob("*")
+                if path.suffix in _RELEASE_SUFFIXES and path.is_file()
+            )
+        elif child.suffix in _RELEASE_SUFFIXES:
+            yield child
+
+
+def can_share(request) -> bool:
+    """Whether `request` is answered by the page every anonymous visitor sees: not logged
+    in, and no message waiting to be shown (those are read again by the page's template)."""
+    return not request.user.is_authenticated and not len(get_messages(request))
+
+
+class SharedPage:
+    """The stored page `name` for `request`, read from the cache with `also` (other keys the
+    view needs from it) in one round trip when the visitor is anonymous."""
+
+    def __init__(self, request, name: str, *, also: tuple[str, ...] = ()):
+        self.request = request
+        self.enabled = can_share(request)
+        self.key = f"page:{site_release()}:{get_language() or settings.LANGUAGE_CODE}:{name}"
+        self.cached = cache.get_many([self.key, *also]) if self.enabled else {}
+        stored = self.cached.get(self.key)
+        self.token, self.html = stored if stored is not None else (None, None)
+
+    def hit(self, token) -> HttpResponse | None:
+        """The stored page when it is of `token` (the versions this request read)."""
+        if self.html is not None and self.token == token:
+            return self.respond(self.html)
+        return None
+
+    def store(self, response: HttpResponse, token) -> HttpResponse:
+        """Keep `response`'s page under `token` (the versions read before its rows), when it
+        is the page every anonymous visitor sees; `token` None: not exact, not kept."""
+        if self.enabled and token is not None and response.status_code == 200:
+            html = response.content.decode()
+            cache.set(self.key, (token, html), FRAGMENT_TIMEOUT)
+            return self.respond(html)
+        return response
+
+    def respond(self, html: str) -> HttpResponse:
+        if fragments.CSRF_SLOT in html:
+            html = html.replace(fragments.CSRF_SLOT, get_token(self.request))
+        return HttpResponse(html)
+
+
+def catalogue_page(request) -> SharedPage:
+    return SharedPage(
+        request,
+        f"catalogue:{fragments.query_key(request.GET)}",
+        also=(CATALOGUE_VERSION_KEY,),
+    )
+
+
+def catalogue_token(version, rows, valid_until: dt.datetime, card_keys) -> dict:
+    return {"version": version, "rows": rows, "valid_until": valid_until, "cards": card_keys}
+
+
+def catalogue_hit(page: SharedPage, now: dt.datetime) -> HttpResponse | None:
+    """The stored catalogue page, when the catalogue's version is the one it was listed
+    under, no listed session has started (or closed) since, and its cards' versions are
+    those committed now (one query)."""
+    token = page.token
+    if token is None or page.html is None:
+        return None
+    version = page.cached.get(CATALOGUE_VERSION_KEY)
+    if version is None or token["version"] != version or token["valid_until"] <= now:
+        return None
+    if fragments.card_keys(token["rows"], now) != token["cards"]:
+        return None
+    return page.respond(page.html)
