@@ -35,7 +35,7 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from . import selectors
+from . import selectors, versions
 from .cache_versions import FRAGMENT_TIMEOUT, catalogue_version
 from .models import Action, Session
 
@@ -69,13 +69,14 @@ def _release_key() -> str:
     return f"{_release[0]}:{get_language() or settings.LANGUAGE_CODE}"
 
 
-def _is_open(deadline: dt.datetime, now: dt.datetime) -> int:
+def _is_open(deadline: dt.datetime, now: dt.datetime) -> bool:
     """What a card says of a listed session (upcoming, published) that depends on the time."""
-    return int(now < deadline)
+    return now < deadline
 
 
-def _card_key(action_pk, action_version, sessions, now) -> str:
-    parts = ",".join(f"{pk}.{v}.{_is_open(deadline, now)}" for pk, v, deadline in sessions)
+def _card_key(action_pk, action_version, sessions) -> str:
+    """`sessions`: (id, version, registration still open?) of each of the card's sessions."""
+    parts = ",".join(f"{pk}.{v}.{int(is_open)}" for pk, v, is_open in sessions)
     return f"catalog:card:{_release_key()}:{action_pk}.{action_version}:{parts}"
 
 
@@ -181,8 +182,10 @@ def _render_listing(filterset, query: QueryDict, now: dt.datetime):
         key = _card_key(
             action.pk,
             action.version,
-            [(s.pk, s.version, s.registration_deadline) for s in action.next_sessions],
-            now,
+            [
+                (s.pk, s.version, _is_open(s.registration_deadline, now))
+                for s in action.next_sessions
+            ],
         )
         to_cache[key] = html
     keys = list(to_cache)
@@ -219,21 +222,14 @@ def card_keys(listing_rows, now: dt.datetime) -> list[str] | None:
     session_ids = [pk for _, ids in listing_rows for pk in ids]
     if not session_ids:
         return []
-    rows = {
-        pk: (version, action_version, deadline)
-        for pk, version, action_version, deadline in Session.objects.filter(
-            pk__in=session_ids, status=Session.Status.PUBLISHED, starts_at__gt=now
-        ).values_list("pk", "version", "action__version", "registration_deadline")
-    }
+    rows = versions.listed_sessions(session_ids, now)
     if len(rows) != len(set(session_ids)):
         return None
     keys = []
     for action_pk, ids in listing_rows:
         action_version = rows[ids[0]][1]
         keys.append(
-            _card_key(
-                action_pk, action_version, [(pk, rows[pk][0], rows[pk][2]) for pk in ids], now
-            )
+            _card_key(action_pk, action_version, [(pk, rows[pk][0], rows[pk][2]) for pk in ids])
         )
     return keys
 
@@ -272,8 +268,10 @@ def _render_cards(rows, now: dt.datetime) -> list[tuple[str, str]]:
         key = _card_key(
             action.pk,
             action.version,
-            [(s.pk, s.version, s.registration_deadline) for s in action.next_sessions],
-            now,
+            [
+                (s.pk, s.version, _is_open(s.registration_deadline, now))
+                for s in action.next_sessions
+            ],
         )
         rendered.append((html, key))
         to_cache[key] = html
@@ -286,11 +284,7 @@ HOME_SESSIONS = 6
 
 def home_rows(now: dt.datetime) -> list[tuple[int, int, int]]:
     """The home page's next sessions open for registration: (id, version, action version)."""
-    return list(
-        Session.objects.open_for_registration(now)
-        .order_by("starts_at", "pk")
-        .values_list("pk", "version", "action__version")[:HOME_SESSIONS]
-    )
+    return versions.home_sessions(now, HOME_SESSIONS)
 
 
 def home_sessions(*, now: dt.datetime, rows=None) -> tuple[SafeString, str]:

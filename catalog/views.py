@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import get_template, render_to_string
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_safe
 from enrollment import eligibility, rules
 from enrollment import selectors as enrollment_selectors
 
-from . import fragments, pages, selectors
+from . import fragments, pages, selectors, versions
 
 
 @require_safe
@@ -59,12 +60,23 @@ def action_detail(request, slug):
     the block's marks. An anonymous visitor's whole page is shared (`catalog.pages`), checked
     against the action's and its sessions' versions and what time alone changes."""
     now = timezone.now()
+    shared = None
+    if pages.can_share(request):
+        found = versions.action_page(slug, now)
+        if found is None:
+            raise Http404
+        (action_id, version, member_only), rows = found
+        shared = pages.SharedPage(request, f"action:{action_id}")
+        token = (version, [(pk, v, _time_flags(member_only, d, s, now)) for pk, v, d, s in rows])
+        if (hit := shared.hit(token)) is not None:
+            return hit
     action, sessions = selectors.action_page_rows(slug, now)
-    flags = {session.pk: _time_flags(action, session, now) for session in sessions}
-    token = (action.version, [(s.pk, s.version, flags[s.pk]) for s in sessions])
-    shared = pages.SharedPage(request, f"action:{action.pk}")
-    if (hit := shared.hit(token)) is not None:
-        return hit
+    flags = {
+        session.pk: _time_flags(
+            action.is_member_only, session.registration_deadline, session.starts_at, now
+        )
+        for session in sessions
+    }
     anonymous = not request.user.is_authenticated
     page = fragments.ActionPage(action, sessions, flags=flags, anonymous=anonymous)
     selectors.places_by_version(sessions, known=page.cached)
@@ -78,29 +90,30 @@ def action_detail(request, slug):
             "action": action,
             "description_html": page.description(),
             # The shared page keeps the CSRF slot: `SharedPage` fills it per request.
-            "sessions_html": _sessions_html(request, page, states, token=not shared.enabled),
+            "sessions_html": _sessions_html(request, page, states, token=shared is None),
             "eligibility": states,
             "messages": messages,
             "recommended_lead_days": settings.RECOMMENDED_LEAD_DAYS,
             "recommended_lead_weeks": settings.RECOMMENDED_LEAD_DAYS // 7,
         },
     )
+    if shared is None:
+        return response
+    # Under the versions read with the rows it shows (those of `page`), when exact.
+    token = (action.version, [(s.pk, s.version, flags[s.pk]) for s in sessions])
     return shared.store(response, token if page.exact else None)
 
 
-def _time_flags(action, session, now) -> str:
-    """What time alone changes in a session's shared block: registration open (R9), the lead
-    time warning (the same rules as `eligibility.for_user`)."""
+def _time_flags(member_only: bool, deadline, starts_at, now) -> str:
+    """What time alone changes in a published session's shared block: registration open
+    (R9), the lead time warning (the same rules as `eligibility.for_user`)."""
     is_open = rules.is_registration_open(
-        now=now,
-        registration_deadline=session.registration_deadline,
-        starts_at=session.starts_at,
-        is_cancelled=session.is_cancelled or not action.is_published,
+        now=now, registration_deadline=deadline, starts_at=starts_at, is_cancelled=False
     )
     late = rules.lead_time_warning(
-        member_only=action.is_member_only,
+        member_only=member_only,
         now=now,
-        starts_at=session.starts_at,
+        starts_at=starts_at,
         recommended_days=settings.RECOMMENDED_LEAD_DAYS,
     )
     return f"{int(is_open)}{int(bool(late))}"
