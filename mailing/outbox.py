@@ -88,12 +88,67 @@ def _render_plain(name: str, context: dict) -> str:
     return get_template(name).template.render(Context(context, autoescape=False))
 
 
-def _record_concerns(email: Email, concerns: Iterable) -> None:
-    """Link the email to the people it is about; None (an anonymised request's owner) and
+# Emails queued inside `recorded_together()`: (email, concerned user ids, light context).
+_batch: ContextVar[list | None] = ContextVar("emails_recorded_together", default=None)
+
+
+@contextlib.contextmanager
+def recorded_together():
+    """Inside, the emails queued (`queue_email`) are written when the block exits without
+    error: all of them in one INSERT, their concerns in another, rather than two statements
+    each (a cart's validation records them under its session's row lock, issue 16). They are
+    in the caller's transaction as ever, and handed to the broker (or rendered after it,
+    `rendered_after_transaction`) exactly as one by one. Until the block exits, the
+    `Email` returned by `queue_email` has no primary key."""
+    batch: list = []
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if not batch:
+        return
+    Email.objects.bulk_create([email for email, _people, _light in batch])
+    Through = Email.concerns.through
+    Through.objects.bulk_create(
+        [
+            Through(email_id=email.pk, user_id=pk)
+            for email, people, _light in batch
+            for pk in people
+        ],
+        ignore_conflicts=True,
+    )
+    for email, _people, light in batch:
+        _recorded(email, light)
+
+
+def _people(concerns: Iterable) -> list[int]:
+    """The ids of the people an email is about; None (an anonymised request's owner) and
     duplicates are ignored."""
-    people = {person.pk: person for person in concerns if getattr(person, "pk", None)}
+    return list(dict.fromkeys(pk for person in concerns if (pk := getattr(person, "pk", None))))
+
+
+def _record(email: Email, concerns: Iterable, light: tuple | None) -> Email:
+    """Write the email and link it to the people it is about (or leave both to the enclosing
+    `recorded_together()`)."""
+    people = _people(concerns)
+    batch = _batch.get()
+    if batch is not None:
+        batch.append((email, people, light))
+        return email
+    email.save(force_insert=True)
     if people:
-        email.concerns.add(*people.values())
+        email.concerns.add(*people)
+    _recorded(email, light)
+    return email
+
+
+def _recorded(email: Email, light: tuple | None) -> None:
+    """A light email is rendered after the transaction; any other is sent after its commit."""
+    if light is not None:
+        _deferred.get().append((email.pk, *light))
+    else:
+        transaction.on_commit(partial(enqueue_sending, email.pk), robust=True)
 
 
 def queue_email(
@@ -119,7 +174,7 @@ def queue_email(
         return None
     pending = _deferred.get()
     if pending is not None and ids is not None and template in _context_builders:
-        email = Email.objects.create(
+        email = Email(
             template=template,
             to=to,
             subject="",
@@ -127,11 +182,9 @@ def queue_email(
             attachments=attachments or [],
             pending_context=ids,
         )
-        _record_concerns(email, concerns)
-        pending.append((email.pk, template, context))
-        return email
+        return _record(email, concerns, (template, context))
     subject, text, html = render_email(template, context)
-    email = Email.objects.create(
+    email = Email(
         template=template,
         to=to,
         subject=subject,
@@ -139,9 +192,7 @@ def queue_email(
         body_html=html,
         attachments=attachments or [],
     )
-    _record_concerns(email, concerns)
-    transaction.on_commit(partial(enqueue_sending, email.pk), robust=True)
-    return email
+    return _record(email, concerns, None)
 
 
 def queue_message(message, *, template: str, concerns: Iterable = ()) -> list[Email]:
@@ -160,16 +211,14 @@ def queue_message(message, *, template: str, concerns: Iterable = ()) -> list[Em
         if not (recipient or "").strip():
             logger.info("Email %r not recorded: no recipient", template)
             continue
-        email = Email.objects.create(
+        email = Email(
             template=template,
             to=recipient,
             subject=message.subject,
             body_text=message.body,
             body_html=html,
         )
-        _record_concerns(email, concerns)
-        transaction.on_commit(partial(enqueue_sending, email.pk), robust=True)
-        emails.append(email)
+        emails.append(_record(email, concerns, None))
     return emails
 
 
