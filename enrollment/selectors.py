@@ -97,7 +97,9 @@ def live_and_counted(user_id: int, session_ids, years) -> tuple[set[int], dict]:
     live_q = Q(session_id__in=session_ids, status__in=LIVE_STATUSES)
     counted_q = _in_quota_q(years)
     rows = (
-        Registration.objects.filter(live_q | counted_q, user_id=user_id)
+        # All the user's requests (a few; by the user's index): an OR of the two in the WHERE
+        # made PostgreSQL join every registration to its session first (4 ms, not 0.3).
+        Registration.objects.filter(user_id=user_id)
         .annotate(
             is_live=ExpressionWrapper(live_q, output_field=BooleanField()),
             counted=ExpressionWrapper(counted_q, output_field=BooleanField()),

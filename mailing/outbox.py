@@ -45,9 +45,10 @@ def rendered_after_transaction():
         _deferred.reset(token)
     if not pending:
         return
+    # One publish for them all (a cart's validation records two: issue 16).
+    ids = [email_pk for email_pk, _template, _context in pending]
     if not _eager():
-        for email_pk, _template, _context in pending:
-            transaction.on_commit(partial(enqueue_sending, email_pk), robust=True)
+        transaction.on_commit(partial(enqueue_sending, ids), robust=True)
         return
     rendered = [(pk, render_email(template, context)) for pk, template, context in pending]
     # One short transaction for all, then the sending: a worker never meets these writes.
@@ -56,7 +57,7 @@ def rendered_after_transaction():
             Email.objects.filter(pk=email_pk, pending_context__isnull=False).update(
                 subject=subject, body_text=text, body_html=html, pending_context=None
             )
-            transaction.on_commit(partial(enqueue_sending, email_pk), robust=True)
+        transaction.on_commit(partial(enqueue_sending, ids), robust=True)
 
 
 def _eager() -> bool:
@@ -222,11 +223,17 @@ def queue_message(message, *, template: str, concerns: Iterable = ()) -> list[Em
     return emails
 
 
-def enqueue_sending(email_id: int) -> None:
-    """Hand an email to the broker; on a broker outage the periodic sweep sends it later."""
-    from .tasks import send_email
+def enqueue_sending(email_id: int | list[int]) -> None:
+    """Hand an email (or a list of them, in one message: `send_emails`) to the broker; on a
+    broker outage the periodic sweep sends it later."""
+    from .tasks import send_email, send_emails
 
     try:
-        send_email.delay(email_id)
+        if isinstance(email_id, int):
+            send_email.delay(email_id)
+        elif len(email_id) == 1:
+            send_email.delay(email_id[0])
+        else:
+            send_emails.delay(list(email_id))
     except Exception:  # noqa: BLE001 — any broker failure leaves the email for the sweep
         logger.warning("Broker unavailable: email %s left for the sweep", email_id, exc_info=True)
