@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from catalog.models import MEMBER_ONLY_KINDS, ActionKind, Session
 from catalog.selectors import with_places
 
-from .models import HOLDING_STATUSES, QUOTA_STATUSES, CartItem, Registration, RegistrationStatus
+from .models import (
+    HOLDING_STATUSES,
+    LIVE_STATUSES,
+    QUOTA_STATUSES,
+    CartItem,
+    Registration,
+    RegistrationStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -67,16 +74,52 @@ def counted_sessions_by_year(user_id: int, years) -> dict[int, CountedSessions]:
     """`counted_sessions` for each of `years`, in one query."""
     years = set(years)
     rows = (
-        Registration.objects.filter(
-            counted_in_quota_q(),
-            user_id=user_id,
-            session__starts_at__year__in=years,
-            session__action__kind__in=MEMBER_ONLY_KINDS,
-        )
+        Registration.objects.filter(_in_quota_q(years), user_id=user_id)
         .order_by()
         .values_list("session_id", "session__action__kind", "session__starts_at")
         .distinct()
     )
+    return _counted_by_year(rows, years)
+
+
+def _in_quota_q(years) -> Q:
+    return counted_in_quota_q() & Q(
+        session__starts_at__year__in=years, session__action__kind__in=MEMBER_ONLY_KINDS
+    )
+
+
+def live_and_counted(user_id: int, session_ids, years) -> tuple[set[int], dict]:
+    """What a cart's validation reads of the user's requests (its user row locked, which
+    holds them still), in one query: the sessions among `session_ids` the user already has a
+    live request for, and `counted_sessions` for each of `years` (the same predicates as
+    `has_live_registration` and `counted_sessions_by_year`, evaluated by PostgreSQL)."""
+    years, session_ids = set(years), set(session_ids)
+    live_q = Q(session_id__in=session_ids, status__in=LIVE_STATUSES)
+    counted_q = _in_quota_q(years)
+    rows = (
+        # All the user's requests (a few; by the user's index): an OR of the two in the WHERE
+        # made PostgreSQL join every registration to its session first (4 ms, not 0.3).
+        Registration.objects.filter(user_id=user_id)
+        .annotate(
+            is_live=ExpressionWrapper(live_q, output_field=BooleanField()),
+            counted=ExpressionWrapper(counted_q, output_field=BooleanField()),
+        )
+        .order_by()
+        .values_list(
+            "session_id", "is_live", "counted", "session__action__kind", "session__starts_at"
+        )
+    )
+    live, counted = set(), []
+    for session_id, is_live, is_counted, kind, starts_at in rows:
+        if is_live:
+            live.add(session_id)
+        if is_counted:
+            counted.append((session_id, kind, starts_at))
+    return live, _counted_by_year(counted, years)
+
+
+def _counted_by_year(rows, years) -> dict[int, CountedSessions]:
+    """`CountedSessions` of each of `years` from (session id, action kind, start) rows."""
     member_only = {year: set() for year in years}
     trainings = {year: set() for year in years}
     for session_id, kind, starts_at in rows:

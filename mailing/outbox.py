@@ -45,9 +45,10 @@ def rendered_after_transaction():
         _deferred.reset(token)
     if not pending:
         return
+    # One publish for them all (a cart's validation records two: issue 16).
+    ids = [email_pk for email_pk, _template, _context in pending]
     if not _eager():
-        for email_pk, _template, _context in pending:
-            transaction.on_commit(partial(enqueue_sending, email_pk), robust=True)
+        transaction.on_commit(partial(enqueue_sending, ids), robust=True)
         return
     rendered = [(pk, render_email(template, context)) for pk, template, context in pending]
     # One short transaction for all, then the sending: a worker never meets these writes.
@@ -56,7 +57,7 @@ def rendered_after_transaction():
             Email.objects.filter(pk=email_pk, pending_context__isnull=False).update(
                 subject=subject, body_text=text, body_html=html, pending_context=None
             )
-            transaction.on_commit(partial(enqueue_sending, email_pk), robust=True)
+        transaction.on_commit(partial(enqueue_sending, ids), robust=True)
 
 
 def _eager() -> bool:
@@ -88,12 +89,67 @@ def _render_plain(name: str, context: dict) -> str:
     return get_template(name).template.render(Context(context, autoescape=False))
 
 
-def _record_concerns(email: Email, concerns: Iterable) -> None:
-    """Link the email to the people it is about; None (an anonymised request's owner) and
+# Emails queued inside `recorded_together()`: (email, concerned user ids, light context).
+_batch: ContextVar[list | None] = ContextVar("emails_recorded_together", default=None)
+
+
+@contextlib.contextmanager
+def recorded_together():
+    """Inside, the emails queued (`queue_email`) are written when the block exits without
+    error: all of them in one INSERT, their concerns in another, rather than two statements
+    each (a cart's validation records them under its session's row lock, issue 16). They are
+    in the caller's transaction as ever, and handed to the broker (or rendered after it,
+    `rendered_after_transaction`) exactly as one by one. Until the block exits, the
+    `Email` returned by `queue_email` has no primary key."""
+    batch: list = []
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if not batch:
+        return
+    Email.objects.bulk_create([email for email, _people, _light in batch])
+    Through = Email.concerns.through
+    Through.objects.bulk_create(
+        [
+            Through(email_id=email.pk, user_id=pk)
+            for email, people, _light in batch
+            for pk in people
+        ],
+        ignore_conflicts=True,
+    )
+    for email, _people, light in batch:
+        _recorded(email, light)
+
+
+def _people(concerns: Iterable) -> list[int]:
+    """The ids of the people an email is about; None (an anonymised request's owner) and
     duplicates are ignored."""
-    people = {person.pk: person for person in concerns if getattr(person, "pk", None)}
+    return list(dict.fromkeys(pk for person in concerns if (pk := getattr(person, "pk", None))))
+
+
+def _record(email: Email, concerns: Iterable, light: tuple | None) -> Email:
+    """Write the email and link it to the people it is about (or leave both to the enclosing
+    `recorded_together()`)."""
+    people = _people(concerns)
+    batch = _batch.get()
+    if batch is not None:
+        batch.append((email, people, light))
+        return email
+    email.save(force_insert=True)
     if people:
-        email.concerns.add(*people.values())
+        email.concerns.add(*people)
+    _recorded(email, light)
+    return email
+
+
+def _recorded(email: Email, light: tuple | None) -> None:
+    """A light email is rendered after the transaction; any other is sent after its commit."""
+    if light is not None:
+        _deferred.get().append((email.pk, *light))
+    else:
+        transaction.on_commit(partial(enqueue_sending, email.pk), robust=True)
 
 
 def queue_email(
@@ -119,7 +175,7 @@ def queue_email(
         return None
     pending = _deferred.get()
     if pending is not None and ids is not None and template in _context_builders:
-        email = Email.objects.create(
+        email = Email(
             template=template,
             to=to,
             subject="",
@@ -127,11 +183,9 @@ def queue_email(
             attachments=attachments or [],
             pending_context=ids,
         )
-        _record_concerns(email, concerns)
-        pending.append((email.pk, template, context))
-        return email
+        return _record(email, concerns, (template, context))
     subject, text, html = render_email(template, context)
-    email = Email.objects.create(
+    email = Email(
         template=template,
         to=to,
         subject=subject,
@@ -139,9 +193,7 @@ def queue_email(
         body_html=html,
         attachments=attachments or [],
     )
-    _record_concerns(email, concerns)
-    transaction.on_commit(partial(enqueue_sending, email.pk), robust=True)
-    return email
+    return _record(email, concerns, None)
 
 
 def queue_message(message, *, template: str, concerns: Iterable = ()) -> list[Email]:
@@ -160,24 +212,28 @@ def queue_message(message, *, template: str, concerns: Iterable = ()) -> list[Em
         if not (recipient or "").strip():
             logger.info("Email %r not recorded: no recipient", template)
             continue
-        email = Email.objects.create(
+        email = Email(
             template=template,
             to=recipient,
             subject=message.subject,
             body_text=message.body,
             body_html=html,
         )
-        _record_concerns(email, concerns)
-        transaction.on_commit(partial(enqueue_sending, email.pk), robust=True)
-        emails.append(email)
+        emails.append(_record(email, concerns, None))
     return emails
 
 
-def enqueue_sending(email_id: int) -> None:
-    """Hand an email to the broker; on a broker outage the periodic sweep sends it later."""
-    from .tasks import send_email
+def enqueue_sending(email_id: int | list[int]) -> None:
+    """Hand an email (or a list of them, in one message: `send_emails`) to the broker; on a
+    broker outage the periodic sweep sends it later."""
+    from .tasks import send_email, send_emails
 
     try:
-        send_email.delay(email_id)
+        if isinstance(email_id, int):
+            send_email.delay(email_id)
+        elif len(email_id) == 1:
+            send_email.delay(email_id[0])
+        else:
+            send_emails.delay(list(email_id))
     except Exception:  # noqa: BLE001 — any broker failure leaves the email for the sweep
         logger.warning("Broker unavailable: email %s left for the sweep", email_id, exc_info=True)

@@ -76,6 +76,21 @@ def send_email(self, email_id: int):
 
 
 @shared_task(ignore_result=True)
+def send_emails(email_ids: list[int]):
+    """Send outbox emails recorded together (one broker message for a cart's validation);
+    one that fails, or meets an error, is retried on its own by `send_email` (and the sweep
+    sends whatever a lost worker left)."""
+    for email_id in email_ids:
+        try:
+            sent = deliver(email_id)
+        except Exception:  # noqa: BLE001 — the others are still sent; this one is retried
+            logger.warning("Email %s not sent with its batch", email_id, exc_info=True)
+            sent = False
+        if not sent:
+            send_email.apply_async((email_id,), countdown=30)
+
+
+@shared_task(ignore_result=True)
 def sweep_unsent_emails(older_than_seconds: int = 30) -> int:
     """Send the emails that no task delivered (broker down at commit, worker lost)."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)

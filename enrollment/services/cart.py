@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Session
 from employers.models import Structure
+from employers.selectors import member_years
 from mailing import outbox
 
 from .. import locking, notifications, rules, selectors
@@ -36,7 +37,8 @@ from .policy import (
 )
 from .transitions import (
     Status,
-    lock_for_places,
+    count_places,
+    lock_for_new_requests,
     move,
 )
 from .waitlist import lapse_due, serve_waitlist
@@ -141,11 +143,11 @@ def save_cart_drafts(user, motivations: Mapping) -> int:
     return len(items)
 
 
-def _check_item(user, session: Session, *, live: set[int], now, counted, motivations) -> str:
+def _check_item(user, session: Session, *, live: set[int], now, counted, motivations, members):
     """Everything `add_to_cart` checks, then R2, R6 and R3's motivations, for one cart item;
-    returns its motivations."""
+    returns its motivations. `members`: whether the structure is a member, by year."""
     check_can_request(user, session, now=now, already_requested=session.pk in live)
-    check_membership(user.structure, session)
+    check_membership(user.structure, session, members)
     check_quota(user.pk, session, counted)
     try:
         return _motivation_for(motivations, session.pk)
@@ -184,48 +186,68 @@ def submit_cart(
     """
     contact = _clean_contact(contact)
     approvers = _approvers_of(user.structure_id)
+    # What the person submitted: the cart as read before the lock (the form showed it). Under
+    # the lock exactly these items are deleted; if some went meanwhile, the cart changed.
+    items = list(
+        CartItem.objects.filter(cart__user_id=user.pk)
+        .order_by("added_at", "pk")
+        .values_list("pk", "session_id", "session__starts_at")
+    )
+    if not items:
+        raise RuleViolation("empty_cart", text("empty_cart"))
+    years = {timezone.localtime(starts_at).year for _, _, starts_at in items}
+    # Nobody locks memberships: read under the lock or before it, READ COMMITTED gives the
+    # latest commit either way (the argument of `_approvers_of`); the lock only made every
+    # validation of a busy session wait for this read too (issue 16).
+    structure_id = user.structure_id
+    found = member_years(structure_id, years)
+    members = {year: year in found for year in years}
     # The emails are recorded in the transaction and rendered once it ends: rendering them
     # held the session's row lock as long again as the validation itself (issue 16).
     with outbox.rendered_after_transaction(), transaction.atomic():
-        session_ids = set(
-            CartItem.objects.filter(cart__user_id=user.pk).values_list("session_id", flat=True)
+        sessions, users, places = lock_for_new_requests(
+            {session_id for _, session_id, _ in items}, user_id=user.pk, structure_id=structure_id
         )
-        sessions, users = lock_for_places(session_ids, user_ids=[user.pk], frees_places=False)
         if user.pk not in users:
             raise RuleViolation("account", text("account_gone"))
         user = users[user.pk]
-        items = list(
-            CartItem.objects.filter(cart__user=user)
-            .order_by("added_at", "pk")
-            .values_list("pk", "session_id")
-        )
-        if not items:
-            raise RuleViolation("empty_cart", text("empty_cart"))
-        if not {session_id for _, session_id in items} <= sessions.keys():
-            raise locking.LockSetChanged  # an item was added meanwhile: lock it too
+        if user.structure_id != structure_id:  # changed since read (rare): read again
+            structure_id = user.structure_id
+            places = count_places(sessions, structure_id=structure_id)
+            members = None  # `check_membership` reads them
+        # Deleted first, so that a second click meets an empty cart as before; a refusal below
+        # rolls the deletion back with the rest.
+        deleted, _ = CartItem.objects.filter(pk__in=[pk for pk, _, _ in items]).delete()
+        if not deleted:
+            raise RuleViolation("empty_cart", text("empty_cart"))  # validated meanwhile
+        if deleted != len(items):
+            raise locking.LockSetChanged  # an item went meanwhile: read the cart again
         now = now or timezone.now()
         for session in sessions.values():
-            lapse_due(session, now)
-        live = set(
-            Registration.objects.live()
-            .filter(user=user, session_id__in=sessions)
-            .values_list("session_id", flat=True)
+            if lapse_due(session, now):  # places freed (rare): count them again
+                places[session.pk] = count_places([session.pk], structure_id=structure_id)[
+                    session.pk
+                ]
+        live, counted = selectors.live_and_counted(
+            user.pk, sessions, {session_year(session) for session in sessions.values()}
         )
         # R7: each waiting list is served before any new request is seated (on refusal of
         # the cart, the rollback undoes this too; the next freed place serves them).
         for session in sessions.values():
-            serve_waitlist(session, now=now)
-        counted: dict[int, selectors.CountedSessions] = {}
+            count = places[session.pk]
+            promoted = serve_waitlist(session, now=now, held=count.held)
+            count.held += len(promoted)
+            count.colleagues += (
+                sum(1 for r in promoted if r.structure_id == structure_id) if structure_id else 0
+            )
         structure = user.structure
         if approvers and structure is not None and structure.pk == approvers[0]:
             structure._prefetched_objects_cache = approvers[1]  # as prefetch_related would
         item_errors: dict[int, RuleViolation] = {}
         plans = []
-        for _, session_id in items:
+        for _, session_id, _ in items:
             session = sessions[session_id]
             year = session_year(session)
-            if year not in counted:
-                counted[year] = selectors.counted_sessions(user.pk, year)
             try:
                 motivation = _check_item(
                     user,
@@ -234,11 +256,19 @@ def submit_cart(
                     now=now,
                     counted=counted[year],
                     motivations=motivations,
+                    members=members,
                 )
             except RuleViolation as violation:
                 item_errors[session_id] = violation
                 continue
-            waiting = placement(session, structure_id=structure.pk if structure else None, now=now)
+            count = places[session_id]
+            waiting = placement(
+                session,
+                structure_id=structure_id,
+                now=now,
+                held=count.held,
+                colleagues=count.colleagues,
+            )
             if waiting is None and session.action.is_member_only:
                 counted[year] = counted[year].plus(session)
             plans.append((session, motivation, waiting))
@@ -270,6 +300,6 @@ def submit_cart(
                 )
             move(registration, to, by=user, reason=waiting.message if waiting else "")
             registrations.append(registration)
-        CartItem.objects.filter(pk__in=[pk for pk, _ in items]).delete()
-        notifications.cart_submitted(user, registrations)
+        with outbox.recorded_together():
+            notifications.cart_submitted(user, registrations)
     return registrations

@@ -69,16 +69,29 @@ def status_with_place(*, member_only: bool, user, structure, pre_approved: bool)
 
 
 def placement(
-    session: Session, *, structure_id, now: dt.datetime, cap_override: bool = False
+    session: Session,
+    *,
+    structure_id,
+    now: dt.datetime,
+    cap_override: bool = False,
+    held: int | None = None,
+    colleagues: int | None = None,
 ) -> RuleViolation | None:
     """R7 then R5 on a locked session: None when a place is free for this request, else the
-    violation that puts (or keeps) it on the waiting list."""
+    violation that puts (or keeps) it on the waiting list. `held` and `colleagues` (of
+    `structure_id`), when the caller counted them under the same lock, are not read again."""
+    if held is None:
+        held = selectors.places_held(session.pk)
     try:
-        rules.check_places_left(capacity=session.capacity, held=selectors.places_held(session.pk))
+        rules.check_places_left(capacity=session.capacity, held=held)
+        released = cap_override or cap_released(session, now)
+        if colleagues is None:  # only counted when the cap applies
+            counts = session.action.is_member_only and not released
+            colleagues = selectors.colleagues_holding(session.pk, structure_id) if counts else 0
         rules.check_structure_cap(
             member_only=session.action.is_member_only,
-            colleagues_holding=selectors.colleagues_holding(session.pk, structure_id),
-            cap_released=cap_override or cap_released(session, now),
+            colleagues_holding=colleagues,
+            cap_released=released,
         )
     except RuleViolation as violation:
         return violation
@@ -99,11 +112,19 @@ def check_quota(user_id: int, session: Session, counted=None) -> None:
     )
 
 
-def check_membership(structure, session: Session) -> None:
+def check_membership(structure, session: Session, members: dict[int, bool] | None = None):
+    """R2; `members` maps years to whether the structure was a member, as read by the caller
+    (nobody locks memberships, see `services.cart`); a year it lacks is read here."""
     year = session_year(session)
+    if structure is None:
+        structure_is_member = False
+    elif members is not None and year in members:
+        structure_is_member = members[year]
+    else:
+        structure_is_member = is_member(structure.pk, year)
     rules.check_membership(
         member_only=session.action.is_member_only,
-        structure_is_member=structure is not None and is_member(structure.pk, year),
+        structure_is_member=structure_is_member,
         year=year,
         contact=settings.MEMBERSHIP_CONTACT_EMAIL,
     )

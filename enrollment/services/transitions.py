@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q, Value
 from django.utils import timezone
 
 from catalog.models import Session
@@ -105,18 +106,43 @@ def move(registration: Registration, to: str, *, by=None, reason: str = "", fiel
     )
 
 
-def waiting_user_ids(sessions: dict[int, Session], *, only_with_free_places: bool) -> set[int]:
+@dataclass
+class Places:
+    """The places held in a locked session, and those held by one structure's employees
+    (R5), as counted under its lock and kept up to date in Python by the transaction that
+    seats people: nobody else takes or frees a place of a locked session (lock order), so the
+    counts stay exact without being read again."""
+
+    held: int = 0
+    colleagues: int = 0
+
+
+def count_places(session_ids: Iterable[int], *, structure_id: int | None = None):
+    """`Places` of each session (locked by the caller), in one statement."""
+    ids = set(session_ids)
+    colleagues = Count("pk", filter=Q(structure_id=structure_id)) if structure_id else Value(0)
+    rows = (
+        Registration.objects.filter(session_id__in=ids, status__in=HOLDING_STATUSES)
+        .order_by()
+        .values_list("session_id")
+        .annotate(held=Count("pk"), colleagues=colleagues)
+    )
+    places = {pk: Places() for pk in ids}
+    for session_id, held, of_structure in rows:
+        places[session_id] = Places(held=held, colleagues=of_structure)
+    return places
+
+
+def waiting_user_ids(
+    sessions: dict[int, Session], *, only_with_free_places: bool, places=None
+) -> set[int]:
     """The owners of the sessions' waiting lists; with `only_with_free_places`, of the
-    sessions with a free place only (a full session promotes nobody until a place frees)."""
+    sessions with a free place only (a full session promotes nobody until a place frees),
+    counted by `count_places` unless `places` gives its result."""
     ids = set(sessions)
     if only_with_free_places:
-        held = dict(
-            Registration.objects.filter(session_id__in=ids, status__in=HOLDING_STATUSES)
-            .order_by()
-            .values_list("session_id")
-            .annotate(count=Count("pk"))
-        )
-        ids = {pk for pk in ids if held.get(pk, 0) < sessions[pk].capacity}
+        places = places if places is not None else count_places(ids)
+        ids = {pk for pk in ids if places[pk].held < sessions[pk].capacity}
     if not ids:
         return set()
     return set(
@@ -136,6 +162,17 @@ def lock_for_places(
     waiting = waiting_user_ids(sessions, only_with_free_places=not frees_places)
     users = locking.lock_users({*user_ids, *waiting})
     return sessions, users
+
+
+def lock_for_new_requests(session_ids: Iterable[int], *, user_id: int, structure_id):
+    """`lock_for_places(frees_places=False)` for the new requests of `user_id` (a cart's
+    validation), which also returns the sessions' `Places` (with `structure_id`'s colleagues)
+    from the statement that chose the waiting people to lock: (sessions, users, places)."""
+    sessions = locking.lock_sessions(session_ids)
+    places = count_places(sessions, structure_id=structure_id)
+    waiting = waiting_user_ids(sessions, only_with_free_places=True, places=places)
+    users = locking.lock_users({user_id, *waiting})
+    return sessions, users, places
 
 
 def lock_registration_row(registration_id: int, session: Session) -> Registration:

@@ -76,16 +76,22 @@ def give_place(registration: Registration, session: Session, *, by, reason: str)
     notifications.promoted(registration)
 
 
-def serve_waitlist(session: Session, *, now: dt.datetime, by=None) -> list[Registration]:
+def serve_waitlist(
+    session: Session, *, now: dt.datetime, by=None, held: int | None = None
+) -> list[Registration]:
     """R7: give the locked session's free places to its oldest eligible waitlisted requests.
 
     The caller holds the locks of the session and of the waiting people (`lock_for_places`).
     The structure cap (R5) holds until it is released; membership (R2) and the annual quota
     (R6) are checked again, and a request that would break them is skipped, its owner told,
-    and considered again at the next freed place or change of its owner's situation."""
+    and considered again at the next freed place or change of its owner's situation.
+    `held`: the places held, when the caller counted them under this lock (not read again;
+    the places given here are added as they go)."""
     if not session_open(session, now):
         return []
-    free = session.capacity - selectors.places_held(session.pk)
+    if held is None:
+        held = selectors.places_held(session.pk)
+    free = session.capacity - held
     if free <= 0:
         return []
     promoted = []
@@ -98,7 +104,9 @@ def serve_waitlist(session: Session, *, now: dt.datetime, by=None) -> list[Regis
         if free <= 0:
             break
         registration.session = session
-        if placement(session, structure_id=registration.structure_id, now=now) is not None:
+        held = session.capacity - free  # nobody else seats anyone in a locked session
+        waiting = placement(session, structure_id=registration.structure_id, now=now, held=held)
+        if waiting is not None:
             continue
         try:
             check_still_eligible(registration, session)
