@@ -2,10 +2,13 @@
 
 Two kinds (docs/PERFORMANCE.md, « Versioned cache », gives the reasoning):
 
-- **Row versions**, in the database: `Action.version` and `Session.version`, bumped by an
-  `UPDATE … SET version = version + 1` in the very transaction that changes the row or a
-  session's places (`bump_sessions`, called by `enrollment.services.transitions.move` for
-  every registration's move, and the `post_save` handlers below for every save). A page reads
+- **Row versions**, in the database: `Action.version` and `Session.version`, bumped in the
+  very transaction that changes the row or a session's places, by the database itself
+  (triggers of migrations `catalog/0008` and `enrollment/0006`: any UPDATE of an action or a
+  session, any registration created, deleted or moved to another status, whoever writes it —
+  the services, the admin, a shell's `QuerySet.update`, plain SQL); on a database without
+  those triggers, by the `UPDATE … SET version = version + 1` of `bump_sessions` (every
+  registration's save) and of the `post_save` handlers below (every save). A page reads
   them in the same statement as the rows it shows, so the key of a card (or of the home
   page's block, or of an action's description) names exactly the committed state the page
   read: a card cached under it can only hold that state. « 3 places restantes » is the truth
@@ -24,7 +27,7 @@ import time
 from collections.abc import Iterable
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 
@@ -62,12 +65,17 @@ def bump_catalogue() -> None:
     transaction.on_commit(_incr_catalogue_version, robust=True)
 
 
+def database_bumps_versions() -> bool:
+    """Whether the database's triggers bump the row versions (PostgreSQL and SQLite)."""
+    return connection.vendor in {"postgresql", "sqlite"}
+
+
 def bump_sessions(session_ids: Iterable[int]) -> None:
     """The sessions' places or contents change in this transaction."""
     from .models import Session
 
     ids = {pk for pk in session_ids if pk is not None}
-    if ids:
+    if ids and not database_bumps_versions():
         Session.objects.filter(pk__in=ids).update(version=F("version") + 1)
     bump_catalogue()
 
@@ -81,7 +89,7 @@ def bump_actions(actions) -> None:
 def _row_saved(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
-    if not created:
+    if not created and not database_bumps_versions():
         sender.objects.filter(pk=instance.pk).update(version=F("version") + 1)
     bump_catalogue()
 

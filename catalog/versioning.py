@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class VersionedModel(models.Model):
-    """A row whose `version` counts its changes (catalog.cache_versions bumps it with an
-    `UPDATE … version + 1` after each save, in the save's transaction). An ordinary save
+    """A row whose `version` counts its changes (bumped in the transaction of each change by
+    the database's trigger, or by catalog.cache_versions without one). An ordinary save
     never writes the field: written from a copy read earlier, it would go back to a number
     that already names other contents."""
 

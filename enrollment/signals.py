@@ -75,9 +75,10 @@ def serve_waitlists_of_new_member(sender, instance: Membership, created: bool, *
 
 def registration_changed(sender, instance: Registration, raw=False, **kwargs) -> None:
     """A request saved (every `move` of the services: taken, freed, waitlisted) or deleted
-    may change its session's places: the session's version is bumped in the same transaction,
-    so the catalogue's fragments that counted its places are never read again
-    (catalog.cache_versions). The session row is already locked by the services."""
+    may change its session's places: the session's version is bumped in the same transaction
+    (by the database's trigger, migration `enrollment/0006`, or here on a database without
+    it), so the catalogue's fragments that counted its places are never read again, and the
+    catalogue's listings too (« places disponibles ») (catalog.cache_versions)."""
     if not raw:
         cache_versions.bump_sessions([instance.session_id])
 
