@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=60)
     parser.add_argument("--capacity", type=int, default=12)
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--sort", default="cumulative", help="cProfile's order (e.g. tottime)")
     parser.add_argument(
         "--no-profile", action="store_true", help="time only, without cProfile's overhead"
     )
@@ -122,7 +123,7 @@ def main() -> None:
     out = io.StringIO()
     if not args.no_profile:
         stats = pstats.Stats(profile, stream=out)
-        stats.strip_dirs().sort_stats("cumulative").print_stats(args.top)
+        stats.strip_dirs().sort_stats(args.sort).print_stats(args.top)
     report = [
         f"{args.users} validations of one session of {args.capacity} places, in turn:",
         f"- request: median {statistics.median(totals):.1f} ms, "

@@ -95,12 +95,13 @@ def retry_on_lock_conflict(func):
     return wrapper
 
 
-def lock_sessions(session_ids: Iterable[int]) -> dict[int, Session]:
-    """Lock session rows in id order and load their actions (and providers), in one statement
-    (`OF` the sessions only: the actions and providers are read, not locked)."""
+def lock_sessions(session_ids: Iterable[int], *, providers: bool = True) -> dict[int, Session]:
+    """Lock session rows in id order and load their actions (and providers, unless the
+    caller shows none: a cart's validation), in one statement (`OF` the sessions only: the
+    actions and providers are read, not locked)."""
     sessions = (
         Session.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("action__provider")
+        .select_related("action__provider" if providers else "action")
         .filter(pk__in=set(session_ids))
         .order_by("pk")
     )

@@ -146,7 +146,10 @@ def cart(request):
             if form.is_valid():
                 try:
                     registrations = services.submit_cart(
-                        request.user, contact=form.contact(), motivations=form.motivations()
+                        request.user,
+                        contact=form.contact(),
+                        motivations=form.motivations(),
+                        cart=[(i.pk, i.session_id, i.session.starts_at) for i in items],
                     )
                 except CartRefused as refusal:
                     item_errors = refusal.item_errors

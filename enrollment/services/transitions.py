@@ -168,7 +168,7 @@ def lock_for_new_requests(session_ids: Iterable[int], *, user_id: int, structure
     """`lock_for_places(frees_places=False)` for the new requests of `user_id` (a cart's
     validation), which also returns the sessions' `Places` (with `structure_id`'s colleagues)
     from the statement that chose the waiting people to lock: (sessions, users, places)."""
-    sessions = locking.lock_sessions(session_ids)
+    sessions = locking.lock_sessions(session_ids, providers=False)
     places = count_places(sessions, structure_id=structure_id)
     waiting = waiting_user_ids(sessions, only_with_free_places=True, places=places)
     users = locking.lock_users({user_id, *waiting})

@@ -65,6 +65,27 @@ def test_an_item_removed_between_the_read_and_the_lock_is_retried_and_exact(monk
     assert not CartItem.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_cart_read_by_the_page_that_changed_since_is_read_again():
+    """The page passes the cart it read (`cart=`); an item removed since (another tab) is
+    not submitted: the validation reads the cart again and submits what is in it."""
+    user = employee(3)
+    kept, removed = session_of(ActionKind.TRAINING), session_of(ActionKind.TRAINING)
+    for session in (kept, removed):
+        services.add_to_cart(user, session)
+    page_read = cart_service.read_cart(user)
+    CartItem.objects.filter(session=removed).delete()
+    [registration] = services.submit_cart(
+        user,
+        contact=contact_of(user),
+        motivations={kept.pk: MOTIVATION, removed.pk: MOTIVATION},
+        cart=page_read,
+    )
+    assert registration.session_id == kept.pk
+    assert list(Registration.objects.values_list("session_id", flat=True)) == [kept.pk]
+    assert not CartItem.objects.exists()
+
+
 @pytest.mark.django_db
 def test_a_cart_validated_meanwhile_is_an_empty_cart_and_nothing_is_written(monkeypatch):
     """A second click whose cart was read before the first validation committed: under the
