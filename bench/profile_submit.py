@@ -111,7 +111,9 @@ def main() -> None:
             totals.append((time.perf_counter() - started) * 1000)
             del connection.commit
             if args.show_sql is not None and len(totals) == args.show_sql:
-                print("\n".join(statement[:300] for statement in span["sql"]), "\n")
+                print(f"request  {started * 1000:12.2f}  start")
+                print("\n".join(statement[:300] for statement in span["sql"]))
+                print(f"request  {(started + totals[-1] / 1000) * 1000:12.2f}  end\n")
             assert response.status_code == 302, response.status_code
             if span["locked_at"] is not None and span["end"] is not None:
                 locked_times.append((span["end"] - span["locked_at"]) * 1000)
