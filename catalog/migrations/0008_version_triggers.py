@@ -6,6 +6,8 @@ are: the trigger only acts when an UPDATE left the version unchanged."""
 
 from django.db import migrations
 
+from common.migration_operations import RunSQLForVendor
+
 POSTGRESQL = [
     """
     CREATE OR REPLACE FUNCTION catalog_bump_row_version() RETURNS trigger
@@ -48,27 +50,14 @@ SQLITE = [
 SQLITE_REVERSE = [f"DROP TRIGGER IF EXISTS catalog_{table}_version" for table in ("session", "action")]
 
 
-def statements(vendor, *, reverse=False):
-    if vendor == "postgresql":
-        return POSTGRESQL_REVERSE if reverse else POSTGRESQL
-    if vendor == "sqlite":
-        return SQLITE_REVERSE if reverse else SQLITE
-    return []  # another database: the application's own bumps only
-
-
-def create(apps, schema_editor):
-    for sql in statements(schema_editor.connection.vendor):
-        schema_editor.execute(sql, params=None)
-
-
-def drop(apps, schema_editor):
-    for sql in statements(schema_editor.connection.vendor, reverse=True):
-        schema_editor.execute(sql, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("catalog", "0007_cache_versions"),
     ]
 
-    operations = [migrations.RunPython(create, drop, elidable=False)]
+    operations = [
+        RunSQLForVendor(
+            sql={"postgresql": POSTGRESQL, "sqlite": SQLITE},
+            reverse_sql={"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE},
+        )
+    ]

@@ -7,6 +7,8 @@ writers that touch only them (reminders, exports) do not lock the session first.
 
 from django.db import migrations
 
+from common.migration_operations import RunSQLForVendor
+
 POSTGRESQL = [
     """
     CREATE OR REPLACE FUNCTION enrollment_bump_session_version() RETURNS trigger
@@ -67,28 +69,15 @@ SQLITE_REVERSE = [
 ]
 
 
-def statements(vendor, *, reverse=False):
-    if vendor == "postgresql":
-        return POSTGRESQL_REVERSE if reverse else POSTGRESQL
-    if vendor == "sqlite":
-        return SQLITE_REVERSE if reverse else SQLITE
-    return []  # another database: the application's own bumps only
-
-
-def create(apps, schema_editor):
-    for sql in statements(schema_editor.connection.vendor):
-        schema_editor.execute(sql, params=None)
-
-
-def drop(apps, schema_editor):
-    for sql in statements(schema_editor.connection.vendor, reverse=True):
-        schema_editor.execute(sql, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("catalog", "0008_version_triggers"),
         ("enrollment", "0005_halfdayattendance"),
     ]
 
-    operations = [migrations.RunPython(create, drop, elidable=False)]
+    operations = [
+        RunSQLForVendor(
+            sql={"postgresql": POSTGRESQL, "sqlite": SQLITE},
+            reverse_sql={"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE},
+        )
+    ]
