@@ -53,6 +53,26 @@ def page_urls(search: str) -> dict[str, str]:
     }
 
 
+def bench_person():
+    """A professional of a member structure with one upcoming session in the cart: what a
+    logged-in page shows per person (cart marks, eligibility) is then rendered."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from catalog.models import Session
+    from enrollment.models import Cart, CartItem
+
+    user, _ = User.objects.get_or_create(
+        email="bench-person@example.org",
+        defaults={"first_name": "Camille", "last_name": "Banc", "is_active": True},
+    )
+    cart, _ = Cart.objects.get_or_create(user=user)
+    if not CartItem.objects.filter(cart=cart).exists():
+        session = Session.objects.filter(starts_at__gt=timezone.now()).order_by("pk").first()
+        CartItem.objects.create(cart=cart, session=session)
+    return user
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="pp_bench")
@@ -61,6 +81,12 @@ def main() -> None:
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--search", default="q=accompagnement&kind=training&department=33")
     parser.add_argument("--cache-url", default="dummycache://")
+    parser.add_argument(
+        "--logged-in",
+        action="store_true",
+        help="as a logged-in professional (a bench user, created when missing) with one "
+        "session in the cart, rather than an anonymous visitor",
+    )
     args = parser.parse_args()
     assert 0 < args.runs <= 1000
 
@@ -79,13 +105,19 @@ def main() -> None:
 
     urls = page_urls(args.search)
     client = Client()
+    if args.logged_in:
+        client.force_login(bench_person())
     out = io.StringIO()
 
     def say(line: str = "") -> None:
         print(line)
         out.write(line + "\n")
 
-    say(f"{dt.datetime.now():%Y-%m-%d %H:%M}, cache {args.cache_url}, {args.runs} runs a page")
+    who = "a logged-in professional" if args.logged_in else "an anonymous visitor"
+    say(
+        f"{dt.datetime.now():%Y-%m-%d %H:%M}, cache {args.cache_url}, {args.runs} runs a page, "
+        f"as {who}"
+    )
     summary = []
     for name in args.pages.split(","):
         url = urls[name]

@@ -1,4 +1,5 @@
 import re
+from dataclasses import astuple
 
 from django.conf import settings
 
@@ -24,11 +25,9 @@ def site(request):
     is_approver = False
     is_provider = False
     if user is not None and user.is_authenticated:
-        from enrollment.models import CartItem
+        from enrollment.selectors import header_state
 
-        cart_count = CartItem.objects.filter(cart__user=user).count()
-        is_approver = user.approved_structures.exists()
-        is_provider = user.providers.exists()
+        cart_count, is_approver, is_provider = astuple(header_state(user))
     return {
         "PROGRAMME_CONTACT_EMAIL": settings.PROGRAMME_CONTACT_EMAIL,
         "PROGRAMME_CONTACT_PHONE": settings.PROGRAMME_CONTACT_PHONE,
