@@ -14,10 +14,14 @@ Two kinds (docs/PERFORMANCE.md, « Versioned cache », gives the reasoning):
   read: a card cached under it can only hold that state. « 3 places restantes » is the truth
   as of the last commit the page's query saw.
 - **The catalogue's version**, in the shared cache: which actions a search lists, their count
-  and the filter form's themes. Bumped after the commit (`transaction.on_commit`, so that no
-  reader can cache the old listing under the new number) by the same changes, before the
-  response of the request that made them. A listing says only which rows to show; the rows'
-  places always come from the row versions read by the page.
+  and the filter form's themes. Bumped before and after the commit (`transaction.on_commit`,
+  so that a reader that cached the old listing between the two is not read again) by every
+  save or deletion of an action, a session, a theme or a provider, before the response of
+  the request that made them. **The places' version**, bumped the same way by every
+  registration's move, keys only the searches « places disponibles », whose listing depends
+  on places (`listing_version`): a registration leaves every other listing cached. A listing
+  says only which rows to show; the rows' places always come from the row versions read by
+  the page.
 """
 
 from __future__ import annotations
@@ -36,14 +40,28 @@ CATALOGUE_VERSION_KEY = "catalog:version"
 FRAGMENT_TIMEOUT = 24 * 3600
 
 
-def catalogue_version() -> int:
-    """The catalogue's version; initialised from the clock (in µs), so that a version lost by
-    the cache (eviction, restart) never comes back to a number that named older listings."""
-    version = cache.get(CATALOGUE_VERSION_KEY)
-    if version is None:
-        cache.add(CATALOGUE_VERSION_KEY, time.time_ns() // 1000, timeout=None)
-        version = cache.get(CATALOGUE_VERSION_KEY)
-    return version
+PLACES_VERSION_KEY = "catalog:places-version"
+
+
+def catalogue_versions() -> tuple[int, int]:
+    """The catalogue's version and its places' version; each initialised from the clock (in
+    µs), so that a version lost by the cache (eviction, restart) never comes back to a
+    number that named older listings."""
+    keys = (CATALOGUE_VERSION_KEY, PLACES_VERSION_KEY)
+    found = cache.get_many(keys)
+    for key in keys:
+        if found.get(key) is None:
+            cache.add(key, time.time_ns() // 1000, timeout=None)
+            found[key] = cache.get(key)
+    return found[CATALOGUE_VERSION_KEY], found[PLACES_VERSION_KEY]
+
+
+def listing_version(query, version, places_version) -> str:
+    """What a search's listing is keyed by: the catalogue's version, and the places' version
+    too when the search keeps only sessions with places (« places disponibles »: the same
+    test as `filters.CatalogueFilterSet.criteria`). A registration then changes only the
+    listings that depend on places."""
+    return f"{version}.{places_version}" if query.get("places") else str(version)
 
 
 def _incr_catalogue_version() -> None:
@@ -52,17 +70,30 @@ def _incr_catalogue_version() -> None:
         cache.incr(CATALOGUE_VERSION_KEY)
 
 
-def bump_catalogue() -> None:
-    """Invalidate every listing now and again once the current transaction commits: a reader
-    that cached the old listing under the first number, between the two, is not read again
-    (and the first bump makes the change visible to the transaction itself)."""
-    _incr_catalogue_version()
+def _incr_places_version() -> None:
+    with contextlib.suppress(ValueError):
+        cache.incr(PLACES_VERSION_KEY)
+
+
+def _bump_twice(incr) -> None:
+    """`incr` now and again once the current transaction commits: a reader that cached the
+    old listing under the first number, between the two, is not read again (and the first
+    bump makes the change visible to the transaction itself)."""
+    incr()
     connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        func is _incr_catalogue_version for _, func, _ in connection.run_on_commit
-    ):
+    if connection.in_atomic_block and any(func is incr for _, func, _ in connection.run_on_commit):
         return  # one bump after the commit is enough
-    transaction.on_commit(_incr_catalogue_version, robust=True)
+    transaction.on_commit(incr, robust=True)
+
+
+def bump_catalogue() -> None:
+    """Invalidate every listing (which actions and sessions a search lists, its themes)."""
+    _bump_twice(_incr_catalogue_version)
+
+
+def bump_places() -> None:
+    """Invalidate the listings that depend on places (« places disponibles »)."""
+    _bump_twice(_incr_places_version)
 
 
 def database_bumps_versions() -> bool:
@@ -71,13 +102,13 @@ def database_bumps_versions() -> bool:
 
 
 def bump_sessions(session_ids: Iterable[int]) -> None:
-    """The sessions' places or contents change in this transaction."""
+    """The sessions' places change in this transaction (a registration's move)."""
     from .models import Session
 
     ids = {pk for pk in session_ids if pk is not None}
     if ids and not database_bumps_versions():
         Session.objects.filter(pk__in=ids).update(version=F("version") + 1)
-    bump_catalogue()
+    bump_places()
 
 
 def bump_actions(actions) -> None:

@@ -36,7 +36,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from . import selectors, versions
-from .cache_versions import FRAGMENT_TIMEOUT, catalogue_version
+from .cache_versions import FRAGMENT_TIMEOUT, catalogue_versions, listing_version
 from .models import Action, Session
 
 CART_MARK = re.compile(r"<!--in-cart:(\d+)-->")
@@ -119,9 +119,10 @@ class CataloguePage:
     form_html: str
     results_html: str
     # What the results show, for `catalog.pages` to store the whole page under: the
-    # catalogue's version read before the listing, the listing's (action, sessions) rows and
-    # time bound, and each card's key — the versions its HTML is of.
-    version: int
+    # listing's version (`cache_versions.listing_version`) read before the listing, its
+    # (action, sessions) rows and time bound, and each card's key — the versions its HTML
+    # is of.
+    version: str
     rows: list
     valid_until: dt.datetime
     card_keys: list[str]
@@ -132,10 +133,11 @@ def query_key(query: QueryDict) -> str:
     return hashlib.sha1(repr(items).encode(), usedforsecurity=False).hexdigest()
 
 
-def catalogue_page(query: QueryDict, *, now: dt.datetime) -> CataloguePage:
+def catalogue_page(query: QueryDict, *, now: dt.datetime, checked=None) -> CataloguePage:
     """The catalogue's form and results for `query` (a GET QueryDict), from the cache where
-    the versions allow, rendered (and cached) otherwise."""
-    version = catalogue_version()
+    the versions allow, rendered (and cached) otherwise. `checked`: (listing rows, their
+    cards' keys) this request already read (`card_keys`), not read again for those rows."""
+    version = listing_version(query, *catalogue_versions())
     suffix = f"{_release_key()}:{version}:{query_key(query)}"
     listing_key, form_key = f"catalog:listing:{suffix}", f"catalog:form:{suffix}"
     cached = cache.get_many([listing_key, form_key])
@@ -143,7 +145,8 @@ def catalogue_page(query: QueryDict, *, now: dt.datetime) -> CataloguePage:
     filterset = None
     shown = None
     if listing is not None and listing["valid_until"] > now:
-        shown = _results_from_listing(listing, now)
+        known = checked[1] if checked and checked[0] == listing["rows"] else None
+        shown = _results_from_listing(listing, now, known)
     if shown is None:
         from .filters import CatalogueFilterSet  # the form's module builds on the selectors
 
@@ -234,11 +237,13 @@ def card_keys(listing_rows, now: dt.datetime) -> list[str] | None:
     return keys
 
 
-def _results_from_listing(listing: dict, now: dt.datetime) -> tuple[str, list[str]] | None:
+def _results_from_listing(
+    listing: dict, now: dt.datetime, known: list[str] | None = None
+) -> tuple[str, list[str]] | None:
     """The results from a cached listing, and the keys of the cards they show: the cards'
-    versions are read in one query, cached cards are reused, the others rendered. None when
-    a listed session is gone."""
-    keys = card_keys(listing["rows"], now)
+    versions are read in one query (unless `known`: read by this request), cached cards are
+    reused, the others rendered. None when a listed session is gone."""
+    keys = list(known) if known is not None else card_keys(listing["rows"], now)
     if keys is None:
         return None
     cards = cache.get_many(keys)

@@ -32,7 +32,12 @@ from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
 from . import fragments
-from .cache_versions import CATALOGUE_VERSION_KEY, FRAGMENT_TIMEOUT
+from .cache_versions import (
+    CATALOGUE_VERSION_KEY,
+    FRAGMENT_TIMEOUT,
+    PLACES_VERSION_KEY,
+    listing_version,
+)
 
 # What goes into a page besides its rows. Directories under BASE_DIR that hold no part of a
 # page (tests, benchmarks, documentation, the virtualenv, collected static files) are left
@@ -100,6 +105,8 @@ class SharedPage:
         self.cached = cache.get_many([self.key, *also]) if self.enabled else {}
         stored = self.cached.get(self.key)
         self.token, self.html = stored if stored is not None else (None, None)
+        # What a check read that a render of the page may use again (`catalogue_hit`).
+        self.checked = None
 
     def hit(self, token) -> HttpResponse | None:
         """The stored page when it is of `token` (the versions this request read)."""
@@ -126,7 +133,7 @@ def catalogue_page(request) -> SharedPage:
     return SharedPage(
         request,
         f"catalogue:{fragments.query_key(request.GET)}",
-        also=(CATALOGUE_VERSION_KEY,),
+        also=(CATALOGUE_VERSION_KEY, PLACES_VERSION_KEY),
     )
 
 
@@ -135,15 +142,19 @@ def catalogue_token(version, rows, valid_until: dt.datetime, card_keys) -> dict:
 
 
 def catalogue_hit(page: SharedPage, now: dt.datetime) -> HttpResponse | None:
-    """The stored catalogue page, when the catalogue's version is the one it was listed
+    """The stored catalogue page, when the listing's version is the one it was listed
     under, no listed session has started (or closed) since, and its cards' versions are
     those committed now (one query)."""
     token = page.token
     if token is None or page.html is None:
         return None
-    version = page.cached.get(CATALOGUE_VERSION_KEY)
-    if version is None or token["version"] != version or token["valid_until"] <= now:
+    version, places = (page.cached.get(key) for key in (CATALOGUE_VERSION_KEY, PLACES_VERSION_KEY))
+    if version is None or places is None or token["valid_until"] <= now:
         return None
-    if fragments.card_keys(token["rows"], now) != token["cards"]:
+    if token["version"] != listing_version(page.request.GET, version, places):
+        return None
+    keys = fragments.card_keys(token["rows"], now)
+    page.checked = (token["rows"], keys)  # the render of a miss reuses them
+    if keys != token["cards"]:
         return None
     return page.respond(page.html)

@@ -38,7 +38,7 @@ def catalogue(request):
     shared = pages.catalogue_page(request)
     if (hit := pages.catalogue_hit(shared, now)) is not None:
         return hit
-    page = fragments.catalogue_page(request.GET, now=now)
+    page = fragments.catalogue_page(request.GET, now=now, checked=shared.checked)
     in_cart = enrollment_selectors.cart_session_ids(request.user)
     response = render(
         request,

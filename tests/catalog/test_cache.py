@@ -76,3 +76,34 @@ def test_an_unpublished_action_leaves_at_once(client):
     session.action.save()
     html = client.get(CATALOGUE).content.decode()
     assert session.action.title not in html and "1 action trouvée" in html
+
+
+def test_a_place_taken_recounts_the_card_not_the_listing(client):
+    """A registration changes its session's places, not which actions a search lists: the
+    next catalogue re-renders that card only (the listing stays cached)."""
+    from tests.factories import MemberEmployeeFactory, register
+
+    sessions = [session_of(ActionKind.WEBINAR, days=3 + n, capacity=5) for n in range(3)]
+    client.get(CATALOGUE)
+    register(MemberEmployeeFactory(), sessions[0])
+    with CaptureQueriesContext(connection) as after:
+        html = client.get(CATALOGUE).content.decode()
+    assert "4 places restantes" in places_of(html, sessions[0])
+    # The cards' versions, then the changed card's action and its sessions with places; a
+    # listing recomputed would also search, count and prefetch.
+    assert len(after) == 3, "\n".join(q["sql"][:150] for q in after.captured_queries)
+
+
+def test_a_session_filled_leaves_the_places_search_at_once(client):
+    """« Places disponibles » depends on places: its listing follows every registration."""
+    from tests.factories import MemberEmployeeFactory, register
+
+    full_soon = session_of(ActionKind.WEBINAR, days=3, capacity=1)
+    other = session_of(ActionKind.WEBINAR, days=4, capacity=5)
+    url = CATALOGUE + "?places=on"
+    html = client.get(url).content.decode()
+    assert full_soon.action.title in html and "2 actions trouvées" in html
+    register(MemberEmployeeFactory(), full_soon)
+    html = client.get(url).content.decode()
+    assert full_soon.action.title not in html and "1 action trouvée" in html
+    assert other.action.title in html
