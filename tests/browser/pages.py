@@ -37,3 +37,47 @@ def login(page, live_server, email: str, password: str):
         f"login failed for {email}: still on {page.url}"
     )
     return page
+
+
+def verified(user):
+    """`user` with a verified primary email: they can log in through the form."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def request_awaiting_provider(session):
+    """A member-only request of `session` accepted by the employer, waiting for the provider
+    (R10), as the pages make it: (provider's account, employee, approver, registration), each
+    able to log in. The employee is Hugo Lefèvre (salarie@example.test), the approver Nadia
+    Berger (direction@example.test), the provider's account Marc (prestataire@example.test)."""
+    from enrollment import services
+    from tests.factories import MemberEmployeeFactory, UserFactory, contact_of
+
+    provider_user = verified(
+        UserFactory(email="prestataire@example.test", first_name="Marc", structure=None)
+    )
+    session.action.provider.users.add(provider_user)
+    employee = verified(
+        MemberEmployeeFactory(email="salarie@example.test", first_name="Hugo", last_name="Lefèvre")
+    )
+    approver = verified(
+        UserFactory(
+            structure=employee.structure,
+            email="direction@example.test",
+            first_name="Nadia",
+            last_name="Berger",
+        )
+    )
+    employee.structure.approvers.add(approver)
+    services.add_to_cart(employee, session)
+    [registration] = services.submit_cart(
+        employee,
+        contact=contact_of(employee),
+        motivations={session.pk: "Je reçois de plus en plus de jeunes en réorientation."},
+    )
+    services.approve(registration, by=approver)
+    return provider_user, employee, approver, registration

@@ -6,23 +6,15 @@ import datetime as dt
 import re
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from catalog.models import ActionKind
 from enrollment import services
 from enrollment.models import CartItem, Registration
-from tests.browser.pages import assert_accessible, login
+from tests.browser.pages import assert_accessible, login, verified
 from tests.factories import DEMO_PASSWORD, MemberEmployeeFactory, session_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def verified(user):
-    EmailAddress.objects.update_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
-    return user
 
 
 @pytest.fixture

@@ -5,17 +5,12 @@ sees it accepted (issue 14)."""
 import re
 
 import pytest
-from allauth.account.models import EmailAddress
 
 from catalog.models import ActionKind
 from documents.models import ConventionAcceptance, Document
-from enrollment import services
-from tests.browser.pages import assert_accessible, login
+from tests.browser.pages import assert_accessible, login, request_awaiting_provider
 from tests.factories import (
     DEMO_PASSWORD,
-    MemberEmployeeFactory,
-    UserFactory,
-    contact_of,
     session_of,
     with_programme,
 )
@@ -27,39 +22,12 @@ pytestmark = [
 ]
 
 
-def verified(user):
-    EmailAddress.objects.update_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
-    return user
-
-
 @pytest.fixture
 def request_for_the_provider():
     session = with_programme(session_of(ActionKind.TRAINING))
     session.action.title = "Conduire un entretien d'orientation"
     session.action.save()
-    provider_user = verified(
-        UserFactory(email="prestataire@example.test", first_name="Marc", structure=None)
-    )
-    session.action.provider.users.add(provider_user)
-    employee = MemberEmployeeFactory(first_name="Hugo", last_name="Lefèvre")
-    approver = verified(
-        UserFactory(
-            structure=employee.structure,
-            email="direction@example.test",
-            first_name="Nadia",
-            last_name="Berger",
-        )
-    )
-    employee.structure.approvers.add(approver)
-    services.add_to_cart(employee, session)
-    [registration] = services.submit_cart(
-        employee,
-        contact=contact_of(employee),
-        motivations={session.pk: "Je reçois de plus en plus de jeunes en réorientation."},
-    )
-    services.approve(registration, by=approver)
+    provider_user, _employee, approver, _registration = request_awaiting_provider(session)
     return session, provider_user, approver
 
 

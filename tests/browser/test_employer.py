@@ -4,13 +4,12 @@ Employer Space, and the employee sees both decisions in « Mon espace » (FAQ Q8
 import re
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from catalog.models import ActionKind
 from enrollment import services
 from enrollment.models import Registration, RegistrationStatus
-from tests.browser.pages import assert_accessible, login
+from tests.browser.pages import assert_accessible, login, verified
 from tests.factories import (
     DEMO_PASSWORD,
     MemberEmployeeFactory,
@@ -21,13 +20,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def verified(user):
-    EmailAddress.objects.update_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
-    return user
 
 
 @pytest.fixture

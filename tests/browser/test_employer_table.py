@@ -3,7 +3,6 @@ filters the requests, accepts two at once, refuses another with one reason (no J
 needed: the reason is in a disclosure), and every page stays accessible (R4, issue 12)."""
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from catalog.models import ActionKind
@@ -11,7 +10,7 @@ from common.text import de_name
 from enrollment import services
 from enrollment.models import Registration, RegistrationStatus
 from mailing.models import Email
-from tests.browser.pages import assert_accessible, login
+from tests.browser.pages import assert_accessible, login, verified
 from tests.factories import (
     DEMO_PASSWORD,
     MemberEmployeeFactory,
@@ -25,13 +24,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 Status = RegistrationStatus
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-
-
-def verified(user):
-    EmailAddress.objects.update_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
-    return user
 
 
 @pytest.fixture

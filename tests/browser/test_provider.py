@@ -4,29 +4,17 @@ the participant sees « Confirmée » in « Mon espace » and downloads the cale
 import re
 
 import pytest
-from allauth.account.models import EmailAddress
 from icalendar import Calendar
 
 from catalog.models import ActionKind
-from enrollment import services
 from enrollment.models import Registration, RegistrationStatus
-from tests.browser.pages import assert_accessible, login
+from tests.browser.pages import assert_accessible, login, request_awaiting_provider
 from tests.factories import (
     DEMO_PASSWORD,
-    MemberEmployeeFactory,
-    UserFactory,
-    contact_of,
     session_of,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def verified(user):
-    EmailAddress.objects.update_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
-    return user
 
 
 @pytest.fixture
@@ -35,22 +23,7 @@ def request_for_the_provider():
     session.action.title = "Conduire un entretien d'orientation"
     session.action.objectives = "Structurer un entretien d'orientation en trois temps."
     session.action.save()
-    provider_user = verified(
-        UserFactory(email="prestataire@example.test", first_name="Marc", structure=None)
-    )
-    session.action.provider.users.add(provider_user)
-    employee = verified(
-        MemberEmployeeFactory(email="salarie@example.test", first_name="Hugo", last_name="Lefèvre")
-    )
-    approver = UserFactory(structure=employee.structure)
-    employee.structure.approvers.add(approver)
-    services.add_to_cart(employee, session)
-    [registration] = services.submit_cart(
-        employee,
-        contact=contact_of(employee),
-        motivations={session.pk: "Je reçois de plus en plus de jeunes en réorientation."},
-    )
-    services.approve(registration, by=approver)
+    provider_user, employee, _approver, registration = request_awaiting_provider(session)
     return provider_user, employee, registration
 
 

@@ -5,14 +5,13 @@ item 11)."""
 import re
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from catalog.models import ActionKind
 from employers import attachments
 from employers.models import Attachment
 from enrollment import services
-from tests.browser.pages import login
+from tests.browser.pages import login, verified
 from tests.factories import (
     DEMO_PASSWORD,
     MemberEmployeeFactory,
@@ -25,13 +24,6 @@ from tests.factories import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 REQUIRED = "Ce champ est obligatoire."
-
-
-def verified(user):
-    EmailAddress.objects.update_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
-    return user
 
 
 @pytest.fixture

@@ -3,10 +3,9 @@ their frame at 1280 px; lists of cards carry no bullets; a checkbox sits beside 
 long status badge wraps on a 390 px screen; the 404 page passes axe."""
 
 import pytest
-from allauth.account.models import EmailAddress
 
 from catalog.models import ActionKind
-from tests.browser.pages import assert_accessible, login
+from tests.browser.pages import assert_accessible, login, verified
 from tests.factories import (
     DEMO_PASSWORD,
     JobSeekerFactory,
@@ -25,13 +24,6 @@ LONG_TITLE = (
     "Accompagner les personnes en reconversion professionnelle dans les territoires ruraux "
     "de Nouvelle-Aquitaine : méthodes, outils et coopérations"
 )
-
-
-def verified(user):
-    EmailAddress.objects.update_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
-    return user
 
 
 def overflowing(page, selector: str) -> list[str]:
