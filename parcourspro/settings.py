@@ -96,6 +96,14 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # psycopg prepares a statement sent with server-side binding after this many runs on a
+    # connection: only the public pages' version checks are (catalog.versions); Django's own
+    # cursors bind on the client and are never prepared. Empty behind a connection pooler
+    # that cannot keep prepared statements (PgBouncer before 1.21 in transaction mode).
+    prepare_threshold = env("DATABASE_PREPARE_THRESHOLD", default="5")
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        int(prepare_threshold) if prepare_threshold else None
+    )
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 # Cache: in-process by default; CACHE_URL=rediscache://127.0.0.1:6379/1 shares it between
