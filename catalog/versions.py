@@ -4,12 +4,11 @@ that page runs (`catalog.pages`, issue 16).
 These two statements run at every request of the catalogue and of an action page, and the
 rest of such a request is a cache read: building and compiling them with the ORM cost twice
 what PostgreSQL takes to answer them (the catalogue's 36 session ids were 36 parameters
-quoted one by one). On PostgreSQL they are therefore fixed SQL with one array parameter, sent
-with server-side binding (`prepared_cursor`): psycopg prepares a statement run five times on
-a connection, and PostgreSQL then skips its planning — 0.9 ms of the catalogue's 1.5 ms
-statement (`EXPLAIN ANALYZE` on the bench's 6,000 sessions; 0.65 → 0.20 ms a statement).
-Any other database (SQLite for `make run`) runs the same question through the ORM. A test
-compares the two on the same rows.
+quoted one by one). On PostgreSQL they are therefore fixed SQL with one array parameter,
+prepared by psycopg like every statement (settings: server-side binding): PostgreSQL's
+planning was 0.9 ms of the catalogue's 1.5 ms statement (`EXPLAIN ANALYZE` on the bench's
+6,000 sessions; 0.65 → 0.20 ms a statement prepared). Any other database (SQLite for
+`make run`) runs the same question through the ORM. A test compares the two on the same rows.
 """
 
 from __future__ import annotations
@@ -21,22 +20,6 @@ from django.db import connection
 from django.db.models import FilteredRelation, Q
 
 from .models import MEMBER_ONLY_KINDS, Action, Session
-
-
-def prepared_cursor():
-    """A cursor of Django's PostgreSQL connection with server-side binding (Django's own use
-    client-side binding, which psycopg never prepares), wrapped as Django wraps its cursors:
-    the statement is counted, logged and seen by `execute_wrapper` like any other. The
-    prepared statements live as long as the connection (`CONN_MAX_AGE`); their explicit
-    columns keep them valid across migrations that add columns."""
-    import psycopg
-
-    connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)
-    if connection.queries_logged:
-        return connection.make_debug_cursor(raw)
-    return connection.make_cursor(raw)
-
 
 # Published sessions of published actions, not started, by id (the catalogue's cards).
 _LISTED_SQL = """
@@ -72,7 +55,7 @@ def listed_sessions(session_ids: Sequence[int], now: dt.datetime) -> dict[int, t
     in the instant between the commit and that change)."""
     published = Session.Status.PUBLISHED
     if connection.vendor == "postgresql":
-        with prepared_cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(_LISTED_SQL, [now, list(session_ids), published, now])
             return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
     return {
@@ -86,7 +69,7 @@ def listed_sessions(session_ids: Sequence[int], now: dt.datetime) -> dict[int, t
 def home_sessions(now: dt.datetime, limit: int) -> list[tuple[int, int, int]]:
     """(id, version, action version) of the `limit` next sessions open for registration."""
     if connection.vendor == "postgresql":
-        with prepared_cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(_HOME_SQL, [Session.Status.PUBLISHED, now, now, limit])
             return [tuple(row) for row in cursor.fetchall()]
     return list(
@@ -102,7 +85,7 @@ def action_page(slug: str, now: dt.datetime) -> tuple[tuple, list[tuple]] | None
     published action has this slug."""
     published = Session.Status.PUBLISHED
     if connection.vendor == "postgresql":
-        with prepared_cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(_ACTION_SQL, [published, now, slug])
             rows = cursor.fetchall()
         if not rows:
