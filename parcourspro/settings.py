@@ -116,6 +116,10 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # The same, with one Redis client per pool rather than one per call (issue 16).
     CACHES["default"]["BACKEND"] = "common.redis_cache.RedisCache"
+    # A cache that does not answer within this delay is skipped (common.redis_cache): the
+    # page renders from the database rather than wait or fail.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("socket_connect_timeout", 0.5)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 0.5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
