@@ -213,9 +213,11 @@ def cart_sessions(user) -> list[Session]:
 
 
 def cart_items(user) -> QuerySet[CartItem]:
+    """The cart's items in cart order, with their sessions and actions (what the cart page
+    and its form show; not their themes nor providers, which it never shows)."""
     return (
         CartItem.objects.filter(cart__user=user)
-        .select_related("session__action__theme", "session__action__provider")
+        .select_related("session__action")
         .order_by("added_at", "pk")
     )
 
