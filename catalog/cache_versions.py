@@ -58,9 +58,10 @@ def catalogue_versions() -> tuple[int, int]:
 
 def listing_version(query, version, places_version) -> str:
     """What a search's listing is keyed by: the catalogue's version, and the places' version
-    too when the search keeps only sessions with places (« places disponibles »: the same
-    test as `filters.CatalogueFilterSet.criteria`). A registration then changes only the
-    listings that depend on places."""
+    too whenever the query names « places » at all — read from the query string before the
+    form parses it, a superset of the searches that keep only sessions with places
+    (`filters.CatalogueFilterSet.criteria`): never too few invalidations. A registration
+    then changes only the listings that may depend on places."""
     return f"{version}.{places_version}" if query.get("places") else str(version)
 
 

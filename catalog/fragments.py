@@ -24,7 +24,6 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -38,35 +37,18 @@ from django.utils.translation import get_language, gettext
 from . import selectors, versions
 from .cache_versions import FRAGMENT_TIMEOUT, catalogue_versions, listing_version
 from .models import Action, Session
+from .release import site_release
 
 CART_MARK = re.compile(r"<!--in-cart:(\d+)-->")
 CARDS_SLOT = "\x00cards\x00"
-_TEMPLATES = (
-    "catalog/_action_card.html",
-    "catalog/_audience_badge.html",
-    "catalog/_catalogue_form.html",
-    "catalog/_catalogue_results.html",
-    "catalog/_home_sessions.html",
-    "catalog/_action_description.html",
-    "catalog/_action_sessions.html",
-    "catalog/_action_session_person.html",
-)
-_release: list[str] = []
 
 
 def _release_key() -> str:
-    """A digest of the fragments' templates and of the code that formats them: a deployment
-    that changes them never reads fragments rendered by the previous one (the cache is
-    shared and outlives processes)."""
-    if not _release:
-        digest = hashlib.sha1(usedforsecurity=False)
-        for name in _TEMPLATES:
-            digest.update(get_template(name).template.source.encode())
-        here = Path(__file__).resolve().parent
-        for module in ("templatetags/catalog_tags.py", "dates.py", "fragments.py"):
-            digest.update((here / module).read_bytes())
-        _release.append(digest.hexdigest()[:10])
-    return f"{_release[0]}:{get_language() or settings.LANGUAGE_CODE}"
+    """The release (`release.site_release`: code, templates, translations, static files and
+    shown settings) and the language: a deployment that changes how a fragment is rendered
+    never reads fragments rendered by the previous one (the cache is shared and outlives
+    processes)."""
+    return f"{site_release()}:{get_language() or settings.LANGUAGE_CODE}"
 
 
 def _is_open(deadline: dt.datetime, now: dt.datetime) -> bool:

@@ -15,7 +15,7 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog import pages
+from catalog import pages, release
 from catalog.models import ActionKind
 from tests.factories import MemberEmployeeFactory, register, session_of
 
@@ -139,7 +139,8 @@ def test_the_release_names_every_template_and_no_test():
     from django.conf import settings
 
     files = {
-        str(path.relative_to(settings.BASE_DIR)) for path in pages._release_files(settings.BASE_DIR)
+        str(path.relative_to(settings.BASE_DIR))
+        for path in release._release_files(settings.BASE_DIR)
     }
     assert "templates/base.html" in files
     assert "templates/catalog/_action_card.html" in files
