@@ -163,6 +163,31 @@ def fetch_cart(port: int, sessionid: str) -> tuple[str, str]:
     return cookie, token
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) used so far, by kind of process: gunicorn, postgres, redis,
+    this process (the load generator), the rest. Read from /proc (Linux); empty elsewhere."""
+    import os
+
+    tick = os.sysconf("SC_CLK_TCK")
+    totals: Counter[str] = Counter()
+    for pid in filter(str.isdigit, os.listdir("/proc") if os.path.isdir("/proc") else []):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if int(pid) == os.getpid():
+            kind = "load generator (this process)"
+        else:
+            kind = next(
+                (k for k in ("gunicorn", "postgres", "redis") if k in command), "other"
+            )
+        totals[kind] += used
+    return dict(totals)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="pp_burst")
@@ -236,10 +261,12 @@ def main() -> None:
         for thread in threads:
             thread.start()
         barrier.wait(timeout=60)
+        cpu_before = cpu_seconds()
         fired_at[0] = time.perf_counter()
         for thread in threads:
             thread.join(timeout=180)
         wall = time.perf_counter() - fired_at[0]
+        cpu_after = cpu_seconds()
 
     # --- invariants ---------------------------------------------------------------------------
     registrations = Registration.objects.filter(session=session)
@@ -300,6 +327,17 @@ def main() -> None:
             f"{wall / len(latencies) * 1000:.1f} ms |"
         )
     print(f"| emails recorded in the outbox | {Email.objects.count()} |")
+    cpu_used = {k: cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after}
+    if cpu_used:
+        print(
+            "| CPU during the burst, ms a validation | "
+            + ", ".join(
+                f"{kind} {seconds * 1000 / args.users:.1f}"
+                for kind, seconds in sorted(cpu_used.items(), key=lambda kv: -kv[1])
+                if seconds > 0
+            )
+            + f" (of {2 * wall * 1000 / args.users:.1f} available on 2 cores) |"
+        )
     print()
     print("| invariant | holds |")
     print("| --- | --- |")

@@ -42,6 +42,11 @@ def main() -> None:
         "--no-profile", action="store_true", help="time only, without cProfile's overhead"
     )
     parser.add_argument(
+        "--lock-only",
+        action="store_true",
+        help="profile only the span that holds the session's lock (its statement to COMMIT)",
+    )
+    parser.add_argument(
         "--show-sql", type=int, metavar="N", help="print the SQL of the N-th validation"
     )
     args = parser.parse_args()
@@ -67,6 +72,8 @@ def main() -> None:
     def watch(execute, sql, params, many, context):
         if span["locked_at"] is None and "FOR NO KEY UPDATE" in sql and "catalog_session" in sql:
             span["locked_at"] = time.perf_counter()
+            if args.lock_only:
+                profile.enable()
         elif span["locked_at"] is not None:
             span["queries"] += 1
         span["all"] += 1
@@ -82,7 +89,7 @@ def main() -> None:
         if span["locked_at"] is not None and span["end"] is None:
             span["end"] = time.perf_counter()
 
-    profile = cProfile.Profile()
+    profile = cProfile.Profile()  # the lock's span enables it in `watch` (--lock-only)
     client = Client()  # one client: its handler loads the middleware (whitenoise) once
     with connection.execute_wrapper(watch):
         for user in users:
@@ -104,7 +111,7 @@ def main() -> None:
 
             connection.commit = commit
             started = time.perf_counter()
-            if not args.no_profile:
+            if not (args.no_profile or args.lock_only):
                 profile.enable()
             response = client.post("/panier/", body)
             profile.disable()
