@@ -46,6 +46,7 @@ def main() -> None:
         action="store_true",
         help="profile only the span that holds the session's lock (its statement to COMMIT)",
     )
+    parser.add_argument("--dump", metavar="PATH", help="also write the profile (pstats) there")
     parser.add_argument(
         "--show-sql", type=int, metavar="N", help="print the SQL of the N-th validation"
     )
@@ -132,6 +133,8 @@ def main() -> None:
     out = io.StringIO()
     if not args.no_profile:
         stats = pstats.Stats(profile, stream=out)
+        if args.dump:
+            stats.dump_stats(args.dump)
         stats.strip_dirs().sort_stats(args.sort).print_stats(args.top)
     report = [
         f"{args.users} validations of one session of {args.capacity} places, in turn:",

@@ -95,30 +95,42 @@ def retry_on_lock_conflict(func):
     return wrapper
 
 
-def lock_sessions(session_ids: Iterable[int], *, providers: bool = True) -> dict[int, Session]:
-    """Lock session rows in id order and load their actions (and providers, unless the
-    caller shows none: a cart's validation), in one statement (`OF` the sessions only: the
-    actions and providers are read, not locked)."""
-    sessions = (
+def sessions_to_lock(session_ids: Iterable[int], *, providers: bool = True):
+    """The statement of `lock_sessions`, unevaluated (to compile it before a lock:
+    `common.compiled`)."""
+    return (
         Session.objects.select_for_update(of=("self",), no_key=True)
         .select_related("action__provider" if providers else "action")
         .filter(pk__in=set(session_ids))
         .order_by("pk")
     )
-    return {session.pk: session for session in sessions}
+
+
+def lock_sessions(session_ids: Iterable[int], *, providers: bool = True) -> dict[int, Session]:
+    """Lock session rows in id order and load their actions (and providers, unless the
+    caller shows none: a cart's validation), in one statement (`OF` the sessions only: the
+    actions and providers are read, not locked)."""
+    return by_pk(sessions_to_lock(session_ids, providers=providers))
+
+
+def users_to_lock(user_ids: Iterable[int]):
+    """The statement of `lock_users`, unevaluated."""
+    User = get_user_model()
+    return (
+        User.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("structure")
+        .filter(pk__in={pk for pk in user_ids if pk is not None})
+        .order_by("pk")
+    )
 
 
 def lock_users(user_ids: Iterable[int]) -> dict:
     """Lock user rows in id order (one statement), with their structures; a deleted user is
     missing from the result."""
     ids = {pk for pk in user_ids if pk is not None}
-    if not ids:
-        return {}
-    User = get_user_model()
-    users = (
-        User.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("structure")
-        .filter(pk__in=ids)
-        .order_by("pk")
-    )
-    return {user.pk: user for user in users}
+    return by_pk(users_to_lock(ids)) if ids else {}
+
+
+def by_pk(rows) -> dict:
+    """Rows (a QuerySet, or one compiled ahead) by primary key, in their order."""
+    return {row.pk: row for row in rows}

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Session
+from common.compiled import Compiled, CompiledDelete
 from employers.models import Structure
 from employers.selectors import member_years
 from mailing import outbox
@@ -237,9 +238,14 @@ def _submit_cart(
     members = {year: year in found for year in years}
     # The emails are recorded in the transaction and rendered once it ends: rendering them
     # held the session's row lock as long again as the validation itself (issue 16).
+    session_ids = {session_id for _, session_id, _ in items}
     with outbox.rendered_after_transaction(), transaction.atomic():
+        # Compiled before the lock, run under it (`common.compiled`): the cart's deletion and
+        # the read of the user's requests, for the years of the sessions as read before.
+        deletion = CompiledDelete(CartItem.objects.filter(pk__in=[pk for pk, _, _ in items]))
+        requests_read = Compiled(selectors.live_and_counted_statement(user.pk, session_ids, years))
         sessions, users, places = lock_for_new_requests(
-            {session_id for _, session_id, _ in items}, user_id=user.pk, structure_id=structure_id
+            session_ids, user_id=user.pk, structure_id=structure_id
         )
         if user.pk not in users:
             raise RuleViolation("account", text("account_gone"))
@@ -250,7 +256,7 @@ def _submit_cart(
             members = None  # `check_membership` reads them
         # Deleted first, so that a second click meets an empty cart as before; a refusal below
         # rolls the deletion back with the rest.
-        deleted, _ = CartItem.objects.filter(pk__in=[pk for pk, _, _ in items]).delete()
+        deleted = deletion.run()
         if not deleted:
             raise RuleViolation("empty_cart", text("empty_cart"))  # validated meanwhile
         if deleted != len(items):  # an item went meanwhile: read the cart again
@@ -261,9 +267,11 @@ def _submit_cart(
                 places[session.pk] = count_places([session.pk], structure_id=structure_id)[
                     session.pk
                 ]
-        live, counted = selectors.live_and_counted(
-            user.pk, sessions, {session_year(session) for session in sessions.values()}
-        )
+        locked_years = {session_year(session) for session in sessions.values()}
+        if locked_years == years:
+            live, counted = selectors.live_and_counted_of(requests_read, years)
+        else:  # a session moved to another year since the cart was read (rare)
+            live, counted = selectors.live_and_counted(user.pk, sessions, locked_years)
         # R7: each waiting list is served before any new request is seated (on refusal of
         # the cart, the rollback undoes this too; the next freed place serves them).
         for session in sessions.values():

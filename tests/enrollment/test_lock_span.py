@@ -4,9 +4,10 @@ rendered once the transaction has ended)."""
 
 import pytest
 from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler, SQLDeleteCompiler
 
 from catalog.models import ActionKind
-from enrollment import locking, services
+from enrollment import services
 from enrollment.models import RegistrationStatus
 from mailing.models import Email
 from mailing.tasks import deliver
@@ -36,20 +37,26 @@ pytestmark = pytest.mark.django_db
 LOCKED_QUERIES = {"held": 11, "waitlisted": 9}
 
 
+def takes_the_session_lock(sql: str) -> bool:
+    """The statement that locks the sessions (`locking.sessions_to_lock`; SQLite, which locks
+    the whole database instead, runs it without « FOR NO KEY UPDATE »)."""
+    return (
+        sql.startswith("SELECT")
+        and 'FROM "catalog_session"' in sql
+        and ("FOR NO KEY UPDATE" in sql or connection.vendor == "sqlite")
+    )
+
+
 @pytest.fixture
-def lock_span(monkeypatch):
-    """The SQL run from `lock_sessions` (included) to the end of the transaction that took
-    the lock (in a test, the release of its savepoint), savepoint statements left out."""
+def lock_span():
+    """The SQL run from the sessions' lock (included) to the end of the transaction that took
+    it (in a test, the release of its savepoint), savepoint statements left out. Compiled
+    before the lock or not (`common.compiled`), a statement counts where it runs."""
     span = {"locked": False, "depth": 0, "sql": []}
-    lock_sessions = locking.lock_sessions
-
-    def marked(*args, **kwargs):
-        span.update(locked=True, depth=0)
-        return lock_sessions(*args, **kwargs)
-
-    monkeypatch.setattr(locking, "lock_sessions", marked)
 
     def watch(execute, sql, params, many, context):
+        if not span["locked"] and takes_the_session_lock(sql):
+            span.update(locked=True, depth=0)
         if span["locked"]:
             if sql.startswith("SAVEPOINT"):
                 span["depth"] += 1
@@ -111,6 +118,45 @@ def test_queries_under_the_session_lock_are_pinned(lock_span, outcome):
         "approval_requested",
         "registration_acknowledgement",
     ]
+
+
+@pytest.mark.parametrize("outcome", ["held", "waitlisted"])
+def test_what_the_lock_runs_before_the_decision_was_compiled_before_it(
+    lock_span, monkeypatch, outcome
+):
+    """Under the lock, Django compiles only the writes of the decision (their values come
+    from it): the lock of the sessions, the count of their places, the lock of the user, the
+    cart's deletion and the read of the user's requests were compiled before it
+    (`common.compiled`), as a QuerySet's compilation costs more than its run."""
+    compiled_under_lock = []
+    as_sql = {}
+    for compiler in (SQLCompiler, SQLDeleteCompiler):
+        as_sql[compiler] = compiler.as_sql
+
+        def spy(self, *args, _original=as_sql[compiler], **kwargs):
+            if lock_span["locked"]:
+                compiled_under_lock.append(f"{type(self).__name__} {self.query.model.__name__}")
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(compiler, "as_sql", spy)
+    session = session_of(ActionKind.TRAINING, capacity=1)
+    if outcome == "waitlisted":
+        submit(employee_with_approver(4), session)
+    user = employee_with_approver(5)
+    services.add_to_cart(user, session)
+    lock_span.update(locked=False, sql=[])
+    compiled_under_lock.clear()
+    services.submit_cart(
+        user,
+        contact=contact_of(user),
+        motivations={session.pk: "Je souhaite approfondir ma pratique."},
+    )
+    # Inserts compile with SQLInsertCompiler, which the spy leaves alone: what is left here is
+    # a read or a delete compiled while the lock was held. A session with a free place has its
+    # waiting list read there (R7: its owners locked, then served before any new request);
+    # a full one — the busy session of a campaign — has nothing read that was not compiled.
+    expected = {"held": ["SQLCompiler Registration"] * 2, "waitlisted": []}
+    assert compiled_under_lock == expected[outcome]
 
 
 def test_the_emails_are_complete_once_the_validation_returns():

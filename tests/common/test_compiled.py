@@ -1,0 +1,103 @@
+"""QuerySets compiled before a lock and run under it (`common.compiled`): they return what the
+QuerySet returns, and running them compiles nothing."""
+
+import pytest
+from django.db import transaction
+from django.db.models import Count, Q
+from django.db.models.sql.compiler import SQLCompiler, SQLDeleteCompiler
+
+from catalog.models import Session
+from common.compiled import Compiled, CompiledDelete
+from enrollment import locking
+from enrollment.models import Cart, CartItem, Registration, RegistrationStatus
+from enrollment.services.transitions import places_statement
+from tests.factories import UserFactory, registration_in, session_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def compilations(monkeypatch):
+    """The SELECT and DELETE compilations made while the test runs (`as_sql` calls)."""
+    made = []
+    for compiler in (SQLCompiler, SQLDeleteCompiler):
+
+        def spy(self, *args, _original=compiler.as_sql, **kwargs):
+            made.append(type(self).__name__)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(compiler, "as_sql", spy)
+    return made
+
+
+def shape(sessions):
+    """What a caller reads of locked sessions: their fields and their actions' (joined)."""
+    return [(s.pk, s.capacity, s.starts_at, s.action.pk, s.action.title) for s in sessions]
+
+
+def test_a_locking_statement_returns_the_querysets_rows_and_compiles_nothing_when_run(
+    compilations, django_assert_num_queries
+):
+    sessions = [session_of(capacity=n) for n in (3, 5, 8)]
+    ids = {s.pk for s in sessions}
+    compilations.clear()
+    with transaction.atomic():
+        compiled = Compiled(locking.sessions_to_lock(ids, providers=False))
+        assert compilations == ["SQLCompiler"]
+        with django_assert_num_queries(1):
+            rows = list(compiled)
+        assert compilations == ["SQLCompiler"]  # run, not compiled again
+        # The related actions came with the rows: reading them asks nothing more.
+        with django_assert_num_queries(0):
+            assert shape(rows) == shape(sorted(sessions, key=lambda s: s.pk))
+    assert shape(rows) == shape(Session.objects.select_related("action").order_by("pk"))
+
+
+def test_a_values_statement_gets_the_databases_converters():
+    """Counts with a FILTER, and datetimes, come back as the QuerySet gives them (SQLite's
+    datetimes are strings until Django converts them)."""
+    session = session_of(capacity=4)
+    holder = registration_in(session, RegistrationStatus.PENDING_EMPLOYER)
+    registration_in(session, RegistrationStatus.PENDING_EMPLOYER)
+    queryset = places_statement([session.pk], structure_id=holder.structure_id)
+    assert list(Compiled(queryset)) == list(queryset)
+    [(session_id, held, colleagues)] = Compiled(queryset)
+    assert (session_id, held, colleagues) == (session.pk, 2, 1)  # two structures
+    dates = Registration.objects.filter(session=session).values_list("pk", "session__starts_at")
+    assert list(Compiled(dates)) == list(dates)
+    assert all(starts_at == session.starts_at for _, starts_at in Compiled(dates))
+    annotated = Session.objects.annotate(
+        waiting=Count("registrations", filter=Q(registrations__status="waitlisted"))
+    ).values_list("pk", "waiting")
+    assert list(Compiled(annotated)) == list(annotated)
+
+
+def test_an_empty_in_answers_nothing_without_a_query(django_assert_num_queries):
+    compiled = Compiled(Session.objects.filter(pk__in=[]))
+    with django_assert_num_queries(0):
+        assert list(compiled) == [] and len(compiled) == 0
+
+
+def test_a_compiled_delete_deletes_what_the_queryset_would(compilations):
+    user = UserFactory()
+    cart = Cart.objects.create(user=user)
+    items = [CartItem.objects.create(cart=cart, session=session_of()) for _ in range(3)]
+    deletion = CompiledDelete(CartItem.objects.filter(pk__in=[i.pk for i in items[:2]]))
+    assert deletion.sql.startswith("DELETE FROM")
+    compilations.clear()
+    assert deletion.run() == 2
+    assert compilations == []  # run, not compiled again
+    assert list(CartItem.objects.values_list("pk", flat=True)) == [items[2].pk]
+    assert deletion.run() == 0  # gone already: the caller learns it from the count
+    assert CompiledDelete(CartItem.objects.filter(pk__in=[])).run() == 0
+
+
+def test_a_delete_that_cascades_is_left_to_django():
+    """A cart's items go with it: Django's collector deletes them (no single statement)."""
+    user = UserFactory()
+    cart = Cart.objects.create(user=user)
+    CartItem.objects.create(cart=cart, session=session_of())
+    deletion = CompiledDelete(Cart.objects.filter(pk=cart.pk))
+    assert deletion.sql is None
+    assert deletion.run() == 2  # the cart and its item, counted as QuerySet.delete() does
+    assert not Cart.objects.exists() and not CartItem.objects.exists()
