@@ -181,9 +181,7 @@ def cpu_seconds() -> dict[str, float]:
         if int(pid) == os.getpid():
             kind = "load generator (this process)"
         else:
-            kind = next(
-                (k for k in ("gunicorn", "postgres", "redis") if k in command), "other"
-            )
+            kind = next((k for k in ("gunicorn", "postgres", "redis") if k in command), "other")
         totals[kind] += used
     return dict(totals)
 
