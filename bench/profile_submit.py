@@ -68,7 +68,7 @@ def main() -> None:
 
     session, users = build(args.users, args.capacity)
     span = {"locked_at": None, "queries": 0, "all": 0, "end": None, "sql": []}
-    locked_times, locked_queries, totals, all_queries = [], [], [], []
+    locked_times, locked_queries, totals, all_queries, cpu_totals = [], [], [], [], []
 
     def watch(execute, sql, params, many, context):
         if span["locked_at"] is None and "FOR NO KEY UPDATE" in sql and "catalog_session" in sql:
@@ -111,12 +111,13 @@ def main() -> None:
                 committed()
 
             connection.commit = commit
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             if not (args.no_profile or args.lock_only):
                 profile.enable()
             response = client.post("/panier/", body)
             profile.disable()
             totals.append((time.perf_counter() - started) * 1000)
+            cpu_totals.append((time.process_time() - cpu_started) * 1000)
             del connection.commit
             if args.show_sql is not None and len(totals) == args.show_sql:
                 print(f"request  {started * 1000:12.2f}  start")
@@ -139,7 +140,8 @@ def main() -> None:
     report = [
         f"{args.users} validations of one session of {args.capacity} places, in turn:",
         f"- request: median {statistics.median(totals):.1f} ms, "
-        f"{statistics.median(all_queries):.0f} SQL queries",
+        f"{statistics.median(all_queries):.0f} SQL queries, median CPU of this process "
+        f"{statistics.median(cpu_totals):.1f} ms",
         f"- lock held (session locked → COMMIT): median "
         f"{statistics.median(locked_times):.1f} ms, queries in it: "
         f"{sorted(set(locked_queries))}",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from catalog.models import MEMBER_ONLY_KINDS
 from mailing.attachments import deferred
@@ -20,14 +21,25 @@ Status = RegistrationStatus
 
 
 def _links() -> dict[str, str]:
+    my_space, employer_space, catalogue = _paths(
+        get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+    )
     return {
-        "my_space_url": settings.SITE_URL + reverse("enrollment:my_space"),
-        "employer_space_url": settings.SITE_URL + reverse("employers:space"),
-        "catalogue_url": settings.SITE_URL + reverse("catalog:catalogue"),
+        "my_space_url": settings.SITE_URL + my_space,
+        "employer_space_url": settings.SITE_URL + employer_space,
+        "catalogue_url": settings.SITE_URL + catalogue,
         "programme_email": settings.PROGRAMME_CONTACT_EMAIL,
         "e_parcourspro_url": settings.E_PARCOURSPRO_URL,
         "late_cancellation_days": settings.LATE_CANCELLATION_DAYS,
     }
+
+
+@functools.lru_cache(maxsize=8)
+def _paths(urlconf: str, prefix: str) -> tuple[str, str, str]:
+    """The paths every email links to, reversed once per URL configuration and prefix (a
+    cart's validation records its emails under its session's lock: issue 16)."""
+    names = ("enrollment:my_space", "employers:space", "catalog:catalogue")
+    return tuple(reverse(name, urlconf=urlconf) for name in names)
 
 
 def _admin_url(structure) -> str:

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -161,12 +160,14 @@ def _check_item(user, session: Session, *, live: set[int], now, counted, motivat
 def _approvers_of(structure_id):
     """The approvers of the structure, read before the session's lock (issue 16): the lock
     does not hold them still (their rows are not locked), so reading them under it only made
-    every validation of a busy session wait longer. (structure id, prefetch cache)."""
+    every validation of a busy session wait longer. (structure id, the cache that
+    `prefetch_related("approvers")` would fill: the related manager's QuerySet, evaluated —
+    without prefetch's own work, a third of the read's time)."""
     if structure_id is None:
         return None
-    holder = Structure(pk=structure_id)
-    prefetch_related_objects([holder], "approvers")
-    return structure_id, holder._prefetched_objects_cache
+    approvers = Structure(pk=structure_id).approvers.all()
+    approvers._fetch_all()
+    return structure_id, {"approvers": approvers}
 
 
 class _CartChanged(Exception):
