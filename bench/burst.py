@@ -163,9 +163,11 @@ def fetch_cart(port: int, sessionid: str) -> tuple[str, str]:
     return cookie, token
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU time (user + system) used so far, by kind of process: gunicorn, postgres, redis,
-    this process (the load generator), the rest. Read from /proc (Linux); empty elsewhere."""
+def cpu_seconds(port: int, database: str) -> dict[str, float]:
+    """CPU time (user + system) used so far by this burst's processes: its gunicorn (master
+    and workers: their command line names its port), PostgreSQL's backends on its database
+    (their title names it), Redis, and this process (the load generator) — not another
+    bench's or a test suite's. Read from /proc (Linux); empty elsewhere."""
     import os
 
     tick = os.sysconf("SC_CLK_TCK")
@@ -176,13 +178,18 @@ def cpu_seconds() -> dict[str, float]:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        fields = stat.rsplit(")", 1)[1].split()
-        used = (int(fields[11]) + int(fields[12])) / tick
         if int(pid) == os.getpid():
             kind = "load generator (this process)"
+        elif "gunicorn" in command and f"{HOST}:{port}" in command:
+            kind = "gunicorn"
+        elif command.startswith("postgres:") and f" {database} " in command:
+            kind = "postgres"
+        elif "redis-server" in command:
+            kind = "redis"
         else:
-            kind = next((k for k in ("gunicorn", "postgres", "redis") if k in command), "other")
-        totals[kind] += used
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        totals[kind] += (int(fields[11]) + int(fields[12])) / tick
     return dict(totals)
 
 
@@ -259,12 +266,12 @@ def main() -> None:
         for thread in threads:
             thread.start()
         barrier.wait(timeout=60)
-        cpu_before = cpu_seconds()
+        cpu_before = cpu_seconds(port, args.database)
         fired_at[0] = time.perf_counter()
         for thread in threads:
             thread.join(timeout=180)
         wall = time.perf_counter() - fired_at[0]
-        cpu_after = cpu_seconds()
+        cpu_after = cpu_seconds(port, args.database)
 
     # --- invariants ---------------------------------------------------------------------------
     registrations = Registration.objects.filter(session=session)
