@@ -17,7 +17,8 @@ wait at a barrier and POST « Valider mon panier » together.
 Checks, and exits non-zero when one fails: exactly 12 places held and 288 waitlisted, one
 request per user, every holder submitted before every waitlisted one, every response a 302 to
 the confirmation page (no 5xx). Reports the status codes and the p50/p95/max latency.
-Emails go to a Redis broker database of the bench's own (no worker; flushed at the end).
+Emails go to a Redis broker database of the bench's own (no worker; flushed at the end); the
+server's cache is Redis too, as in production (`--cache-url`, flushed before and after).
 Only 127.0.0.1 is contacted.
 """
 
@@ -41,6 +42,7 @@ from load import HOST, collectstatic, gunicorn, server_env, setup_django  # noqa
 
 DOMAIN = "burst.parcourspro.test"
 BROKER_URL = "redis://127.0.0.1:6379/15"  # the bench's own (load.py's cache, flushed anyway)
+CACHE_URL = "rediscache://127.0.0.1:6379/12"  # the bench's own, flushed
 CSRF_RE = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -143,6 +145,12 @@ def session_cookie(user) -> str:
     return store.session_key
 
 
+def flush_cache(cache_url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(cache_url.replace("rediscache://", "redis://", 1)).flushdb()
+
+
 def fetch_cart(port: int, sessionid: str) -> tuple[str, str]:
     """GET /panier/: (csrftoken cookie, csrfmiddlewaretoken of the form)."""
     conn = http.client.HTTPConnection(HOST, port, timeout=30)
@@ -200,6 +208,12 @@ def main() -> None:
     parser.add_argument("--capacity", type=int, default=12)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--cache-url",
+        default=CACHE_URL,
+        help="CACHE_URL of the server, as in production (docker-compose.yml): shared by its "
+        "workers, flushed before and after; empty for a cache per process",
+    )
     args = parser.parse_args()
     assert 0 < args.users <= 1000 and 0 < args.capacity <= args.users
 
@@ -217,6 +231,9 @@ def main() -> None:
     print(f"set up {len(users)} users with a cart in {time.perf_counter() - started:.1f} s")
 
     env = server_env(args.database, CELERY_BROKER_URL=BROKER_URL, SECRET_KEY=secret_key)
+    if args.cache_url:
+        env["CACHE_URL"] = args.cache_url
+        flush_cache(args.cache_url)
     collectstatic(env)
     results: dict[int, tuple[int, float, str]] = {}
     errors: dict[int, str] = {}
@@ -306,6 +323,8 @@ def main() -> None:
     import redis
 
     redis.Redis.from_url(BROKER_URL).flushdb()
+    if args.cache_url:
+        flush_cache(args.cache_url)
 
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))]
@@ -313,7 +332,8 @@ def main() -> None:
     print()
     print(
         f"{dt.date.today():%Y-%m-%d}, 2 cores, gunicorn {args.workers} workers x "
-        f"{args.threads} thread(s), PostgreSQL `{args.database}`: {args.users} POST /panier/ "
+        f"{args.threads} thread(s), PostgreSQL `{args.database}`, cache "
+        f"`{args.cache_url or 'per process'}`: {args.users} POST /panier/ "
         f"released together for a session of {args.capacity} places; all answered in "
         f"{wall:.2f} s."
     )

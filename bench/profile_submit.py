@@ -25,10 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from burst import build  # noqa: E402
+from burst import build, flush_cache  # noqa: E402
 from load import RESULTS_DIR, setup_django  # noqa: E402
 
 BROKER_URL = "redis://127.0.0.1:6379/14"
+CACHE_URL = "rediscache://127.0.0.1:6379/13"
 
 
 def main() -> None:
@@ -46,6 +47,11 @@ def main() -> None:
         action="store_true",
         help="profile only the span that holds the session's lock (its statement to COMMIT)",
     )
+    parser.add_argument(
+        "--cache-url",
+        default=CACHE_URL,
+        help="CACHE_URL, as in production (flushed before and after); empty: per process",
+    )
     parser.add_argument("--dump", metavar="PATH", help="also write the profile (pstats) there")
     parser.add_argument(
         "--show-sql", type=int, metavar="N", help="print the SQL of the N-th validation"
@@ -62,7 +68,10 @@ def main() -> None:
         EMAIL_URL="dummymail://",
         # As bench/burst.py: emails are queued on a broker no worker reads (flushed at the end).
         CELERY_BROKER_URL=BROKER_URL,
+        **({"CACHE_URL": args.cache_url} if args.cache_url else {}),
     )
+    if args.cache_url:
+        flush_cache(args.cache_url)
     from django.db import connection
     from django.test import Client
 
@@ -131,6 +140,8 @@ def main() -> None:
     import redis
 
     redis.Redis.from_url(BROKER_URL).flushdb()
+    if args.cache_url:
+        flush_cache(args.cache_url)
     out = io.StringIO()
     if not args.no_profile:
         stats = pstats.Stats(profile, stream=out)

@@ -120,6 +120,10 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     # page renders from the database rather than wait or fail.
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("socket_connect_timeout", 0.5)
     CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 0.5)
+    # Sessions read from the shared cache, written to both (the database stays the record):
+    # a logged-in request no longer queries PostgreSQL for its session (issue 16). Only with
+    # a shared cache: a cache per process would keep a session another worker ended.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

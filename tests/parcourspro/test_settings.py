@@ -34,6 +34,7 @@ print(json.dumps({
     "site_url": settings.SITE_URL,
     "user_model": settings.AUTH_USER_MODEL,
     "verification": settings.ACCOUNT_EMAIL_VERIFICATION,
+    "session_engine": settings.SESSION_ENGINE,
 }))
 """
 
@@ -77,6 +78,9 @@ def test_defaults_sqlite_eager_console_email(tmp_path):
     assert values["site_url"] == "http://127.0.0.1:8000"
     assert values["user_model"] == "accounts.User"
     assert values["verification"] == "mandatory"
+    # A cache per process: sessions only in the database (a worker's copy would outlive a
+    # logout made on another).
+    assert values["session_engine"] == "django.contrib.sessions.backends.db"
 
 
 def test_environment_switches_to_production_parts(tmp_path):
@@ -90,6 +94,7 @@ def test_environment_switches_to_production_parts(tmp_path):
         STRUCTURE_CAP_RELEASE_DAYS="20",
         EMAIL_BODY_RETENTION_DAYS="90",
         SITE_URL="https://parcourspro.example/",
+        CACHE_URL="rediscache://redis:6379/1",
     )
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["name"] == "parcourspro"
@@ -101,6 +106,7 @@ def test_environment_switches_to_production_parts(tmp_path):
     assert values["structure_cap_release_days"] == 20
     assert values["email_body_retention_days"] == 90
     assert values["site_url"] == "https://parcourspro.example"
+    assert values["session_engine"] == "django.contrib.sessions.backends.cached_db"
 
 
 def test_check_deploy_is_clean_in_production(tmp_path):
