@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Session
-from common.compiled import Compiled, CompiledDelete
+from common.compiled import DeleteOf, Statement
 from employers.models import Structure
 from employers.selectors import member_years
 from mailing import outbox
@@ -170,6 +170,9 @@ def _approvers_of(structure_id):
     return structure_id, {"approvers": approvers}
 
 
+CART_DELETION = Statement(lambda item_ids: DeleteOf(CartItem.objects.filter(pk__in=item_ids)))
+
+
 class _CartChanged(Exception):
     """The cart the caller read is no longer the cart: validate the one there is now."""
 
@@ -243,8 +246,8 @@ def _submit_cart(
     with outbox.rendered_after_transaction(), transaction.atomic():
         # Compiled before the lock, run under it (`common.compiled`): the cart's deletion and
         # the read of the user's requests, for the years of the sessions as read before.
-        deletion = CompiledDelete(CartItem.objects.filter(pk__in=[pk for pk, _, _ in items]))
-        requests_read = Compiled(selectors.live_and_counted_statement(user.pk, session_ids, years))
+        deletion = CART_DELETION([pk for pk, _, _ in items])
+        requests_read = selectors.LIVE_AND_COUNTED(user.pk, session_ids, years)
         sessions, users, places = lock_for_new_requests(
             session_ids, user_id=user.pk, structure_id=structure_id
         )

@@ -13,7 +13,7 @@ from django.db.models import Count, Q, Value
 from django.utils import timezone
 
 from catalog.models import Session
-from common.compiled import Compiled
+from common.compiled import Statement
 
 from .. import hooks, locking
 from ..models import (
@@ -121,19 +121,22 @@ class Places:
 def count_places(session_ids: Iterable[int], *, structure_id: int | None = None):
     """`Places` of each session (locked by the caller), in one statement."""
     ids = set(session_ids)
-    return places_of(ids, places_statement(ids, structure_id=structure_id))
+    return places_of(ids, PLACES(ids, structure_id))
 
 
-def places_statement(session_ids: Iterable[int], *, structure_id: int | None = None):
-    """The statement of `count_places`, unevaluated: (session id, held, colleagues) rows of
-    the sessions where someone holds a place."""
+def places_statement(session_ids: Iterable[int], structure_id: int | None = None):
+    """The statement of `count_places`, unevaluated (`PLACES`): (session id, held,
+    colleagues) rows of the sessions where someone holds a place."""
     colleagues = Count("pk", filter=Q(structure_id=structure_id)) if structure_id else Value(0)
     return (
-        Registration.objects.filter(session_id__in=set(session_ids), status__in=HOLDING_STATUSES)
+        Registration.objects.filter(session_id__in=tuple(session_ids), status__in=HOLDING_STATUSES)
         .order_by()
         .values_list("session_id")
         .annotate(held=Count("pk"), colleagues=colleagues)
     )
+
+
+PLACES = Statement(places_statement)
 
 
 def places_of(session_ids: Iterable[int], rows) -> dict[int, Places]:
@@ -181,13 +184,13 @@ def lock_for_new_requests(session_ids: Iterable[int], *, user_id: int, structure
     from the statement that chose the waiting people to lock: (sessions, users, places).
 
     Its three statements are compiled before the first of them takes the sessions' lock
-    (`common.compiled`): under it, they only run. Only the waiting people of a session with a
-    free place (rare: its list is served whenever a place frees) are read and locked by
-    statements compiled under the lock."""
+    (`common.compiled`, once per shape): under it, they only run. Only the waiting people of
+    a session with a free place (rare: its list is served whenever a place frees) are read
+    and locked by statements compiled under the lock."""
     ids = set(session_ids)
-    sessions_statement = Compiled(locking.sessions_to_lock(ids, providers=False))
-    counting = Compiled(places_statement(ids, structure_id=structure_id))
-    users_statement = Compiled(locking.users_to_lock({user_id}))
+    sessions_statement = locking.SESSIONS_TO_LOCK(ids, False)
+    counting = PLACES(ids, structure_id)
+    users_statement = locking.USERS_TO_LOCK({user_id})
     sessions = locking.by_pk(sessions_statement)
     places = places_of(sessions, counting)
     waiting = waiting_user_ids(sessions, only_with_free_places=True, places=places)

@@ -1,13 +1,17 @@
 """QuerySets compiled before a lock and run under it (`common.compiled`): they return what the
 QuerySet returns, and running them compiles nothing."""
 
+import datetime as dt
+import threading
+
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.db.models.sql.compiler import SQLCompiler, SQLDeleteCompiler
+from django.utils import timezone
 
 from catalog.models import Session
-from common.compiled import Compiled, CompiledDelete
+from common.compiled import Compiled, CompiledDelete, Statement
 from enrollment import locking
 from enrollment.models import Cart, CartItem, Registration, RegistrationStatus
 from enrollment.services.transitions import places_statement
@@ -101,3 +105,97 @@ def test_a_delete_that_cascades_is_left_to_django():
     assert deletion.sql is None
     assert deletion.run() == 2  # the cart and its item, counted as QuerySet.delete() does
     assert not Cart.objects.exists() and not CartItem.objects.exists()
+
+
+# --- Statement: compiled once per shape -----------------------------------------------------
+
+
+@pytest.fixture
+def compiled_once(monkeypatch):
+    """As in production: a statement's later calls are not compiled again to be compared."""
+    import common.compiled
+
+    monkeypatch.setattr(common.compiled, "CHECK", False)
+
+
+def test_a_statement_is_compiled_once_per_shape_and_runs_with_each_calls_values(
+    compiled_once, compilations
+):
+    sessions = [session_of(capacity=n) for n in (3, 5, 8, 13)]
+    by_capacity = Statement(
+        lambda ids, least: Session.objects.filter(pk__in=ids, capacity__gte=least).order_by("pk")
+    )
+    compilations.clear()
+    first = [s.pk for s in by_capacity({sessions[0].pk, sessions[1].pk}, 4)]
+    made = len(compilations)  # the call, and the probe that tells the parameters apart
+    assert first == [sessions[1].pk]
+    second = [s.pk for s in by_capacity({sessions[2].pk, sessions[3].pk}, 10)]
+    assert second == [sessions[3].pk]
+    third = [s.pk for s in by_capacity({sessions[0].pk, sessions[3].pk}, 0)]
+    assert third == [sessions[0].pk, sessions[3].pk]
+    assert len(compilations) == made  # the same shape: not compiled again
+    # Another shape (three ids) is compiled for itself, and right.
+    everyone = by_capacity({s.pk for s in sessions[:3]}, 5)
+    assert [s.pk for s in everyone] == [sessions[1].pk, sessions[2].pk]
+    assert len(compilations) > made
+
+
+def test_a_value_that_changes_the_sql_is_a_shape_of_its_own(compiled_once):
+    """None compiles to IS NULL, an integer to a parameter: each is its own statement."""
+    session = session_of(capacity=4)
+    holder = registration_in(session, RegistrationStatus.PENDING_EMPLOYER)
+    places = Statement(places_statement)
+    assert list(places({session.pk}, holder.structure_id)) == [(session.pk, 1, 1)]
+    assert list(places({session.pk}, None)) == [(session.pk, 1, 0)]
+    assert list(places({session.pk}, holder.structure_id + 1000)) == [(session.pk, 1, 0)]
+
+
+def test_a_parameter_computed_from_an_argument_leaves_the_statement_to_django(
+    compiled_once, compilations
+):
+    """`starts_at__year` becomes two datetimes (the year's bounds): not the argument itself,
+    so the statement is compiled at every call, as Django does — and answers right."""
+    early = session_of(starts_at=timezone.make_aware(dt.datetime(2031, 3, 2, 9)))
+    late = session_of(starts_at=timezone.make_aware(dt.datetime(2032, 3, 2, 9)))
+    of_year = Statement(lambda year: Session.objects.filter(starts_at__year=year))
+    assert [s.pk for s in of_year(2031)] == [early.pk]
+    compilations.clear()
+    assert [s.pk for s in of_year(2032)] == [late.pk]
+    assert compilations  # compiled again
+
+
+def test_the_suites_check_catches_a_statement_whose_sql_depends_on_a_value():
+    """A builder that changes its SQL for one value, which no shape names, would run the
+    wrong SQL once cached: the check (on in this suite) compares every call with Django."""
+    tricky = Statement(
+        lambda n: (
+            Session.objects.filter(capacity=n) if n != 7 else Session.objects.filter(capacity__lt=n)
+        )
+    )
+    list(tricky(5))
+    with pytest.raises(AssertionError, match="differs from Django"):
+        tricky(7)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_compiles_for_its_own_connection(compiled_once):
+    """A compiled statement belongs to its thread's database connection."""
+    sessions = [session_of(capacity=n) for n in (3, 5)]
+    lock = Statement(lambda ids: locking.sessions_to_lock(ids, providers=False))
+    with transaction.atomic():
+        assert [s.pk for s in lock({sessions[0].pk})] == [sessions[0].pk]
+    seen = {}
+
+    def other_thread():
+        try:
+            with transaction.atomic():
+                seen["pks"] = [s.pk for s in lock({sessions[1].pk})]
+                seen["connection"] = connection.connection
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join(timeout=30)
+    assert seen["pks"] == [sessions[1].pk]
+    assert seen["connection"] is not connection.connection
