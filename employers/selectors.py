@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
+from common.compiled import Statement
+
 from .models import Membership, Structure
 
 
@@ -21,11 +23,15 @@ def member_years(structure_id: int | None, years: Iterable[int]) -> set[int]:
     years = set(years)
     if structure_id is None or not years:
         return set()
-    return set(
-        Membership.objects.filter(structure_id=structure_id, year__in=years).values_list(
-            "year", flat=True
-        )
-    )
+    return set(_MEMBER_YEARS(structure_id, years))
+
+
+# Compiled once per number of years (`common.compiled`): every cart validation reads it.
+_MEMBER_YEARS = Statement(
+    lambda structure_id, years: Membership.objects.filter(
+        structure_id=structure_id, year__in=years
+    ).values_list("year", flat=True)
+)
 
 
 def members_for_year(year: int) -> QuerySet[Structure]:

@@ -225,14 +225,20 @@ def cart_sessions(user) -> list[Session]:
     )
 
 
-def cart_items(user) -> QuerySet[CartItem]:
+def cart_items(user) -> list[CartItem]:
     """The cart's items in cart order, with their sessions and actions (what the cart page
-    and its form show; not their themes nor providers, which it never shows)."""
-    return (
-        CartItem.objects.filter(cart__user=user)
+    and its form show; not their themes nor providers, which it never shows). Compiled once
+    (`common.compiled`): every cart validation reads it."""
+    return list(_CART_ITEMS(user.pk))
+
+
+_CART_ITEMS = Statement(
+    lambda user_id: (
+        CartItem.objects.filter(cart__user_id=user_id)
         .select_related("session__action")
         .order_by("added_at", "pk")
     )
+)
 
 
 def registrations_of(user) -> QuerySet[Registration]:

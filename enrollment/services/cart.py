@@ -166,8 +166,12 @@ def _approvers_of(structure_id):
     if structure_id is None:
         return None
     approvers = Structure(pk=structure_id).approvers.all()
-    approvers._fetch_all()
+    approvers._result_cache = list(_APPROVERS(structure_id))  # as prefetch fills it
+    approvers._prefetch_done = True
     return structure_id, {"approvers": approvers}
+
+
+_APPROVERS = Statement(lambda structure_id: Structure(pk=structure_id).approvers.all())
 
 
 CART_DELETION = Statement(lambda item_ids: DeleteOf(CartItem.objects.filter(pk__in=item_ids)))
