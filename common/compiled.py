@@ -13,8 +13,8 @@ far more than running it: locking one user with its structure is 0.46 ms of comp
   arguments and once with every integer among them replaced by a probe value; a parameter
   that follows its probe comes from that argument, one that stays the same is a constant,
   and anything else (the SQL changing, a parameter computed from an argument) leaves that
-  shape compiled at every call, as Django does. `CHECK`, on in the test suite, compiles
-  every call anyway and compares.
+  shape compiled at every call, as Django does. The active time zone and language are part
+  of the shape. `CHECK`, on in the test suite, compiles every call anyway and compares.
 
 What they return is what the QuerySet itself would: the same iterable (model instances with
 their `select_related` rows, `values_list` tuples with the database's converters) over the
@@ -33,6 +33,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.deletion import Collector
 from django.db.models.sql import DeleteQuery
+from django.utils import timezone, translation
 
 # Compile every call of a `Statement` too, and compare (the test suite turns it on).
 CHECK = False
@@ -137,7 +138,13 @@ class Statement:
     def __call__(self, *args):
         args = tuple(_normalised(arg) for arg in args)
         cache = self._local.__dict__.setdefault("templates", {})
-        key = tuple(_shape(arg) for arg in args)
+        # What Django reads besides the arguments: the database's name for the current time
+        # zone (a year's extraction names it) and the language.
+        key = (
+            *(_shape(arg) for arg in args),
+            timezone.get_current_timezone_name(),
+            translation.get_language(),
+        )
         template = cache.get(key)
         if template is None:
             compiled = _compile(self._build(*args))

@@ -199,3 +199,18 @@ def test_each_thread_compiles_for_its_own_connection(compiled_once):
     thread.join(timeout=30)
     assert seen["pks"] == [sessions[1].pk]
     assert seen["connection"] is not connection.connection
+
+
+def test_the_active_time_zone_is_part_of_the_shape(compiled_once, settings):
+    """A year's extraction names the current time zone in its parameters: a statement
+    compiled under one zone is not run under another."""
+    from django.utils import timezone as tz
+
+    new_year = session_of(starts_at=timezone.make_aware(dt.datetime(2031, 1, 1, 0, 30)))
+    of_years = Statement(
+        lambda years: Session.objects.filter(starts_at__year__in=years).values_list("pk")
+    )
+    assert list(of_years({2031})) == [(new_year.pk,)]  # 00:30 in Paris: 2031
+    with tz.override("UTC"):  # 23:30 on 31 December in UTC: 2030
+        assert list(of_years({2031})) == []
+        assert list(of_years({2030})) == [(new_year.pk,)]
