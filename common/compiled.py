@@ -129,7 +129,8 @@ class Statement:
     """A statement built by `build(*args)` (a QuerySet, or a `DeleteOf`), compiled once per
     shape of its arguments; calling it returns it compiled with these arguments (iterate a
     QuerySet's, `run()` a delete's). Arguments: integers, None, booleans, strings, and sets,
-    lists or tuples of integers (deduplicated in order, as Django's `__in` does)."""
+    lists or tuples of integers (deduplicated in order, as Django's `__in` does). Values other
+    than integers (None, booleans, strings) are part of the shape: keep them few."""
 
     def __init__(self, build: Callable):
         self._build = build
