@@ -1,4 +1,5 @@
 import base64
+import contextlib
 import logging
 from datetime import timedelta
 
@@ -6,7 +7,8 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from . import attachments
@@ -100,18 +102,27 @@ def drain_outbox():
     email_ids = list(
         Email.objects.unsent().filter(attempts=0).order_by("pk").values_list("pk", flat=True)
     )
-    _deliver_each(email_ids, skip_locked=True)
+    _deliver_each(email_ids, skip_locked=True, count_errors=True)
 
 
-def _deliver_each(email_ids: list[int], *, skip_locked: bool = False) -> None:
+def _deliver_each(
+    email_ids: list[int], *, skip_locked: bool = False, count_errors: bool = False
+) -> None:
     """Deliver each email; one that fails, or meets an error, is handed to `send_email`
-    (retried with a delay) and the others are still sent."""
+    (retried with a delay) and the others are still sent. With `count_errors`, an error
+    (rolled back with its transaction) is recorded as an attempt: the next drains leave the
+    email to its retries and the sweep rather than start a chain of retries each."""
     for email_id in email_ids:
         try:
             sent = deliver(email_id, skip_locked=skip_locked)
-        except Exception:  # noqa: BLE001 — the others are still sent; this one is retried
+        except Exception as error:  # noqa: BLE001 — the others are still sent; this one is retried
             logger.warning("Email %s not sent with its batch", email_id, exc_info=True)
             sent = False
+            if count_errors:
+                with contextlib.suppress(DatabaseError):  # the database away: the others fail too
+                    Email.objects.filter(pk=email_id, sent_at__isnull=True).update(
+                        attempts=F("attempts") + 1, last_error=repr(error)[:2000]
+                    )
         if not sent:
             send_email.apply_async((email_id,), countdown=30)
 

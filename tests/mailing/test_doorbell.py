@@ -278,6 +278,11 @@ def test_a_failing_email_is_retried_on_its_own_and_the_others_are_sent(real_brok
     assert all(m["eta"] for m in retries)  # countdown=30
     failing.refresh_from_db()
     assert failing.attempts == 1 and "nowhere" in failing.last_error
+    raising.refresh_from_db()
+    assert raising.attempts == 1 and "KeyError" in raising.last_error
+
+    drain_outbox()  # the next drain leaves both to their retries (and the sweep)
+    assert len(real_broker.messages()) == 2 and len(mail.outbox) == 2
 
 
 @pytest.mark.postgres_only
