@@ -224,12 +224,22 @@ def queue_message(message, *, template: str, concerns: Iterable = ()) -> list[Em
 
 
 def enqueue_sending(email_id: int | list[int]) -> None:
-    """Hand an email (or a list of them, in one message: `send_emails`) to the broker; on a
-    broker outage the periodic sweep sends it later."""
+    """Hand an email (or a list of them) to the broker after the commit that recorded it; on a
+    broker outage the periodic sweep sends it later.
+
+    With a shared cache (the default cache is Redis, `CACHE_URL=rediscache://…`) and a broker,
+    the commit rings the doorbell rather than naming its emails: only the first commit since
+    the last drain started publishes a message (`drain_outbox`), which sends every email
+    recorded meanwhile (issue 16: one publish per burst, not one per validation). Without a
+    shared cache (locmem: each process its own, so a worker could not delete the key a web
+    process set) each commit publishes its own message (`send_email`, or `send_emails` for a
+    list); with Celery eager (the tests, `make run`) the request sends them itself."""
     from .tasks import send_email, send_emails
 
     try:
-        if isinstance(email_id, int):
+        if not _eager() and _cache_is_shared():
+            _ring_doorbell()
+        elif isinstance(email_id, int):
             send_email.delay(email_id)
         elif len(email_id) == 1:
             send_email.delay(email_id[0])
@@ -237,3 +247,36 @@ def enqueue_sending(email_id: int | list[int]) -> None:
             send_emails.delay(list(email_id))
     except Exception:  # noqa: BLE001 — any broker failure leaves the email for the sweep
         logger.warning("Broker unavailable: email %s left for the sweep", email_id, exc_info=True)
+
+
+# The doorbell: set by the first commit since the last drain started, deleted by the drain.
+DOORBELL_KEY = "mailing:outbox-doorbell"
+# A lost message or a dead worker leaves the key: commits ring again after this delay, and
+# the periodic sweep sends what was recorded meanwhile.
+DOORBELL_TTL = 60
+
+
+def _cache_is_shared() -> bool:
+    """The default cache is Redis: the web processes and the workers see the same keys."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    return isinstance(caches["default"], RedisCache)
+
+
+def _ring_doorbell() -> None:
+    """Publish one `drain_outbox` unless a commit rang since the last drain started: that
+    drain deletes the key before it reads the outbox, so it reads this commit's emails too.
+    Redis away: `add` answers True (common.redis_cache), each commit publishes."""
+    from django.core.cache import cache
+
+    from .tasks import drain_outbox
+
+    if not cache.add(DOORBELL_KEY, 1, timeout=DOORBELL_TTL):
+        return
+    try:
+        drain_outbox.delay()
+    except Exception:
+        # No drain is coming: the next commit tries the broker again, as without a doorbell.
+        cache.delete(DOORBELL_KEY)
+        raise

@@ -1,16 +1,19 @@
 import base64
+import contextlib
 import logging
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from . import attachments
 from .models import RETENTION_ERASED_SUBJECT, Email
-from .outbox import render_pending
+from .outbox import DOORBELL_KEY, render_pending
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +31,13 @@ def _content(attachment: dict) -> bytes:
     return base64.b64decode(attachment["content"])
 
 
-def deliver(email_id: int) -> bool:
-    """Send one outbox email at most once; True when it is (or already was) sent."""
+def deliver(email_id: int, *, skip_locked: bool = False) -> bool:
+    """Send one outbox email at most once; True when it is (or already was) sent. With
+    `skip_locked`, an email whose row another transaction holds (another worker sending it)
+    is left to that one, without waiting for its SMTP exchange: True as well, nothing to
+    retry here (and the sweep sends it should that transaction not)."""
     with transaction.atomic():
-        email = Email.objects.select_for_update().filter(pk=email_id).first()
+        email = Email.objects.select_for_update(skip_locked=skip_locked).filter(pk=email_id).first()
         if email is None or email.sent_at is not None:
             return True
         if email.gave_up:
@@ -80,12 +86,43 @@ def send_emails(email_ids: list[int]):
     """Send outbox emails recorded together (one broker message for a cart's validation);
     one that fails, or meets an error, is retried on its own by `send_email` (and the sweep
     sends whatever a lost worker left)."""
+    _deliver_each(email_ids)
+
+
+@shared_task(ignore_result=True)
+def drain_outbox():
+    """Send every email recorded and never tried yet, in the order recorded: the message a
+    commit publishes when it rings the outbox's doorbell (`outbox.enqueue_sending`).
+
+    The doorbell is deleted first, before the outbox is read: a commit that found it still
+    set committed before this read, so its emails are among those read here; a commit after
+    the deletion rings again and publishes another drain. Two drains may run at once: each
+    skips the rows the other holds. One that fails is retried on its own by `send_email`."""
+    cache.delete(DOORBELL_KEY)
+    email_ids = list(
+        Email.objects.unsent().filter(attempts=0).order_by("pk").values_list("pk", flat=True)
+    )
+    _deliver_each(email_ids, skip_locked=True, count_errors=True)
+
+
+def _deliver_each(
+    email_ids: list[int], *, skip_locked: bool = False, count_errors: bool = False
+) -> None:
+    """Deliver each email; one that fails, or meets an error, is handed to `send_email`
+    (retried with a delay) and the others are still sent. With `count_errors`, an error
+    (rolled back with its transaction) is recorded as an attempt: the next drains leave the
+    email to its retries and the sweep rather than start a chain of retries each."""
     for email_id in email_ids:
         try:
-            sent = deliver(email_id)
-        except Exception:  # noqa: BLE001 — the others are still sent; this one is retried
+            sent = deliver(email_id, skip_locked=skip_locked)
+        except Exception as error:  # noqa: BLE001 — the others are still sent; this one is retried
             logger.warning("Email %s not sent with its batch", email_id, exc_info=True)
             sent = False
+            if count_errors:
+                with contextlib.suppress(DatabaseError):  # the database away: the others fail too
+                    Email.objects.filter(pk=email_id, sent_at__isnull=True).update(
+                        attempts=F("attempts") + 1, last_error=repr(error)[:2000]
+                    )
         if not sent:
             send_email.apply_async((email_id,), countdown=30)
 
