@@ -25,6 +25,7 @@ same SQL. Compile inside the transaction that runs them: Django refuses to compi
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import threading
 from collections.abc import Callable
 
@@ -130,7 +131,9 @@ class Statement:
     shape of its arguments; calling it returns it compiled with these arguments (iterate a
     QuerySet's, `run()` a delete's). Arguments: integers, None, booleans, strings, and sets,
     lists or tuples of integers (deduplicated in order, as Django's `__in` does). Values other
-    than integers (None, booleans, strings) are part of the shape: keep them few."""
+    than integers (None, booleans, strings) are part of the shape: keep them few. `build`
+    depends on its arguments only (not on the clock, nor on the request): a date or a
+    datetime among the parameters leaves the statement compiled at every call."""
 
     def __init__(self, build: Callable):
         self._build = build
@@ -214,6 +217,8 @@ def _template(build, args, compiled):
         return None
     binders = []
     for actual, seen in zip(compiled.params, probe.params, strict=True):
+        if isinstance(actual, dt.date):  # most likely the clock's: never kept as a constant
+            return None
         origin = origins.get(seen) if isinstance(seen, int) else None
         if origin is not None:
             binders.append(_argument(origin, type(actual)))

@@ -218,11 +218,16 @@ def cart_session_ids(user) -> set[int]:
 def cart_sessions(user) -> list[Session]:
     """The sessions in `user`'s cart, in cart order, their action loaded and places counted
     (`catalog.selectors.with_places`), in one query."""
-    return list(
-        with_places(Session.objects.filter(cart_items__cart__user=user))
+    return list(_CART_SESSIONS(user.pk))
+
+
+_CART_SESSIONS = Statement(
+    lambda user_id: (
+        with_places(Session.objects.filter(cart_items__cart__user_id=user_id))
         .select_related("action")
         .order_by("cart_items__added_at", "cart_items__pk")
     )
+)
 
 
 def cart_items(user) -> list[CartItem]:

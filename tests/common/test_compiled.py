@@ -214,3 +214,18 @@ def test_the_active_time_zone_is_part_of_the_shape(compiled_once, settings):
     with tz.override("UTC"):  # 23:30 on 31 December in UTC: 2030
         assert list(of_years({2031})) == []
         assert list(of_years({2030})) == [(new_year.pk,)]
+
+
+def test_a_statement_that_reads_the_clock_is_compiled_at_every_call(compiled_once, compilations):
+    """A date among the parameters is most likely the clock's: never kept, even where two
+    compilations in a row read the same (a day's date)."""
+    session = session_of(days=10)
+    upcoming = Statement(
+        lambda capacity: Session.objects.filter(
+            capacity=capacity, starts_at__date__gt=timezone.localdate()
+        )
+    )
+    assert [s.pk for s in upcoming(session.capacity)] == [session.pk]
+    compilations.clear()
+    assert [s.pk for s in upcoming(session.capacity)] == [session.pk]
+    assert compilations  # compiled again: its « now » is the call's
