@@ -17,9 +17,10 @@ Two kinds (docs/PERFORMANCE.md, « Versioned cache », gives the reasoning):
   and the filter form's themes. Bumped before and after the commit (`transaction.on_commit`,
   so that a reader that cached the old listing between the two is not read again) by every
   save or deletion of an action, a session, a theme or a provider, before the response of
-  the request that made them. **The places' version**, bumped the same way by every
-  registration's move, keys only the searches « places disponibles », whose listing depends
-  on places (`listing_version`): a registration leaves every other listing cached. A listing
+  the request that made them. **The places' version**, bumped after the commit of every
+  registration's move (`bump_places` says why not also before), keys only the searches
+  « places disponibles », whose listing depends on places (`listing_version`): a
+  registration leaves every other listing cached. A listing
   says only which rows to show; the rows' places always come from the row versions read by
   the page.
 """
@@ -93,8 +94,19 @@ def bump_catalogue() -> None:
 
 
 def bump_places() -> None:
-    """Invalidate the listings that depend on places (« places disponibles »)."""
-    _bump_twice(_incr_places_version)
+    """Invalidate the listings that depend on places (« places disponibles »), once the
+    current transaction commits (at once outside one). Unlike `bump_catalogue`, not also
+    now: a registration's transaction holds its session's row lock, and an increment now
+    would not close the only window there is — between the commit and the increment after
+    it, a reader may still take a listing cached under the old number either way — while it
+    costs the lock a round trip to Redis at every validation (issue 16). The places
+    themselves always come from the row versions the page reads with its rows."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        func is _incr_places_version for _, func, _ in connection.run_on_commit
+    ):
+        return  # one increment after the commit is enough
+    transaction.on_commit(_incr_places_version, robust=True)
 
 
 def database_bumps_versions() -> bool:

@@ -52,6 +52,22 @@ class PooledRedisCacheClient(RedisCacheClient):
             client = self._clients[index] = self._client(connection_pool=self._pools[index])
         return client
 
+    def incr(self, key, delta):
+        """Django's `incr` (a missing key raises ValueError, never starts at 1), in one round
+        trip rather than two (EXISTS, then INCRBY), and atomic: a key evicted between the two
+        can no longer come back as `delta`."""
+        client = self.get_client(key, write=True)
+        value = client.eval(_INCR_EXISTING, 1, key, delta)
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return value
+
+
+_INCR_EXISTING = (
+    "if redis.call('exists', KEYS[1]) == 1 then "
+    "return redis.call('incrby', KEYS[1], ARGV[1]) end return false"
+)
+
 
 def _unavailable(fallback):
     """Run the cache operation; when Redis cannot answer, warn and return `fallback(args)`."""

@@ -94,8 +94,12 @@ def test_a_place_taken_recounts_the_card_not_the_listing(client):
     assert len(after) == 3, "\n".join(q["sql"][:150] for q in after.captured_queries)
 
 
-def test_a_session_filled_leaves_the_places_search_at_once(client):
-    """« Places disponibles » depends on places: its listing follows every registration."""
+def test_a_session_filled_leaves_the_places_search_at_once(
+    client, django_capture_on_commit_callbacks
+):
+    """« Places disponibles » depends on places: its listing follows every registration,
+    from its commit (`cache_versions.bump_places`; a test's transaction never commits: its
+    commit callbacks are run here)."""
     from tests.factories import MemberEmployeeFactory, register
 
     full_soon = session_of(ActionKind.WEBINAR, days=3, capacity=1)
@@ -103,7 +107,8 @@ def test_a_session_filled_leaves_the_places_search_at_once(client):
     url = CATALOGUE + "?places=on"
     html = client.get(url).content.decode()
     assert full_soon.action.title in html and "2 actions trouvées" in html
-    register(MemberEmployeeFactory(), full_soon)
+    with django_capture_on_commit_callbacks(execute=True):
+        register(MemberEmployeeFactory(), full_soon)
     html = client.get(url).content.decode()
     assert full_soon.action.title not in html and "1 action trouvée" in html
     assert other.action.title in html
