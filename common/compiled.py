@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 import threading
 from collections.abc import Callable
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, router
 from django.db.models import QuerySet
 from django.db.models.deletion import Collector
 from django.db.models.sql import DeleteQuery
@@ -79,7 +80,7 @@ class DeleteOf:
 
     def __init__(self, queryset: QuerySet, *, compiled=None):
         self._queryset = queryset
-        self._using = queryset.db
+        self._using = router.db_for_write(queryset.model)
         self.sql = None
         if compiled is not None:
             self.sql, self.params = compiled
@@ -103,10 +104,6 @@ class DeleteOf:
         return DeleteOf(self._queryset, compiled=(self.sql, params))
 
 
-# Kept for the callers that name it so.
-CompiledDelete = DeleteOf
-
-
 def _as_sql(compiler) -> tuple[str, tuple]:
     try:
         sql, params = compiler.as_sql()
@@ -120,10 +117,12 @@ def _compile(built) -> Compiled | DeleteOf:
 
 
 _UNCACHEABLE = object()
-# Probe n of argument i is _PROBE + 1000 * i + n: far above any id or year here, and within
+# Probe n of argument i is _PROBE + _STRIDE * i + n: far above any id or year here, and within
 # PostgreSQL's `integer`, as Django turns a lookup out of its field's range into other SQL (or
 # none): a probe out of range only leaves the statement uncached.
 _PROBE = 2_000_000_000
+_STRIDE = 1_000_000
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class Statement:
@@ -192,12 +191,12 @@ def _probed(args):
         if isinstance(arg, tuple):
             values = []
             for n, _ in enumerate(arg):
-                origins[_PROBE + 1000 * i + n] = (i, n)
-                values.append(_PROBE + 1000 * i + n)
+                origins[_PROBE + _STRIDE * i + n] = (i, n)
+                values.append(_PROBE + _STRIDE * i + n)
             probed.append(tuple(values))
         elif _shape(arg) == "int":
-            origins[_PROBE + 1000 * i] = (i, None)
-            probed.append(_PROBE + 1000 * i)
+            origins[_PROBE + _STRIDE * i] = (i, None)
+            probed.append(_PROBE + _STRIDE * i)
         else:
             probed.append(arg)
     return probed, origins
@@ -208,6 +207,8 @@ def _template(build, args, compiled):
     every call."""
     if compiled.sql is None or not compiled.sql:  # left to Django, or no statement at all
         return None
+    if any(isinstance(arg, tuple) and len(arg) >= _STRIDE for arg in args):
+        return None  # its probes would run into the next argument's
     probed, origins = _probed(args)
     try:
         probe = _compile(build(*probed))
@@ -217,8 +218,8 @@ def _template(build, args, compiled):
         return None
     binders = []
     for actual, seen in zip(compiled.params, probe.params, strict=True):
-        if isinstance(actual, dt.date):  # most likely the clock's: never kept as a constant
-            return None
+        if isinstance(actual, dt.date) or _ISO_DATE.match(str(actual)):
+            return None  # most likely the clock's (SQLite's as text): never a constant
         origin = origins.get(seen) if isinstance(seen, int) else None
         if origin is not None:
             binders.append(_argument(origin, type(actual)))

@@ -11,7 +11,7 @@ from django.db.models.sql.compiler import SQLCompiler, SQLDeleteCompiler
 from django.utils import timezone
 
 from catalog.models import Session
-from common.compiled import Compiled, CompiledDelete, Statement
+from common.compiled import Compiled, DeleteOf, Statement
 from enrollment import locking
 from enrollment.models import Cart, CartItem, Registration, RegistrationStatus
 from enrollment.services.transitions import places_statement
@@ -86,14 +86,14 @@ def test_a_compiled_delete_deletes_what_the_queryset_would(compilations):
     user = UserFactory()
     cart = Cart.objects.create(user=user)
     items = [CartItem.objects.create(cart=cart, session=session_of()) for _ in range(3)]
-    deletion = CompiledDelete(CartItem.objects.filter(pk__in=[i.pk for i in items[:2]]))
+    deletion = DeleteOf(CartItem.objects.filter(pk__in=[i.pk for i in items[:2]]))
     assert deletion.sql.startswith("DELETE FROM")
     compilations.clear()
     assert deletion.run() == 2
     assert compilations == []  # run, not compiled again
     assert list(CartItem.objects.values_list("pk", flat=True)) == [items[2].pk]
     assert deletion.run() == 0  # gone already: the caller learns it from the count
-    assert CompiledDelete(CartItem.objects.filter(pk__in=[])).run() == 0
+    assert DeleteOf(CartItem.objects.filter(pk__in=[])).run() == 0
 
 
 def test_a_delete_that_cascades_is_left_to_django():
@@ -101,7 +101,7 @@ def test_a_delete_that_cascades_is_left_to_django():
     user = UserFactory()
     cart = Cart.objects.create(user=user)
     CartItem.objects.create(cart=cart, session=session_of())
-    deletion = CompiledDelete(Cart.objects.filter(pk=cart.pk))
+    deletion = DeleteOf(Cart.objects.filter(pk=cart.pk))
     assert deletion.sql is None
     assert deletion.run() == 2  # the cart and its item, counted as QuerySet.delete() does
     assert not Cart.objects.exists() and not CartItem.objects.exists()
