@@ -85,19 +85,28 @@ def employee_with_approver(n):
     return MemberEmployeeFactory(structure=structure)
 
 
-@pytest.mark.parametrize("outcome", ["held", "waitlisted"])
-def test_queries_under_the_session_lock_are_pinned(lock_span, outcome):
+def validate_for(outcome, lock_span, *, first, then=lambda: None):
+    """A cart of one session of one place validated by an employee with an approver, the
+    place free (« held ») or taken by a colleague before (« waitlisted »), the lock's span
+    watched from the validation on: (user, registration)."""
     session = session_of(ActionKind.TRAINING, capacity=1)
     if outcome == "waitlisted":
-        submit(employee_with_approver(0), session)
-    user = employee_with_approver(1)
+        submit(employee_with_approver(first), session)
+    user = employee_with_approver(first + 1)
     services.add_to_cart(user, session)
     lock_span.update(locked=False, sql=[])
+    then()
     [registration] = services.submit_cart(
         user,
         contact=contact_of(user),
         motivations={session.pk: "Je souhaite approfondir ma pratique."},
     )
+    return user, registration
+
+
+@pytest.mark.parametrize("outcome", ["held", "waitlisted"])
+def test_queries_under_the_session_lock_are_pinned(lock_span, outcome):
+    user, registration = validate_for(outcome, lock_span, first=0)
     expected = {"held": RegistrationStatus.PENDING_EMPLOYER, "waitlisted": "waitlisted"}
     assert registration.status == expected[outcome]
     locked = lock_span["sql"]
@@ -139,18 +148,7 @@ def test_what_the_lock_runs_before_the_decision_was_compiled_before_it(
             return _original(self, *args, **kwargs)
 
         monkeypatch.setattr(compiler, "as_sql", spy)
-    session = session_of(ActionKind.TRAINING, capacity=1)
-    if outcome == "waitlisted":
-        submit(employee_with_approver(4), session)
-    user = employee_with_approver(5)
-    services.add_to_cart(user, session)
-    lock_span.update(locked=False, sql=[])
-    compiled_under_lock.clear()
-    services.submit_cart(
-        user,
-        contact=contact_of(user),
-        motivations={session.pk: "Je souhaite approfondir ma pratique."},
-    )
+    validate_for(outcome, lock_span, first=4, then=compiled_under_lock.clear)
     # Inserts compile with SQLInsertCompiler, which the spy leaves alone: what is left here is
     # a read or a delete compiled while the lock was held. A session with a free place has its
     # waiting list read there (R7: its owners locked, then served before any new request);
