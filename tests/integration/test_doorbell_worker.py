@@ -9,7 +9,6 @@ in Redis database 11. Skipped, with the reason, when Redis does not answer on 12
 from __future__ import annotations
 
 import email
-import time
 from collections import Counter
 
 import pytest
@@ -31,6 +30,7 @@ from tests.integration.test_celery_worker import (
     celery_worker,
     smtp_sink,  # noqa: F401 — a fixture
 )
+from tests.integration.test_email_soak import _wait_until as wait_until
 from tests.mailing.test_doorbell import broker, shared_cache  # noqa: F401 — a fixture
 
 pytestmark = [
@@ -72,15 +72,6 @@ def cart_of(n: int):
     return employee, session_of(ActionKind.TRAINING)
 
 
-def _wait_until(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
 def assert_each_email_arrived_once(sink) -> None:
     emails = list(Email.objects.all())
     assert all(e.sent_at is not None and e.attempts == 1 for e in emails)
@@ -109,7 +100,7 @@ def test_a_burst_of_validations_publishes_one_message_and_every_email_arrives_on
         # The sink, not the database, is watched while the worker writes (SQLite's tables
         # are locked by a writer).
         with celery_worker():
-            assert _wait_until(lambda: len(smtp_sink.messages) >= recorded)
+            assert wait_until(lambda: len(smtp_sink.messages) >= recorded, timeout=20)
     assert published == ["mailing.tasks.drain_outbox"]
     assert_each_email_arrived_once(smtp_sink)
     for employee, _session in carts:
@@ -130,8 +121,8 @@ def test_validations_while_a_worker_drains_send_every_email_once(
     with broker(redis_broker), celery_worker():
         for employee, session in carts:
             register(employee, session)
-        assert _wait_until(lambda: not Email.objects.unsent().exists())
-        assert _wait_until(lambda: len(smtp_sink.messages) >= Email.objects.count())
+        assert wait_until(lambda: not Email.objects.unsent().exists(), timeout=20)
+        assert wait_until(lambda: len(smtp_sink.messages) >= Email.objects.count(), timeout=20)
     assert set(published) == {"mailing.tasks.drain_outbox"}
     assert 1 <= len(published) <= len(carts)
     assert_each_email_arrived_once(smtp_sink)
