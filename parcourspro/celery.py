@@ -6,6 +6,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parcourspro.settings")
 
-app = Celery("parcourspro")
+# Every task is published after the commit that recorded its work (common.tasks).
+app = Celery("parcourspro", task_cls="common.tasks:TransactionAwareTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
