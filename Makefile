@@ -10,8 +10,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python requirements.lock pyproject.toml
-	$(BIN)/pip install --quiet -r requirements.lock
+# What production runs (requirements.lock, the only file the Dockerfile installs) and what
+# development and the tests add (requirements-dev.lock).
+$(STAMP): $(BIN)/python requirements.lock requirements-dev.lock pyproject.toml
+	$(BIN)/pip install --quiet -r requirements.lock -r requirements-dev.lock
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -34,9 +36,19 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The application's requirements (pyproject.toml's dependencies) and what development and
+# the tests add (its optional "test" dependencies), each pinned in its own lock file: the
+# first is resolved alone in a throw-away virtualenv, so that it holds nothing of the second.
+APP_REQUIREMENTS := 'Django>=5.2,<5.3' 'django-allauth[idp-oidc]' 'celery[redis]' 'psycopg[binary]' django-environ django-filter django-csp whitenoise gunicorn icalendar weasyprint
+DEV_REQUIREMENTS := pypdf pytest pytest-django pytest-xdist factory_boy time-machine hypothesis playwright axe-playwright-python aiosmtpd pyyaml ruff authlib requests 'PyJWT[crypto]'
+
 lock: $(BIN)/python
-	$(BIN)/pip install --quiet 'Django>=5.2,<5.3' 'django-allauth[idp-oidc]' 'celery[redis]' 'psycopg[binary]' django-environ django-filter django-csp whitenoise gunicorn icalendar weasyprint pypdf pytest pytest-django pytest-xdist factory_boy time-machine hypothesis playwright axe-playwright-python aiosmtpd pyyaml ruff authlib requests 'PyJWT[crypto]'
-	$(BIN)/pip freeze --exclude-editable | sed '1i # Pinned versions installed by `make` (regenerate with `make lock`).' > requirements.lock
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet $(APP_REQUIREMENTS)
+	.lock-venv/bin/pip freeze --exclude-editable | sed '1i # What production runs (the Dockerfile installs only this file); regenerate with `make lock`.' > requirements.lock
+	$(BIN)/pip install --quiet -r requirements.lock $(DEV_REQUIREMENTS)
+	$(BIN)/pip freeze --exclude-editable | grep -vxFf requirements.lock | sed '1i # What development and the tests add to requirements.lock (`make` installs both); regenerate with `make lock`.' > requirements-dev.lock
+	rm -rf .lock-venv
 
 # The French catalogue (French is the source language: msgstr may stay empty). Needs GNU
 # gettext; the compiled .mo is committed, so running the app does not.
