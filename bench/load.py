@@ -365,8 +365,8 @@ def main() -> None:
     setup_django(args.database)
     ensure_catalogue()
     from catalog import selectors
-    from catalog.filters import CatalogueFilterSet
     from catalog.models import Action, Session
+    from web.catalog.filters import CatalogueFilterSet
 
     pages = targets(args.search)
     from django.http import QueryDict

@@ -1,4 +1,4 @@
-"""The release a cached page or fragment belongs to (catalog.pages, catalog.fragments)."""
+"""The release a cached page or fragment belongs to (web.catalog.pages, web.catalog.fragments)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The versions a stored page is checked against, read in the one statement each request of
-that page runs (`catalog.pages`, issue 16).
+that page runs (`web.catalog.pages`, issue 16).
 
 These two statements run at every request of the catalogue and of an action page, and the
 rest of such a request is a cache read: building and compiling them with the ORM cost twice

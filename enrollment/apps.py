@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.contrib.auth.signals import user_logged_in
 
 
 class EnrollmentConfig(AppConfig):
@@ -7,10 +6,7 @@ class EnrollmentConfig(AppConfig):
     verbose_name = "Inscriptions"
 
     def ready(self):
-        from . import notifications, pending_choice, signals
+        from . import notifications, signals
 
         signals.connect()
         notifications.register_context_builders()
-        user_logged_in.connect(
-            pending_choice.add_remembered_session, dispatch_uid="enrollment.pending_choice"
-        )

@@ -79,7 +79,7 @@ class Decision:
 
 @dataclass(frozen=True)
 class Criteria:
-    """A table's filters and order (employers.filters): `status` is TO_DECIDE, ALL or a
+    """A table's filters and order (web.employers.filters): `status` is TO_DECIDE, ALL or a
     state for the requests, a `Decision` (or "") for the history; `sort` a key of the table's
     sorts, with "-" first for descending."""
 

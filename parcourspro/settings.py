@@ -46,7 +46,7 @@ INSTALLED_APPS = [
     "enrollment",
     "mailing",
     "elearning",
-    "operations",
+    "web",
     "documents",
     "demo",
 ]
@@ -63,8 +63,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "csp.middleware.CSPMiddleware",
-    "parcourspro.middleware.OIDCClientsFormActionMiddleware",
-    "parcourspro.middleware.LockConflictMiddleware",
+    "web.middleware.OIDCClientsFormActionMiddleware",
+    "web.middleware.LockConflictMiddleware",
 ]
 
 ROOT_URLCONF = "parcourspro.urls"
@@ -79,15 +79,13 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "parcourspro.context_processors.site",
+                "web.context_processors.site",
             ],
-            # Project-wide template tags that belong to no app (French typography).
-            "libraries": {"french": "parcourspro.templatetags.french"},
         },
     },
 ]
 # Django's form templates, with the project's own first: every field renders forms/field.html.
-FORM_RENDERER = "parcourspro.forms.FormRenderer"
+FORM_RENDERER = "web.forms.FormRenderer"
 
 WSGI_APPLICATION = "parcourspro.wsgi.application"
 
@@ -110,7 +108,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 # Cache: in-process by default; CACHE_URL=rediscache://127.0.0.1:6379/1 shares it between
-# workers (production). The catalogue's fragments are keyed by versions (catalog.fragments),
+# workers (production). The catalogue's fragments are keyed by versions (web.catalog.fragments),
 # never by a duration: what they say of places is the truth as of the last commit.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
@@ -183,7 +181,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 
 # django-allauth: the email is the login, verified before the first login.
-ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "web.accounts.adapters.AccountAdapter"
 # How many reverse proxies in front of gunicorn append to X-Forwarded-For (0: none, the
 # client is REMOTE_ADDR). Login rate limits and the conventions' acceptances read the
 # person's address through it; a forged header is ignored beyond that count.
@@ -196,7 +194,7 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupProfileForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "web.accounts.forms.SignupProfileForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ParcoursPro] "
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_RATE_LIMITS = {

@@ -16,12 +16,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("compte/", include("accounts.urls")),
-    path("", include("documents.urls")),
-    path("espace-employeur/", include("employers.urls")),
-    path("", include("enrollment.urls")),
-    path("", include("operations.urls")),
-    path("", include("catalog.urls")),
+    path("compte/", include("web.accounts.urls")),
+    path("", include("web.documents.urls")),
+    path("espace-employeur/", include("web.employers.urls")),
+    path("", include("web.enrollment.urls")),
+    path("", include("web.operations.urls")),
+    path("", include("web.catalog.urls")),
 ]
 
 # OpenID Connect provider of e-ParcoursPro: /.well-known/openid-configuration, /.well-known/

@@ -8,8 +8,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from web.errors import database_unavailable_response, is_database_unreachable, standalone_response
+
 from .celery import app as celery_app
-from .errors import database_unavailable_response, is_database_unreachable, standalone_response
 
 
 def database_state() -> str:

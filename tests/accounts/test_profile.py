@@ -4,11 +4,11 @@ import pytest
 from django.urls import reverse
 
 from accounts import selectors, services
-from accounts.forms import ERRORS, ProfileForm
 from common.choices import EmploymentStatus
 from employers.models import Structure
 from employers.validators import complete_siret
 from tests.factories import JobSeekerFactory, StructureFactory, UserFactory
+from web.accounts.forms import ERRORS, ProfileForm
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ from django.core.cache import cache
 from django.db import IntegrityError
 from django.urls import reverse
 
-from accounts.forms import ERRORS
 from accounts.models import User
 from common.choices import EmploymentStatus
 from employers.models import Structure
@@ -18,6 +17,7 @@ from employers.validators import complete_siret
 from mailing.models import Email
 from tests.factories import SIGNUP_PASSWORD as PASSWORD
 from tests.factories import StructureFactory, UserFactory, signup_data
+from web.accounts.forms import ERRORS
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,5 @@
 """An anonymous visitor's catalogue, home and action page are stored whole and served after
-one query that checks their versions (`catalog.pages`, issue 16): the same page as a
+one query that checks their versions (`web.catalog.pages`, issue 16): the same page as a
 rendering, never staler than the last commit, never someone else's."""
 
 import datetime as dt
@@ -15,9 +15,10 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog import pages, release
+from catalog import release
 from catalog.models import ActionKind
 from tests.factories import MemberEmployeeFactory, register, session_of
+from web.catalog import pages
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from catalog.models import ActionKind
-from elearning.admin import DISABLED_NOTICE
 from elearning.models import EnrolmentJob
 from enrollment import services as enrollment
 from tests.factories import ActionFactory, UserFactory, awaiting_provider, tutored_session
+from web.admin.elearning import DISABLED_NOTICE
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:elearning_enrolmentjob_changelist"

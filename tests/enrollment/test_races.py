@@ -205,7 +205,7 @@ def test_busy_after_the_last_try_is_a_french_rule_violation():
 def test_a_lock_conflict_reaching_a_page_answers_503_in_french(rf):
     """A real lock time-out on PostgreSQL (another transaction holds the row), as a view
     would raise it, becomes a French 503 page with Retry-After, not a 500."""
-    from parcourspro.middleware import LockConflictMiddleware
+    from web.middleware import LockConflictMiddleware
 
     session = session_of(ActionKind.WEBINAR)
     holding, release = threading.Event(), threading.Event()

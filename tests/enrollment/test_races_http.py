@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from catalog.models import ActionKind
 from enrollment import services
-from enrollment.forms import motivations_field_name
 from enrollment.models import Registration, RegistrationStatus
 from tests.factories import MemberEmployeeFactory, contact_of, session_of
+from web.enrollment.forms import motivations_field_name
 
 from .test_concurrency import run_in_parallel
 

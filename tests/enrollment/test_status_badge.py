@@ -4,7 +4,7 @@ import pytest
 from django.template import Context, Template
 
 from enrollment.models import RegistrationStatus
-from enrollment.templatetags.enrollment_tags import BADGE_CSS
+from web.templatetags.enrollment_tags import BADGE_CSS
 
 Status = RegistrationStatus
 

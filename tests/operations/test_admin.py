@@ -15,7 +15,6 @@ from django.urls import reverse
 
 from catalog.models import ActionKind, Session
 from enrollment.models import Registration, RegistrationStatus
-from operations.admin import OperationsRegistrationAdmin, OperationsSessionAdmin
 from tests.factories import (
     MemberEmployeeFactory,
     UserFactory,
@@ -24,6 +23,7 @@ from tests.factories import (
     register,
     session_of,
 )
+from web.admin import OperationsRegistrationAdmin, OperationsSessionAdmin
 
 pytestmark = pytest.mark.django_db
 Status = RegistrationStatus

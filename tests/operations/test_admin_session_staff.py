@@ -9,11 +9,11 @@ import zoneinfo
 import pytest
 from django.urls import reverse
 
-from catalog.admin import SessionInlineForm
 from catalog.deadlines import default_registration_deadline
 from catalog.models import ActionKind, Session
 from enrollment.models import RegistrationStatus
 from tests.factories import ActionFactory, JobSeekerFactory, register, session_of
+from web.admin.catalog import SessionInlineForm
 
 pytestmark = pytest.mark.django_db
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")

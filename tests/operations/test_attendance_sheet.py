@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import ActionKind
-from operations.selectors import half_days
 from tests.factories import (
     PARIS,
     SessionFactory,
@@ -18,6 +17,7 @@ from tests.factories import (
     provider_user_of,
     session_of,
 )
+from web.operations.selectors import half_days
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from django.utils.translation import gettext_lazy
 
-from parcourspro import csvsafe
-from parcourspro.csvsafe import neutralise_csv_cell
+from web import csvsafe
+from web.csvsafe import neutralise_csv_cell
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,13 +80,13 @@ def test_the_dict_writer_neutralises_every_value():
 
 
 def test_no_code_writes_csv_without_the_safe_writer():
-    """Every CSV of the platform goes through parcourspro.csvsafe, so none can forget it."""
+    """Every CSV of the platform goes through web.csvsafe, so none can forget it."""
     raw = re.compile(r"\bcsv\.(writer|DictWriter)\b|\bfrom csv import .*\b(writer|DictWriter)\b")
     offenders = [
         str(path.relative_to(ROOT))
         for path in ROOT.rglob("*.py")
         if not {".venv", "tests", "migrations"} & set(path.relative_to(ROOT).parts)
-        and path.relative_to(ROOT) != Path("parcourspro/csvsafe.py")
+        and path.relative_to(ROOT) != Path("web/csvsafe.py")
         and raw.search(path.read_text(encoding="utf-8"))
     ]
-    assert offenders == [], "write CSV with parcourspro.csvsafe.writer or DictWriter"
+    assert offenders == [], "write CSV with web.csvsafe.writer or DictWriter"

@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from parcourspro import views
-from parcourspro.errors import DATABASE_RETRY_AFTER, is_database_unreachable
-from parcourspro.middleware import LockConflictMiddleware
 from tests.factories import UserFactory
+from web.errors import DATABASE_RETRY_AFTER, is_database_unreachable
+from web.middleware import LockConflictMiddleware
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +117,7 @@ def test_a_server_error_answers_a_french_500_with_what_to_do(client, monkeypatch
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("catalog.views.selectors.faq_by_category", broken)
+    monkeypatch.setattr("web.catalog.views.selectors.faq_by_category", broken)
     client.raise_request_exception = False
     response = client.get(reverse("catalog:faq"))
     page = text_of(response)
@@ -175,7 +175,7 @@ def test_a_page_meeting_an_outage_answers_503_not_500(client, monkeypatch, refus
     def unreachable(*args, **kwargs):
         raise refused
 
-    monkeypatch.setattr("catalog.views.selectors.faq_by_category", unreachable)
+    monkeypatch.setattr("web.catalog.views.selectors.faq_by_category", unreachable)
     client.raise_request_exception = False
     response = client.get(reverse("catalog:faq"))
     assert response.status_code == 503

@@ -1,11 +1,11 @@
-"""Every field of the site renders templates/forms/field.html (parcourspro.forms)."""
+"""Every field of the site renders templates/forms/field.html (web.forms)."""
 
 from types import SimpleNamespace
 
 from django import forms
 from django.test import RequestFactory
 
-from parcourspro.forms import PageForm, RowForm
+from web.forms import PageForm, RowForm
 
 
 class ReasonForm(PageForm):

@@ -13,13 +13,13 @@ from django.utils import translation
 from django.utils.translation import ngettext
 
 from catalog.models import ActionKind
-from catalog.templatetags.catalog_tags import duration_text, places_text
 from common.text import de_name, lowercase_first
 from enrollment import services
 from enrollment.models import RegistrationEvent, RegistrationStatus
-from operations.management.commands.makemessages import fill_plurals
 from tests.factories import MemberEmployeeFactory, UserFactory, register, session_of
 from tests.parcourspro.test_locale import CATALOGUE, read_po
+from web.management.commands.makemessages import fill_plurals
+from web.templatetags.catalog_tags import duration_text, places_text
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\{[^}]*\}\}|\{\w+\}|<[^>]+>")

@@ -11,12 +11,12 @@ from pathlib import Path
 from django.utils.functional import Promise
 from django.utils.translation.template import templatize
 
-from accounts.forms import ERRORS
 from accounts.services import MESSAGES as PROFILE_MESSAGES
 from employers.services import MESSAGES as INVITATION_MESSAGES
 from enrollment.locking import BUSY_MESSAGE
 from enrollment.rules import MESSAGES as RULE_MESSAGES
 from enrollment.services.messages import MESSAGES as SERVICE_MESSAGES
+from web.accounts.forms import ERRORS
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "locale" / "fr" / "LC_MESSAGES"

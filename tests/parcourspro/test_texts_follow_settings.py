@@ -15,8 +15,8 @@ from employers.models import Membership
 from enrollment import rules, services
 from enrollment.rules import RuleViolation
 from mailing.models import Email
-from parcourspro.context_processors import phone_uri
 from tests.factories import MemberEmployeeFactory, SessionFactory, UserFactory, register, session_of
+from web.context_processors import phone_uri
 
 pytestmark = pytest.mark.django_db
 
@@ -108,8 +108,8 @@ def test_q3_membership_labels_and_default_amounts_use_the_same_prices(employee):
 
 def test_q3_pages_give_the_prices_of_the_constants(client, employee, monkeypatch):
     """The Employer Space and the staff dashboard read the prices where the rules do."""
-    monkeypatch.setattr("parcourspro.context_processors.BASE_MEMBERSHIP_PRICE", 120)
-    monkeypatch.setattr("parcourspro.context_processors.EXTENDED_MEMBERSHIP_PRICE", 180)
+    monkeypatch.setattr("web.context_processors.BASE_MEMBERSHIP_PRICE", 120)
+    monkeypatch.setattr("web.context_processors.EXTENDED_MEMBERSHIP_PRICE", 180)
     employee.structure.memberships.all().delete()
     client.force_login(employee.approver)
     html = unescape(client.get(reverse("employers:space")).content.decode())

@@ -282,7 +282,7 @@ SIGNUP_FIELDS = [
 def test_signup_fields_are_the_forms():
     """The fuzzed names are the signup form's own: fuzzing names it does not have tests
     nothing."""
-    from accounts.forms import SignupProfileForm
+    from web.accounts.forms import SignupProfileForm
 
     profile_fields = set(SignupProfileForm.base_fields)
     assert set(SIGNUP_FIELDS[3:]) <= profile_fields

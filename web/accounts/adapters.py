@@ -1,0 +1,52 @@
+"""django-allauth customisation: the professional profile is saved with the new user, and
+allauth's emails speak as the programme, in its layout, through the outbox."""
+
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.db import transaction
+
+from accounts import services
+from mailing.outbox import queue_message
+from web.accounts.forms import ProfileFieldsForm
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        """Save the user and their profile (and any structure they propose) in one
+        transaction, so that a failure leaves no half-registered account."""
+        user = super().save_user(request, user, form, commit=False)
+        if not isinstance(form, ProfileFieldsForm):
+            if commit:
+                user.save()
+            return user
+        if commit:
+            with transaction.atomic():
+                user.save()
+                services.register_profile(user, form.profile_data())
+        else:
+            for name, value in form.profile_data().items():
+                if name in services.PROFILE_FIELDS:
+                    setattr(user, name, value)
+        return user
+
+    def get_current_site(self):
+        """The programme, where allauth names « the site »: django.contrib.sites is not used,
+        and a request's host is no name to greet people with."""
+        return SimpleNamespace(name="ParcoursPro", domain=urlsplit(settings.SITE_URL).netloc)
+
+    def send_mail(self, template_prefix, email, context):
+        """allauth's emails (confirmation, password reset…) go through the outbox and Celery,
+        like every other email of the platform, with what the programme's layout
+        (templates/emails/base.html) and templates/account/email/ need."""
+        context = {
+            "email": email,
+            "current_site": self.get_current_site(),
+            "SITE_URL": settings.SITE_URL,
+            "programme_email": settings.PROGRAMME_CONTACT_EMAIL,
+            **context,
+        }
+        message = self.render_mail(template_prefix, email, context)
+        queue_message(message, template=template_prefix.rsplit("/", 1)[-1])

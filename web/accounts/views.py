@@ -1,0 +1,42 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from accounts import selectors, services
+from accounts.models import User
+from employers.attachments import attachment_pending_message, pending_attachment
+from web.accounts.forms import ProfileForm
+
+
+@login_required
+def profile(request):
+    """The professional profile, edited through accounts.services.update_profile."""
+    # A fresh instance: an invalid form must not alter request.user (shown in the header).
+    user = User.objects.select_related("structure").get(pk=request.user.pk)
+    form = ProfileForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(form.instance, form.profile_data())
+        messages.success(request, _("Votre profil est enregistré."))
+        pending = pending_attachment(form.instance)
+        if pending is not None:
+            messages.info(request, attachment_pending_message(pending))
+        return redirect("accounts:profile")
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "profile_user": user, "pending_attachment": pending_attachment(user)},
+    )
+
+
+@require_safe
+def structure_search(request):
+    """Suggestions for the « nom ou SIRET » field (progressive enhancement, public: signup)."""
+    structures = selectors.search_structures(request.GET.get("q", ""))
+    results = [
+        {"name": s.name, "siret": s.siret, "label": selectors.structure_label(s)}
+        for s in structures
+    ]
+    return JsonResponse({"results": results})

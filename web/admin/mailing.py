@@ -1,0 +1,106 @@
+"""The outbox, for staff: what was sent, what waits, and « Renvoyer maintenant »."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from mailing.models import Email
+from mailing.tasks import deliver
+
+
+class SentFilter(admin.SimpleListFilter):
+    title = _("envoi")
+    parameter_name = "envoye"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("oui", _("Envoyés")),
+            ("non", _("Non envoyés")),
+            ("abandon", _("Abandonnés après trop d'échecs")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "oui":
+            return queryset.filter(sent_at__isnull=False)
+        if self.value() == "non":
+            return queryset.filter(sent_at__isnull=True)
+        if self.value() == "abandon":
+            return queryset.filter(sent_at__isnull=True, gave_up=True)
+        return queryset
+
+
+@admin.register(Email)
+class EmailAdmin(admin.ModelAdmin):
+    list_display = ("to", "subject", "template", "created_at", "sent_at", "attempts", "gave_up")
+    list_filter = (SentFilter, "template")
+    search_fields = ("to", "subject")
+    date_hierarchy = "created_at"
+    actions = ["send_now"]
+    fields = (
+        "to",
+        "subject",
+        "template",
+        "created_at",
+        "sent_at",
+        "attempts",
+        "gave_up",
+        "last_error",
+        "concerns",
+        "erased_at",
+        "body_text",
+        "body_html",
+        "attachment_names",
+    )
+    # An email is a record of what the platform said: staff read it, never rewrite it.
+    readonly_fields = fields
+
+    @admin.display(description=_("pièces jointes"))
+    def attachment_names(self, obj):
+        return ", ".join(a.get("filename", "?") for a in obj.attachments) or "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Renvoyer maintenant"), permissions=["change"])
+    def send_now(self, request, queryset):
+        """Send the selected unsent emails now (a sent one is never sent twice). An email given
+        up after too many failures gets one more attempt, since staff ask for it."""
+        unsent = queryset.filter(sent_at__isnull=True)
+        ids = list(unsent.values_list("pk", flat=True))
+        unsent.filter(gave_up=True).update(gave_up=False)
+        skipped = queryset.count() - len(ids)
+        sent = failed = 0
+        for email_id in ids:
+            if deliver(email_id):
+                sent += 1
+            else:
+                failed += 1
+        if sent:
+            self.message_user(
+                request,
+                ngettext("%(count)d courriel envoyé.", "%(count)d courriels envoyés.", sent)
+                % {"count": sent},
+                messages.SUCCESS,
+            )
+        if failed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d courriel n'a pas pu partir : voyez « dernière erreur ».",
+                    "%(count)d courriels n'ont pas pu partir : voyez « dernière erreur ».",
+                    failed,
+                )
+                % {"count": failed},
+                messages.ERROR,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d courriel était déjà envoyé : il n'est pas renvoyé.",
+                    "%(count)d courriels étaient déjà envoyés : ils ne sont pas renvoyés.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.INFO,
+            )

@@ -1,0 +1,163 @@
+"""The Employer Space's attachments (Decisions « Attachment »): who asks to join a structure,
+confirmed or refused by its approvers, and detaching someone who left."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from common.text import de_name
+from employers import attachments, selectors
+from employers.models import Attachment, Structure
+from enrollment import services as enrollment
+from enrollment.rules import RuleViolation
+from web.employers.forms import AttachmentRefusalForm, DetachForm
+
+REFUSALS = (PermissionDenied, ValidationError)
+
+
+@dataclass
+class StructureAttachments:
+    structure: Structure
+    requests: list = field(default_factory=list)
+    people: list = field(default_factory=list)
+
+
+def attachments_section(structures) -> list[StructureAttachments]:
+    """What the top of the Employer Space shows: the requests to join each structure first,
+    then the people attached to it (two queries whatever the number of structures)."""
+    ids = [s.pk for s in structures]
+    requests = selectors.attachment_requests(ids)
+    people = selectors.attached_people(ids)
+    return [
+        StructureAttachments(structure=s, requests=requests[s.pk], people=people[s.pk])
+        for s in structures
+    ]
+
+
+def _back(structure_id) -> str:
+    return f"{reverse('employers:space')}#rattachements-{structure_id}"
+
+
+def _refusal_tag(attachment_pk) -> str:
+    """The `extra_tags` of an error about the refusal form of one request to join: shown
+    next to its field, not at the top of the page."""
+    return f"attachment-refusal-{attachment_pk}"
+
+
+def attach_refusal_errors(section: list[StructureAttachments], messages) -> list:
+    """Put the errors of each refusal form (a redirect carried them) next to its field, as
+    `refusal_errors` on the request to join; returns the other messages, for the top."""
+    pending = {_refusal_tag(r.pk): r for s in section for r in s.requests}
+    for attachment in pending.values():
+        attachment.refusal_errors = []
+    others = []
+    for message in messages:
+        tags = [tag for tag in message.extra_tags.split() if tag in pending]
+        if tags:
+            pending[tags[0]].refusal_errors.append(message)
+        else:
+            others.append(message)
+    return others
+
+
+def _decidable_attachment_or_404(user, pk) -> Attachment:
+    """A request to join a structure `user` decides for; anyone else's answers 404."""
+    attachment = get_object_or_404(Attachment.objects.select_related("user", "structure"), pk=pk)
+    if not attachments.can_decide(attachment.structure, user):
+        raise Http404
+    return attachment
+
+
+def _error_text(error) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or _("Vous ne validez pas les rattachements de cette structure.")
+
+
+@login_required
+@require_POST
+def attachment_accept(request, pk):
+    attachment = _decidable_attachment_or_404(request.user, pk)
+    try:
+        attachments.accept_attachment(attachment, by=request.user)
+    except REFUSALS as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            _("%(name)s est rattaché·e à %(structure)s.")
+            % {"name": attachment.user.get_full_name(), "structure": attachment.structure.name},
+        )
+    return redirect(_back(attachment.structure_id))
+
+
+@login_required
+@require_POST
+def attachment_refuse(request, pk):
+    attachment = _decidable_attachment_or_404(request.user, pk)
+    form = AttachmentRefusalForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, " ".join(form.errors["reason"]), extra_tags=_refusal_tag(attachment.pk)
+        )
+        return redirect(f"{reverse('employers:space')}#rattachement-{attachment.pk}")
+    try:
+        attachments.refuse_attachment(
+            attachment, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except REFUSALS as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            _("Le rattachement %(of_name)s est refusé ; la personne en est informée.")
+            % {"of_name": de_name(attachment.user.get_full_name())},
+        )
+    return redirect(_back(attachment.structure_id))
+
+
+@login_required
+@require_POST
+def detach(request, structure_pk, user_pk):
+    structure = get_object_or_404(Structure, pk=structure_pk)
+    if not attachments.can_decide(structure, request.user):
+        raise Http404
+    person = get_object_or_404(get_user_model(), pk=user_pk, structure=structure)
+    form = DetachForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return redirect(_back(structure.pk))
+    try:
+        withdrawn = enrollment.detach(
+            person, structure, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except (*REFUSALS, RuleViolation) as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(name)s n'est plus rattaché·e à %(structure)s ; %(count)s demande à venir "
+                "est annulée, sa place est proposée à la liste d'attente.",
+                "%(name)s n'est plus rattaché·e à %(structure)s ; %(count)s demandes à venir "
+                "sont annulées, leurs places proposées à la liste d'attente.",
+                len(withdrawn),
+            )
+            % {
+                "name": person.get_full_name(),
+                "structure": structure.name,
+                "count": len(withdrawn),
+            },
+        )
+    return redirect(_back(structure.pk))

@@ -1,0 +1,236 @@
+"""The Employer Space's tables: their GET forms (django-filter: who, what, when, which state,
+the order), the links that keep them, and what their rows show; the queries are
+`enrollment.employer_requests`'."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import django_filters
+from django import forms
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import MONTHS_AP
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from catalog.dates import period_text
+from catalog.models import ActionKind
+from common.text import de_name
+from enrollment import employer_requests as tables
+from enrollment.models import Registration, RegistrationStatus
+from enrollment.rules import ANNUAL_MEMBER_ONLY_QUOTA, ANNUAL_TRAINING_QUOTA
+from web.forms import PageForm
+
+# The URL's parameters that a table keeps from one page to the next (filters, order, page).
+KEPT = ("status", "employee", "kind", "year", "structure", "sort", "page")
+
+REQUEST_STATUSES = [
+    (tables.TO_DECIDE, _("À traiter")),
+    (tables.ALL, _("Toutes les demandes")),
+    *RegistrationStatus.choices,
+]
+DECISION_STATUSES = [("", _("Toutes les décisions")), *tables.Decision.choices]
+
+
+def _noop(queryset, name, value):
+    return queryset
+
+
+class TableFilterForm(PageForm):
+    required_css_class = ""
+
+
+class TableFilterSet(django_filters.FilterSet):
+    """Fields of a table's GET form; invalid values are reported in French and then ignored.
+
+    The choices come from the page: `people` (employees and requesters), `years`,
+    `structures` (the approver's; the filter is shown when they have several)."""
+
+    sorts: dict = {}
+    default_sort = ""
+
+    employee = django_filters.ChoiceFilter(
+        label=_("Salarié·e"), method=_noop, empty_label=_("Tous les salariés")
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Type d'action"),
+        choices=ActionKind.choices,
+        method=_noop,
+        empty_label=_("Tous les types"),
+    )
+    year = django_filters.ChoiceFilter(
+        label=_("Année de la session"), method=_noop, empty_label=_("Toutes les années")
+    )
+    structure = django_filters.ChoiceFilter(
+        label=_("Structure"), method=_noop, empty_label=_("Toutes vos structures")
+    )
+    sort = django_filters.CharFilter(method=_noop, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Registration
+        fields: list[str] = []
+        form = TableFilterForm
+
+    def __init__(self, data, *, people, years, structures):
+        super().__init__(data, queryset=Registration.objects.none())
+        self.filters["employee"].extra["choices"] = [
+            (str(person.pk), person.get_full_name() or person.email) for person in people
+        ]
+        self.filters["year"].extra["choices"] = [(str(year), str(year)) for year in years]
+        self.filters["structure"].extra["choices"] = [(str(s.pk), s.name) for s in structures]
+        self.several_structures = len(structures) > 1
+
+    def criteria(self) -> tables.Criteria:
+        """The valid part of the form, as the selectors' criteria."""
+        self.form.is_valid()
+        data = getattr(self.form, "cleaned_data", {})
+        sort = data.get("sort") or ""
+        return tables.Criteria(
+            status=data.get("status") or "",
+            employee_id=int(data["employee"]) if data.get("employee") else None,
+            kind=data.get("kind") or "",
+            year=int(data["year"]) if data.get("year") else None,
+            structure_id=int(data["structure"]) if data.get("structure") else None,
+            sort=sort if sort.lstrip("-") in self.sorts else self.default_sort,
+        )
+
+    def visible_fields(self):
+        """The form's fields as the page shows them (the structure only when several)."""
+        shown = ["status", "employee", "kind", "year"]
+        if self.several_structures:
+            shown.append("structure")
+        return [self.form[name] for name in shown]
+
+
+class RequestFilterSet(TableFilterSet):
+    sorts = tables.REQUEST_SORTS
+    default_sort = tables.REQUEST_DEFAULT_SORT
+
+    status = django_filters.ChoiceFilter(
+        label=_("Statut"), choices=REQUEST_STATUSES, method=_noop, empty_label=None
+    )
+
+
+class DecisionFilterSet(TableFilterSet):
+    sorts = tables.DECISION_SORTS
+    default_sort = tables.DECISION_DEFAULT_SORT
+
+    status = django_filters.ChoiceFilter(
+        label=_("Décision"), choices=DECISION_STATUSES, method=_noop, empty_label=None
+    )
+
+
+def query_string(params, *, drop=(), **extra) -> str:
+    """The tables' parameters of `params` (a QueryDict) that a link keeps, without `drop`,
+    with `extra`, as a query string."""
+    kept = [(k, params.get(k)) for k in KEPT if k not in drop and k not in extra and params.get(k)]
+    return urlencode(kept + [(k, v) for k, v in extra.items() if v])
+
+
+def sort_links(params, filterset) -> dict[str, dict]:
+    """Each sortable column's link (its order, the other way round when already sorted by it,
+    with the filters kept) and its `aria-sort`."""
+    current = filterset.criteria().sort
+    columns = {}
+    for key in filterset.sorts:
+        ascending = current == key
+        descending = current == f"-{key}"
+        columns[key] = {
+            "url": "?" + query_string(params, drop=("page",), sort=f"-{key}" if ascending else key),
+            "aria_sort": "ascending" if ascending else "descending" if descending else "",
+        }
+    return columns
+
+
+def tables_context(request, structures, filterset_class):
+    """What both tables' pages share: the people they may name, the filter form, the sort
+    links and the query strings that keep the filters."""
+    people = tables.people_of(structures)
+    this_year = timezone.localdate().year
+    years = sorted(set(tables.request_years(structures)) | {this_year}, reverse=True)
+    filterset = filterset_class(request.GET, people=people, years=years, structures=structures)
+    return {
+        "people": people,
+        "years": years,
+        "filterset": filterset,
+        "criteria": filterset.criteria(),
+        "columns": sort_links(request.GET, filterset),
+        "query": query_string(request.GET),
+        "page_query": query_string(request.GET, drop=("page",)),
+        "several_structures": len(structures) > 1,
+    }
+
+
+# A key no real row has: reversed once per page, replaced by each row's own key.
+URL_MARKER = "9070605040302010"
+
+
+def _url_for_each(name: str, *, by: str = "pk"):
+    """`reverse(name)` for each row of a page: reversed once, each row fills in its key (a
+    reverse() per link and row was a tenth of the page's time at 50 rows)."""
+    url = reverse(name, kwargs={by: URL_MARKER})
+    return lambda key: url.replace(URL_MARKER, str(key), 1)
+
+
+def _day_formatter():
+    """A date-time as « 8 janv. 2027 » (the date filter's "j N Y"), the month names translated
+    once for the page rather than at each date; with the time, « 8 janv. 2027, 09h30 »."""
+    months = {number: str(name) for number, name in MONTHS_AP.items()}
+
+    def day(value, *, with_time: bool = False) -> str:
+        value = timezone.localtime(value)
+        text = f"{value.day} {months[value.month]} {value.year}"
+        return f"{text}, {value.hour:02d}h{value.minute:02d}" if with_time else text
+
+    return day
+
+
+def present_rows(rows, query: str) -> None:
+    """What each row of the requests table shows (`rows` with their `quota`), formatted here
+    once rather than by the template's tags and filters, whose cost made the page's time grow
+    with its rows (docs/PERFORMANCE.md)."""
+    suffix = f"?{query}" if query else ""
+    action_url = _url_for_each("catalog:action_detail", by="slug")
+    approve_url = _url_for_each("employers:approve")
+    refuse_url = _url_for_each("employers:refuse")
+    _day = _day_formatter()
+    for registration in rows:
+        session = registration.session
+        registration.name = f"{registration.first_name} {registration.last_name}"
+        who_and_what = {
+            "name": registration.name,
+            "of_name": de_name(registration.name),
+            "title": session.action.title,
+        }
+        # Names the row's buttons and checkbox for screen readers.
+        registration.label = gettext("la demande %(of_name)s pour « %(title)s »") % who_and_what
+        registration.select_label = (
+            gettext("Sélectionner la demande %(of_name)s pour « %(title)s »") % who_and_what
+        )
+        registration.action_url = action_url(session.action.slug)
+        registration.dates = period_text(session.starts_at, session.ends_at)
+        registration.kind = session.action.get_kind_display()
+        registration.deadline = gettext("limite : %(deadline)s") % {
+            "deadline": _day(session.registration_deadline)
+        }
+        registration.motivations_label = gettext("les motivations %(of_name)s") % who_and_what
+        quota = registration.quota
+        registration.quota_text = (
+            ngettext(
+                "%(used)s sur %(limit)s, dont %(trainings)s formation sur %(training_limit)s",
+                "%(used)s sur %(limit)s, dont %(trainings)s formations sur %(training_limit)s",
+                quota.trainings,
+            )
+            % {
+                "used": quota.member_only,
+                "limit": ANNUAL_MEMBER_ONLY_QUOTA,
+                "trainings": quota.trainings,
+                "training_limit": ANNUAL_TRAINING_QUOTA,
+            }
+            if quota
+            else ""
+        )
+        registration.submitted = _day(registration.submitted_at, with_time=True)
+        registration.approve_url = approve_url(registration.pk) + suffix
+        registration.refuse_url = refuse_url(registration.pk) + suffix

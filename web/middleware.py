@@ -1,0 +1,88 @@
+"""Project-wide middleware."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import OperationalError
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from accounts.oidc import client_origins
+from enrollment.locking import BUSY_MESSAGE, Busy, is_lock_conflict
+from web.errors import database_unavailable_response, is_database_unreachable
+
+logger = logging.getLogger(__name__)
+
+
+class LockConflictMiddleware:
+    """A lock conflict that outlived the services' retries (or a `Busy` a view did not
+    catch) answers 503 with a French page and `Retry-After`, never a 500: nothing was
+    written, the person may simply try again.
+
+    So does a database that cannot be reached (refused, closed by a restart): « service
+    momentanément indisponible », rendered without touching the database. An outage met
+    outside the views (a session saved after the response) reaches `handler500`, which
+    answers the same (parcourspro.views.server_error)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if is_database_unreachable(exception):
+            logger.warning("Database unreachable, answered 503 on %s: %s", request.path, exception)
+            return database_unavailable_response()
+        if isinstance(exception, Busy) or (
+            isinstance(exception, OperationalError) and is_lock_conflict(exception)
+        ):
+            logger.warning("Lock conflict answered 503 on %s", request.path)
+            back = request.META.get("HTTP_REFERER", "")
+            if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                back = "/"
+            response = render(
+                request,
+                "errors/busy.html",
+                {"message": BUSY_MESSAGE, "back_url": back},
+                status=503,
+            )
+            response["Retry-After"] = "2"
+            return response
+        return None
+
+
+class OIDCClientsFormActionMiddleware:
+    """Browsers apply CSP `form-action` to the redirects that follow a form: the login form
+    reached from e-ParcoursPro ends, through /identity/o/authorize, in a redirect to Moodle's
+    callback, and the logout form in one to Moodle. The pages therefore allow the origins of
+    the registered OpenID Connect clients (listed after CSPMiddleware, so its policy reads
+    this update). Only the pages that can lead there pay for the query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            settings.IDP_OIDC_ENABLED
+            and response.get("Content-Type", "").startswith("text/html")
+            and self.may_lead_to_a_client(request)
+        ):
+            origins = client_origins()
+            if origins:
+                update = dict(getattr(response, "_csp_update", None) or {})
+                update["form-action"] = [*update.get("form-action", []), *origins]
+                response._csp_update = update
+        return response
+
+    @staticmethod
+    def may_lead_to_a_client(request) -> bool:
+        """The pages whose forms can end on a client: allauth's (login, reauthentication…)
+        and the provider's own (consent, logout). The others cost no query."""
+        match = request.resolver_match
+        if match is None:
+            return False
+        return match.namespace.startswith("idp") or (match.url_name or "").startswith("account_")

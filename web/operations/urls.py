@@ -1,0 +1,41 @@
+from django.urls import path
+
+from web.operations import views
+
+app_name = "operations"
+
+urlpatterns = [
+    path("espace-prestataire/", views.provider_space, name="provider_space"),
+    path("espace-prestataire/sessions/<int:pk>/", views.provider_session, name="provider_session"),
+    path(
+        "espace-prestataire/sessions/<int:pk>/demandes/<int:registration_pk>/confirmer/",
+        views.provider_confirm,
+        name="provider_confirm",
+    ),
+    path(
+        "espace-prestataire/sessions/<int:pk>/demandes/<int:registration_pk>/decliner/",
+        views.provider_decline,
+        name="provider_decline",
+    ),
+    path(
+        "espace-prestataire/sessions/<int:pk>/presences/",
+        views.provider_attendance,
+        name="provider_attendance",
+    ),
+    path(
+        "espace-prestataire/sessions/<int:pk>/emargement/",
+        views.attendance_sheet,
+        name="attendance_sheet",
+    ),
+    path(
+        "espace-prestataire/sessions/<int:pk>/participants.csv",
+        views.session_participants_csv,
+        name="session_participants_csv",
+    ),
+    path(
+        "mon-espace/inscriptions/<int:pk>/calendrier.ics",
+        views.registration_ics,
+        name="registration_ics",
+    ),
+    path("pilotage/", views.dashboard, name="dashboard"),
+]
