@@ -13,7 +13,6 @@ from django.db.models import Count, Q, Value
 from django.utils import timezone
 
 from catalog.models import Session
-from common.compiled import Statement
 
 from .. import hooks, locking
 from ..models import (
@@ -121,27 +120,14 @@ class Places:
 def count_places(session_ids: Iterable[int], *, structure_id: int | None = None):
     """`Places` of each session (locked by the caller), in one statement."""
     ids = set(session_ids)
-    return places_of(ids, PLACES(ids, structure_id))
-
-
-def places_statement(session_ids: Iterable[int], structure_id: int | None = None):
-    """The statement of `count_places`, unevaluated (`PLACES`): (session id, held,
-    colleagues) rows of the sessions where someone holds a place."""
     colleagues = Count("pk", filter=Q(structure_id=structure_id)) if structure_id else Value(0)
-    return (
-        Registration.objects.filter(session_id__in=tuple(session_ids), status__in=HOLDING_STATUSES)
+    rows = (
+        Registration.objects.filter(session_id__in=ids, status__in=HOLDING_STATUSES)
         .order_by()
         .values_list("session_id")
         .annotate(held=Count("pk"), colleagues=colleagues)
     )
-
-
-PLACES = Statement(places_statement)
-
-
-def places_of(session_ids: Iterable[int], rows) -> dict[int, Places]:
-    """`Places` of each session from the rows of `places_statement` (none: nobody holds one)."""
-    places = {pk: Places() for pk in session_ids}
+    places = {pk: Places() for pk in ids}
     for session_id, held, of_structure in rows:
         places[session_id] = Places(held=held, colleagues=of_structure)
     return places
@@ -181,20 +167,13 @@ def lock_for_places(
 def lock_for_new_requests(session_ids: Iterable[int], *, user_id: int, structure_id):
     """`lock_for_places(frees_places=False)` for the new requests of `user_id` (a cart's
     validation), which also returns the sessions' `Places` (with `structure_id`'s colleagues)
-    from the statement that chose the waiting people to lock: (sessions, users, places).
-
-    Its three statements are compiled before the first of them takes the sessions' lock
-    (`common.compiled`, once per shape): under it, they only run. Only the waiting people of
-    a session with a free place (rare: its list is served whenever a place frees) are read
-    and locked by statements compiled under the lock."""
-    ids = set(session_ids)
-    sessions_statement = locking.SESSIONS_TO_LOCK(ids, False)
-    counting = PLACES(ids, structure_id)
-    users_statement = locking.USERS_TO_LOCK({user_id})
-    sessions = locking.by_pk(sessions_statement)
-    places = places_of(sessions, counting)
+    as counted to choose the waiting people to lock: (sessions, users, places). Only the
+    waiting people of a session with a free place (rare: its list is served whenever a place
+    frees) are read and locked."""
+    sessions = locking.lock_sessions(session_ids, providers=False)
+    places = count_places(sessions, structure_id=structure_id)
     waiting = waiting_user_ids(sessions, only_with_free_places=True, places=places)
-    users = locking.lock_users({user_id, *waiting}) if waiting else locking.by_pk(users_statement)
+    users = locking.lock_users({user_id, *waiting})
     return sessions, users, places
 
 
