@@ -3,14 +3,11 @@ the locks every service takes, in the platform's order (see `enrollment.locking`
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import Count, Q, Value
-from django.utils import timezone
 
 from catalog.models import Session
 
@@ -186,36 +183,3 @@ def lock_registration_row(registration_id: int, session: Session) -> Registratio
     )
     locked.session = session
     return locked
-
-
-def lock_registration(
-    registration: Registration, *, serve_waitlist: bool = False, now: dt.datetime | None = None
-):
-    """Lock the registration's session (and, to serve its waiting list, the waiting
-    people), lapse what is overdue there (R9), then lock the registration; return fresh
-    copies."""
-    from .waitlist import lapse_due  # the waiting list's module builds on this one
-
-    if serve_waitlist:
-        sessions, _ = lock_for_places([registration.session_id])
-    else:
-        sessions = locking.lock_sessions([registration.session_id])
-    session = sessions[registration.session_id]
-    lapse_due(session, now or timezone.now())
-    return lock_registration_row(registration.pk, session), session
-
-
-def decide_locked(registration, *, work, serve_waitlist=False, now=None):
-    """Run `work(registration, session)` on the locked registration (`lock_registration`).
-    A refusal raised by `work` is raised after the commit, its own writes undone: what the
-    deadline lapsed (R9) stands whatever the outcome of the request at hand."""
-    with transaction.atomic():
-        registration, session = lock_registration(
-            registration, serve_waitlist=serve_waitlist, now=now
-        )
-        try:
-            with transaction.atomic():
-                return work(registration, session)
-        except RuleViolation as violation:
-            refusal = violation
-    raise refusal
