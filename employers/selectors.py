@@ -22,11 +22,8 @@ def member_years(structure_id: int | None, years: Iterable[int]) -> set[int]:
     years = set(years)
     if structure_id is None or not years:
         return set()
-    return set(
-        Membership.objects.filter(structure_id=structure_id, year__in=years).values_list(
-            "year", flat=True
-        )
-    )
+    memberships = Membership.objects.filter(structure_id=structure_id, year__in=years)
+    return set(memberships.order_by().values_list("year", flat=True))
 
 
 def members_for_year(year: int) -> QuerySet[Structure]:

@@ -108,17 +108,18 @@ def lock_sessions(session_ids: Iterable[int], *, providers: bool = True) -> dict
     return {session.pk: session for session in sessions}
 
 
-def lock_users(user_ids: Iterable[int]) -> dict:
-    """Lock user rows in id order (one statement), with their structures; a deleted user is
-    missing from the result."""
+def lock_users(user_ids: Iterable[int], *, structures: bool = True) -> dict:
+    """Lock user rows in id order (one statement), with their structures (unless the caller
+    read them: a cart's validation); a deleted user is missing from the result."""
     ids = {pk for pk in user_ids if pk is not None}
     if not ids:
         return {}
     users = (
         get_user_model()
         .objects.select_for_update(of=("self",), no_key=True)
-        .select_related("structure")
         .filter(pk__in=ids)
         .order_by("pk")
     )
+    if structures:
+        users = users.select_related("structure")
     return {user.pk: user for user in users}

@@ -163,7 +163,10 @@ def _structure_with_approvers(structure_id: int | None) -> Structure | None:
     approves their own requests (R4) and whom the cart's email goes to (Q8)."""
     if structure_id is None:
         return None
-    return Structure.objects.prefetch_related("approvers").filter(pk=structure_id).first()
+    try:
+        return Structure.objects.prefetch_related("approvers").get(pk=structure_id)
+    except Structure.DoesNotExist:  # deleted since: the locked user row says so
+        return None
 
 
 class _CartChanged(Exception):
@@ -243,7 +246,9 @@ def _submit_cart(
         if user.pk not in users:
             raise RuleViolation("account", text("account_gone"))
         user = users[user.pk]
-        if user.structure_id != structure_id:  # changed since read (rare): read again
+        if user.structure_id == structure_id:
+            user.structure = structure  # as read before the lock, with its approvers
+        else:  # changed since read (rare): read again
             structure_id, structure = user.structure_id, user.structure
             places = count_places(sessions, structure_id=structure_id)
             members = None  # `check_membership` reads them

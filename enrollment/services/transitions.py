@@ -145,6 +145,7 @@ def waiting_user_ids(
     return set(
         Registration.objects.filter(session_id__in=ids, status=Status.WAITLISTED)
         .exclude(user_id=None)
+        .order_by()
         .values_list("user_id", flat=True)
     )
 
@@ -166,11 +167,12 @@ def lock_for_new_requests(session_ids: Iterable[int], *, user_id: int, structure
     validation), which also returns the sessions' `Places` (with `structure_id`'s colleagues)
     as counted to choose the waiting people to lock: (sessions, users, places). Only the
     waiting people of a session with a free place (rare: its list is served whenever a place
-    frees) are read and locked."""
+    frees) are read and locked. The users come without their structures: the caller read the
+    submitter's before the lock."""
     sessions = locking.lock_sessions(session_ids, providers=False)
     places = count_places(sessions, structure_id=structure_id)
     waiting = waiting_user_ids(sessions, only_with_free_places=True, places=places)
-    users = locking.lock_users({user_id, *waiting})
+    users = locking.lock_users({user_id, *waiting}, structures=False)
     return sessions, users, places
 
 
