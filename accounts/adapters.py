@@ -11,14 +11,13 @@ from django.db import transaction
 from mailing.outbox import queue_message
 
 from . import services
+from .forms import ProfileFieldsForm
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
         """Save the user and their profile (and any structure they propose) in one
         transaction, so that a failure leaves no half-registered account."""
-        from .forms import ProfileFieldsForm
-
         user = super().save_user(request, user, form, commit=False)
         if not isinstance(form, ProfileFieldsForm):
             if commit:

@@ -9,6 +9,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from enrollment import services
+from enrollment.rules import RuleViolation
+
 from .email_addresses import ensure_primary_address
 from .models import User
 
@@ -52,9 +55,6 @@ class UserAdmin(DjangoUserAdmin):
     def detach_from_structure(self, request, queryset):
         """As an approver would (Decisions « Attachment »): upcoming requests made for the
         structure are withdrawn, their places go to the waiting lists."""
-        from enrollment import services
-        from enrollment.rules import RuleViolation
-
         done = 0
         for person in queryset.select_related("structure").exclude(structure=None):
             try:

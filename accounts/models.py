@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from common.choices import Department, EmploymentStatus, FieldOfActivity
 
+from .email_addresses import ensure_primary_address
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -12,8 +14,6 @@ class UserManager(BaseUserManager):
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An email is required.")
-        from .email_addresses import ensure_primary_address
-
         user = self.model(email=self.normalize_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)

@@ -7,6 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from enrollment.forms import ReasonForm
+from operations.admin.common import REFUSALS, ask_reason, reason_form
+
 from . import attachments, services
 from .models import ApprovalReminder, ApproverInvitation, Attachment, Membership, Structure
 
@@ -140,8 +143,6 @@ class AttachmentAdmin(admin.ModelAdmin):
         return False
 
     def _each(self, request, queryset, decide, done_message):
-        from operations.admin.common import REFUSALS
-
         done = 0
         for attachment in queryset.select_related("user", "structure"):
             try:
@@ -165,9 +166,6 @@ class AttachmentAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Refuser le rattachement, avec un motif"), permissions=["view"])
     def refuse_attachments(self, request, queryset):
-        from enrollment.forms import ReasonForm
-        from operations.admin.common import ask_reason, reason_form
-
         form = reason_form(ReasonForm, request)
         if not form.is_bound or not form.is_valid():
             return ask_reason(

@@ -5,6 +5,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from enrollment import calendar
 from enrollment.models import RegistrationStatus
 
 register = template.Library()
@@ -63,6 +64,4 @@ def status_badge(status, wording="", position=None):
 def joining_link(registration) -> str:
     """`{{ registration|joining_link }}`: the link to join its remote session, for a
     confirmed registration only (empty otherwise)."""
-    from enrollment.calendar import joining_link as link
-
-    return link(registration)
+    return calendar.joining_link(registration)
