@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from common.choices import Department, EmploymentStatus, FieldOfActivity
+from common.identifiers import MESSAGES as IDENTIFIER_MESSAGES
+from common.identifiers import normalize_phone, normalize_siret, validate_phone, validate_siret
 from employers.models import Structure
-from employers.validators import normalize_siret, validate_siret
 
 from . import selectors
 from .models import User
 from .services import PROFILE_FIELDS, StructureProposal
 
 ERRORS = {
-    "phone": _(
-        "Indiquez un numéro de téléphone d'au moins 10 chiffres (par exemple 05 56 00 00 00)."
-    ),
+    "phone": IDENTIFIER_MESSAGES["phone_format"],
     "structure_missing": _(
         "Indiquez votre structure (son nom ou son SIRET), ou proposez-la ci-dessous si elle "
         "n'est pas dans la liste."
@@ -59,7 +56,6 @@ ERRORS = {
     ),
 }
 
-_PHONE_CHARS = re.compile(r"^[0-9+().\s-]+$")
 _AMBIGUOUS_SHOWN = 5
 
 
@@ -142,10 +138,8 @@ class ProfileFieldsForm(forms.Form):
         return None
 
     def clean_phone(self) -> str:
-        phone = " ".join(self.cleaned_data["phone"].split())
-        digits = re.sub(r"\D", "", phone)
-        if not _PHONE_CHARS.match(phone) or len(digits) < 10:
-            raise ValidationError(ERRORS["phone"], code="phone")
+        phone = normalize_phone(self.cleaned_data["phone"])
+        validate_phone(phone)
         return phone
 
     def clean_new_structure_siret(self) -> str:

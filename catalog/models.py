@@ -9,9 +9,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.choices import Department
-from common.siret import normalize_siret, validate_siret
+from common.identifiers import (
+    normalize_nda,
+    normalize_phone,
+    normalize_postcode,
+    normalize_siret,
+    validate_nda,
+    validate_phone,
+    validate_postcode,
+    validate_siret,
+)
 
-from .validators import normalize_nda, validate_nda
 from .versioning import VersionedModel
 
 
@@ -26,6 +34,15 @@ class Theme(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# The provider's phones: its own, and its referents' (printed on the conventions).
+PHONE_FIELDS = (
+    "phone",
+    "pedagogical_referent_phone",
+    "administrative_referent_phone",
+    "disability_referent_phone",
+)
 
 
 class Provider(models.Model):
@@ -108,10 +125,26 @@ class Provider(models.Model):
         self.normalize_identifiers()
         super().clean_fields(exclude=exclude)
 
+    def clean(self):
+        errors = {}
+        checks = {"postal_code": validate_postcode, **dict.fromkeys(PHONE_FIELDS, validate_phone)}
+        for name, validate in checks.items():
+            if getattr(self, name):
+                try:
+                    validate(getattr(self, name))
+                except ValidationError as error:
+                    errors[name] = error
+        if errors:
+            raise ValidationError(errors)
+
     def normalize_identifiers(self):
-        """SIRET and NDA are stored as bare digits, however they were typed."""
+        """SIRET, NDA and postcode are stored as bare digits (0-9), however they were typed,
+        and phones with their spaces collapsed (`common.identifiers`)."""
         self.siret = normalize_siret(self.siret)
         self.nda = normalize_nda(self.nda)
+        self.postal_code = normalize_postcode(self.postal_code)
+        for name in PHONE_FIELDS:
+            setattr(self, name, normalize_phone(getattr(self, name)))
 
 
 class ActionKind(models.TextChoices):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Session
+from common.identifiers import normalize_phone, validate_phone
 from employers.models import Structure
 from employers.selectors import member_years
 from mailing import outbox
@@ -77,6 +78,11 @@ def _clean_contact(contact: Mapping[str, str]) -> dict[str, str]:
         validate_email(cleaned["email"])
     except ValidationError:
         raise RuleViolation("contact", text("contact_email_invalid")) from None
+    cleaned["phone"] = normalize_phone(cleaned["phone"])
+    try:
+        validate_phone(cleaned["phone"])
+    except ValidationError as error:
+        raise RuleViolation("contact", error.messages[0]) from None
     return cleaned
 
 
