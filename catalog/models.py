@@ -14,6 +14,7 @@ from common.identifiers import (
     normalize_phone,
     normalize_postcode,
     normalize_siret,
+    validate_filled,
     validate_nda,
     validate_phone,
     validate_postcode,
@@ -39,9 +40,7 @@ class Theme(models.Model):
 # The provider's phones: its own, and its referents' (printed on the conventions).
 PHONE_FIELDS = (
     "phone",
-    "pedagogical_referent_phone",
-    "administrative_referent_phone",
-    "disability_referent_phone",
+    *(f"{r}_referent_phone" for r in ("pedagogical", "administrative", "disability")),
 )
 
 
@@ -126,16 +125,8 @@ class Provider(models.Model):
         super().clean_fields(exclude=exclude)
 
     def clean(self):
-        errors = {}
         checks = {"postal_code": validate_postcode, **dict.fromkeys(PHONE_FIELDS, validate_phone)}
-        for name, validate in checks.items():
-            if getattr(self, name):
-                try:
-                    validate(getattr(self, name))
-                except ValidationError as error:
-                    errors[name] = error
-        if errors:
-            raise ValidationError(errors)
+        validate_filled(self, checks)
 
     def normalize_identifiers(self):
         """SIRET, NDA and postcode are stored as bare digits (0-9), however they were typed,

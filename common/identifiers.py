@@ -47,6 +47,20 @@ def is_digits(value: str) -> bool:
     return re.fullmatch(r"[0-9]+", value) is not None
 
 
+def validate_filled(instance, checks: dict) -> None:
+    """A model's `clean()`: each of `checks` (field name → validator) on its field of
+    `instance` when it is filled; the refusals raised together, by field."""
+    errors = {}
+    for name, validate in checks.items():
+        if value := getattr(instance, name):
+            try:
+                validate(value)
+            except ValidationError as error:
+                errors[name] = error
+    if errors:
+        raise ValidationError(errors)
+
+
 def _refuse(value: str, code: str):
     """The format's refusal; digits of another script (Arabic-Indic…) are named as such."""
     if value and value.isdigit() and not value.isascii():

@@ -1,14 +1,13 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.choices import Department
-from common.identifiers import normalize_postcode, validate_postcode
+from common.identifiers import normalize_postcode, validate_filled, validate_postcode
 
 from .constants import BASE_MEMBERSHIP_PRICE, EXTENDED_MEMBERSHIP_PRICE
 from .validators import normalize_siret, validate_siret
@@ -95,11 +94,7 @@ class Structure(models.Model):
         super().clean_fields(exclude=exclude)
 
     def clean(self):
-        if self.postal_code:
-            try:
-                validate_postcode(self.postal_code)
-            except ValidationError as error:
-                raise ValidationError({"postal_code": error}) from None
+        validate_filled(self, {"postal_code": validate_postcode})
 
     def normalize_identifiers(self):
         """The SIRET and the postcode are stored as bare digits (0-9), however they were
