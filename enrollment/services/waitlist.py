@@ -235,6 +235,7 @@ def lapse_overdue_requests() -> int:
             status__in=[Status.PENDING_EMPLOYER, Status.WAITLISTED],
             session__registration_deadline__lte=now,
         )
+        .order_by()
         .values_list("session_id", flat=True)
         .distinct()
     )
@@ -261,6 +262,7 @@ def serve_waitlists(
         waiting = Registration.objects.filter(
             user_id__in=waiting_user_ids, status=Status.WAITLISTED
         )
-    ids = set(session_ids or ()) | set(waiting.values_list("session_id", flat=True).distinct())
+    waited = waiting.order_by().values_list("session_id", flat=True).distinct()
+    ids = set(session_ids or ()) | set(waited)
     sessions = Session.objects.filter(pk__in=ids).order_by("pk")
     return sum(len(promote_waitlist(session)) for session in sessions)
