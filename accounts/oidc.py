@@ -10,7 +10,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-from allauth.idp.oidc.adapter import DefaultOIDCAdapter
+from allauth.idp.oidc.adapter import DefaultOIDCAdapter, get_adapter
 from allauth.idp.oidc.models import Client, Token
 from django.conf import settings
 from django.core.cache import cache
@@ -121,8 +121,6 @@ def register_e_parcourspro_client(
     client.skip_consent = True
     secret = None
     if created or rotate_secret:
-        from allauth.idp.oidc.adapter import get_adapter
-
         secret = get_adapter().generate_client_secret()
         client.set_secret(secret)
     client.full_clean(exclude=["secret"])

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
+from common.identifiers import digits_typed, is_digits, siret_in_text
 from employers.models import Structure
 
 SEARCH_LIMIT = 10
-_SIRET_IN_TEXT = re.compile(r"(?<!\d)(\d{14})(?!\d)")
-_SPACE_BETWEEN_DIGITS = re.compile(r"(?<=\d)[\s.]+(?=\d)")
 
 
 def structure_label(structure: Structure) -> str:
     """The text shown in suggestions and put back in the search field: name and SIRET."""
     return f"{structure.name} (SIRET {structure.siret})"
-
-
-def siret_in_text(text: str) -> str | None:
-    """The 14-digit SIRET written in `text` (spaces between digits allowed), if any."""
-    match = _SIRET_IN_TEXT.search(_SPACE_BETWEEN_DIGITS.sub("", text or ""))
-    return match.group(1) if match else None
 
 
 def selectable_structures() -> QuerySet[Structure]:
@@ -44,9 +36,9 @@ def search_structures(query: str, *, limit: int = SEARCH_LIMIT) -> list[Structur
     siret = siret_in_text(query)
     if siret:
         return list(selectable_structures().filter(siret=siret)[:limit])
-    digits = _SPACE_BETWEEN_DIGITS.sub("", query)
+    digits = digits_typed(query)
     condition = Q(name__icontains=query)
-    if digits.isdigit():
+    if is_digits(digits):
         condition |= Q(siret__startswith=digits)
     return list(selectable_structures().filter(condition)[:limit])
 

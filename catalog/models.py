@@ -9,9 +9,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.choices import Department
-from common.siret import normalize_siret, validate_siret
+from common.identifiers import (
+    normalize_nda,
+    normalize_phone,
+    normalize_postcode,
+    normalize_siret,
+    validate_filled,
+    validate_nda,
+    validate_phone,
+    validate_postcode,
+    validate_siret,
+)
 
-from .validators import normalize_nda, validate_nda
 from .versioning import VersionedModel
 
 
@@ -26,6 +35,13 @@ class Theme(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# The provider's phones: its own, and its referents' (printed on the conventions).
+PHONE_FIELDS = (
+    "phone",
+    *(f"{r}_referent_phone" for r in ("pedagogical", "administrative", "disability")),
+)
 
 
 class Provider(models.Model):
@@ -108,10 +124,18 @@ class Provider(models.Model):
         self.normalize_identifiers()
         super().clean_fields(exclude=exclude)
 
+    def clean(self):
+        checks = {"postal_code": validate_postcode, **dict.fromkeys(PHONE_FIELDS, validate_phone)}
+        validate_filled(self, checks)
+
     def normalize_identifiers(self):
-        """SIRET and NDA are stored as bare digits, however they were typed."""
+        """SIRET, NDA and postcode are stored as bare digits (0-9), however they were typed,
+        and phones with their spaces collapsed (`common.identifiers`)."""
         self.siret = normalize_siret(self.siret)
         self.nda = normalize_nda(self.nda)
+        self.postal_code = normalize_postcode(self.postal_code)
+        for name in PHONE_FIELDS:
+            setattr(self, name, normalize_phone(getattr(self, name)))
 
 
 class ActionKind(models.TextChoices):

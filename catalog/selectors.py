@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.cache import cache
 from django.db.models import (
     Count,
     Exists,
@@ -30,6 +32,7 @@ from django.utils import timezone
 from common.choices import HOLDING_STATUSES, RegistrationStatus
 
 from . import search
+from .cache_versions import FRAGMENT_TIMEOUT
 from .models import MEMBER_ONLY_KINDS, SHORT_FORMAT_KINDS, Action, FaqEntry, Session, Theme
 
 # The states are shared choices (common.choices): catalog counts places without importing
@@ -128,8 +131,6 @@ def _search(actions: QuerySet[Action], q: str) -> QuerySet[Action]:
     """Full-text search in French, accents ignored, on PostgreSQL; elsewhere (SQLite) every
     word, folded and made singular, in the action's texts (`catalog.search`)."""
     if settings.IS_POSTGRES:
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
         query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
         # Same expression as the GIN index of migration 0004 (catalog_action_search_fr); the
         # theme's name is matched apart and the two sets are united, so that each side uses
@@ -253,10 +254,6 @@ def places_by_version(sessions: list[Session], known: dict | None = None) -> lis
     every change of its places) or counted, in one query, for those it does not hold. A count
     is cached under the version read with it, and `places_version` says which version the
     places are of (newer than `version` when a change committed between the two reads)."""
-    from django.core.cache import cache
-
-    from .cache_versions import FRAGMENT_TIMEOUT
-
     keys = {session.pk: places_key(session) for session in sessions}
     # `known`: what the caller already read from the cache with the keys of `places_key`.
     known = dict(known) if known is not None else cache.get_many(keys.values())

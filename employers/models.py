@@ -7,6 +7,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.choices import Department
+from common.identifiers import normalize_postcode, validate_filled, validate_postcode
 
 from .constants import BASE_MEMBERSHIP_PRICE, EXTENDED_MEMBERSHIP_PRICE
 from .validators import normalize_siret, validate_siret
@@ -85,8 +86,21 @@ class Structure(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.siret = normalize_siret(self.siret)
+        self.normalize_identifiers()
         super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude=None):
+        self.normalize_identifiers()
+        super().clean_fields(exclude=exclude)
+
+    def clean(self):
+        validate_filled(self, {"postal_code": validate_postcode})
+
+    def normalize_identifiers(self):
+        """The SIRET and the postcode are stored as bare digits (0-9), however they were
+        typed (`common.identifiers`)."""
+        self.siret = normalize_siret(self.siret)
+        self.postal_code = normalize_postcode(self.postal_code)
 
     @property
     def is_independent(self):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from common.compiled import Statement
-
-from .models import Membership, Structure
+from .models import Attachment, Membership, Structure
 
 
 def is_member(structure_id: int | None, year: int) -> bool:
@@ -23,15 +22,8 @@ def member_years(structure_id: int | None, years: Iterable[int]) -> set[int]:
     years = set(years)
     if structure_id is None or not years:
         return set()
-    return set(_MEMBER_YEARS(structure_id, years))
-
-
-# Compiled once per number of years (`common.compiled`): every cart validation reads it.
-_MEMBER_YEARS = Statement(
-    lambda structure_id, years: Membership.objects.filter(
-        structure_id=structure_id, year__in=years
-    ).values_list("year", flat=True)
-)
+    memberships = Membership.objects.filter(structure_id=structure_id, year__in=years)
+    return set(memberships.order_by().values_list("year", flat=True))
 
 
 def members_for_year(year: int) -> QuerySet[Structure]:
@@ -41,8 +33,6 @@ def members_for_year(year: int) -> QuerySet[Structure]:
 
 def attachment_requests(structure_ids) -> dict[int, list]:
     """The requests to join each structure that wait for confirmation, oldest first."""
-    from .models import Attachment
-
     by_structure: dict[int, list] = {pk: [] for pk in structure_ids}
     pending = (
         Attachment.objects.pending()
@@ -57,8 +47,6 @@ def attachment_requests(structure_ids) -> dict[int, list]:
 
 def attached_people(structure_ids) -> dict[int, list]:
     """The people attached to each structure (its employees, its approvers among them)."""
-    from django.contrib.auth import get_user_model
-
     by_structure: dict[int, list] = {pk: [] for pk in structure_ids}
     people = (
         get_user_model()

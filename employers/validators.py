@@ -1,6 +1,6 @@
-"""The SIRET validators, now in `common.siret` (providers need them too); re-exported so that
-existing imports and migrations keep working."""
+"""The SIRET's validators, from `common.identifiers` (providers and profiles read SIRETs too);
+named here for the migrations and the imports that use this path."""
 
-from common.siret import complete_siret, luhn_is_valid, normalize_siret, validate_siret
+from common.identifiers import complete_siret, luhn_is_valid, normalize_siret, validate_siret
 
 __all__ = ["complete_siret", "luhn_is_valid", "normalize_siret", "validate_siret"]

@@ -34,7 +34,6 @@ from django.db import OperationalError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Session
-from common.compiled import Statement
 
 from .rules import RuleViolation
 
@@ -96,48 +95,31 @@ def retry_on_lock_conflict(func):
     return wrapper
 
 
-def sessions_to_lock(session_ids: Iterable[int], providers: bool = True):
-    """The statement of `lock_sessions`, unevaluated (`common.compiled`: compiled once per
-    number of sessions, `SESSIONS_TO_LOCK`)."""
-    return (
-        Session.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("action__provider" if providers else "action")
-        .filter(pk__in=tuple(session_ids))
-        .order_by("pk")
-    )
-
-
-SESSIONS_TO_LOCK = Statement(sessions_to_lock)
-
-
 def lock_sessions(session_ids: Iterable[int], *, providers: bool = True) -> dict[int, Session]:
     """Lock session rows in id order and load their actions (and providers, unless the
     caller shows none: a cart's validation), in one statement (`OF` the sessions only: the
     actions and providers are read, not locked)."""
-    return by_pk(SESSIONS_TO_LOCK(set(session_ids), providers))
-
-
-def users_to_lock(user_ids: Iterable[int]):
-    """The statement of `lock_users`, unevaluated (`USERS_TO_LOCK`)."""
-    User = get_user_model()
-    return (
-        User.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("structure")
-        .filter(pk__in=tuple(pk for pk in user_ids if pk is not None))
+    sessions = (
+        Session.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("action__provider" if providers else "action")
+        .filter(pk__in=set(session_ids))
         .order_by("pk")
     )
+    return {session.pk: session for session in sessions}
 
 
-USERS_TO_LOCK = Statement(users_to_lock)
-
-
-def lock_users(user_ids: Iterable[int]) -> dict:
-    """Lock user rows in id order (one statement), with their structures; a deleted user is
-    missing from the result."""
+def lock_users(user_ids: Iterable[int], *, structures: bool = True) -> dict:
+    """Lock user rows in id order (one statement), with their structures (unless the caller
+    read them: a cart's validation); a deleted user is missing from the result."""
     ids = {pk for pk in user_ids if pk is not None}
-    return by_pk(USERS_TO_LOCK(ids)) if ids else {}
-
-
-def by_pk(rows) -> dict:
-    """Rows (a QuerySet, or one compiled ahead) by primary key, in their order."""
-    return {row.pk: row for row in rows}
+    if not ids:
+        return {}
+    users = (
+        get_user_model()
+        .objects.select_for_update(of=("self",), no_key=True)
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    if structures:
+        users = users.select_related("structure")
+    return {user.pk: user for user in users}

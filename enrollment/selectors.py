@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from catalog.models import MEMBER_ONLY_KINDS, ActionKind, Session
+from catalog.models import MEMBER_ONLY_KINDS, ActionKind, Provider, Session
 from catalog.selectors import with_places
-from common.compiled import Statement
+from employers.models import Structure
 
 from .models import (
     HOLDING_STATUSES,
@@ -32,10 +43,15 @@ class QuotaUse:
 
 
 def counted_in_quota_q() -> Q:
-    """R6: requests holding a place or done, and late cancellations."""
+    """R6: requests holding a place or done, and late cancellations (`counts_in_quota`)."""
     return Q(status__in=QUOTA_STATUSES) | Q(
         status=RegistrationStatus.CANCELLED, counted_in_quota=True
     )
+
+
+def counts_in_quota(status: str, counted_in_quota: bool) -> bool:
+    """`counted_in_quota_q` for one request's values."""
+    return status in QUOTA_STATUSES or (status == RegistrationStatus.CANCELLED and counted_in_quota)
 
 
 @dataclass(frozen=True)
@@ -92,43 +108,32 @@ def _in_quota_q(years) -> Q:
 def live_and_counted(user_id: int, session_ids, years) -> tuple[set[int], dict]:
     """What a cart's validation reads of the user's requests (its user row locked, which
     holds them still), in one query: the sessions among `session_ids` the user already has a
-    live request for, and `counted_sessions` for each of `years` (the same predicates as
-    `has_live_registration` and `counted_sessions_by_year`, evaluated by PostgreSQL)."""
-    return live_and_counted_of(LIVE_AND_COUNTED(user_id, set(session_ids), set(years)), years)
-
-
-def live_and_counted_statement(user_id: int, session_ids, years):
-    """The statement of `live_and_counted`, unevaluated: (session id, is live, is counted,
-    action kind, start) for each of the user's requests."""
-    live_q = Q(session_id__in=tuple(session_ids), status__in=LIVE_STATUSES)
-    counted_q = _in_quota_q(tuple(years))
-    return (
-        # All the user's requests (a few; by the user's index): an OR of the two in the WHERE
-        # made PostgreSQL join every registration to its session first (4 ms, not 0.3).
+    live request for, and `counted_sessions` for each of `years` (the predicates of
+    `has_live_registration` and `counted_sessions_by_year`, on each of the user's requests:
+    a few, read by the user's index)."""
+    session_ids, years = set(session_ids), set(years)
+    rows = (
         Registration.objects.filter(user_id=user_id)
-        .annotate(
-            is_live=ExpressionWrapper(live_q, output_field=BooleanField()),
-            counted=ExpressionWrapper(counted_q, output_field=BooleanField()),
-        )
         .order_by()
         .values_list(
-            "session_id", "is_live", "counted", "session__action__kind", "session__starts_at"
+            "session_id",
+            "status",
+            "counted_in_quota",
+            "session__action__kind",
+            "session__starts_at",
         )
     )
-
-
-LIVE_AND_COUNTED = Statement(live_and_counted_statement)
-
-
-def live_and_counted_of(rows, years) -> tuple[set[int], dict]:
-    """`live_and_counted` from the rows of its statement."""
     live, counted = set(), []
-    for session_id, is_live, is_counted, kind, starts_at in rows:
-        if is_live:
+    for session_id, status, counted_in_quota, kind, starts_at in rows:
+        if session_id in session_ids and status in LIVE_STATUSES:
             live.add(session_id)
-        if is_counted:
+        if (
+            counts_in_quota(status, counted_in_quota)
+            and kind in MEMBER_ONLY_KINDS
+            and timezone.localtime(starts_at).year in years
+        ):
             counted.append((session_id, kind, starts_at))
-    return live, _counted_by_year(counted, set(years))
+    return live, _counted_by_year(counted, years)
 
 
 def _counted_by_year(rows, years) -> dict[int, CountedSessions]:
@@ -218,32 +223,21 @@ def cart_session_ids(user) -> set[int]:
 def cart_sessions(user) -> list[Session]:
     """The sessions in `user`'s cart, in cart order, their action loaded and places counted
     (`catalog.selectors.with_places`), in one query."""
-    return list(_CART_SESSIONS(user.pk))
-
-
-_CART_SESSIONS = Statement(
-    lambda user_id: (
-        with_places(Session.objects.filter(cart_items__cart__user_id=user_id))
+    return list(
+        with_places(Session.objects.filter(cart_items__cart__user_id=user.pk))
         .select_related("action")
         .order_by("cart_items__added_at", "cart_items__pk")
     )
-)
 
 
 def cart_items(user) -> list[CartItem]:
     """The cart's items in cart order, with their sessions and actions (what the cart page
-    and its form show; not their themes nor providers, which it never shows). Compiled once
-    (`common.compiled`): every cart validation reads it."""
-    return list(_CART_ITEMS(user.pk))
-
-
-_CART_ITEMS = Statement(
-    lambda user_id: (
-        CartItem.objects.filter(cart__user_id=user_id)
+    and its form show; not their themes nor providers, which it never shows)."""
+    return list(
+        CartItem.objects.filter(cart__user_id=user.pk)
         .select_related("session__action")
         .order_by("added_at", "pk")
     )
-)
 
 
 def registrations_of(user) -> QuerySet[Registration]:
@@ -295,20 +289,7 @@ class HeaderState:
 
 def header_state(user) -> HeaderState:
     """The person's cart count and whether they approve for a structure or act for a
-    provider, in one query (three before: every page of a logged-in person ran them),
-    compiled once (`common.compiled`: its compilation cost three times its run)."""
-    row = next(iter(_HEADER_STATE(user.pk)), None)
-    return HeaderState(*row) if row else HeaderState(0, False, False)
-
-
-def _header_state_statement(user_id: int):
-    from django.contrib.auth import get_user_model
-    from django.db.models import Exists, IntegerField, OuterRef, Subquery, Value
-    from django.db.models.functions import Coalesce
-
-    from catalog.models import Provider
-    from employers.models import Structure
-
+    provider, in one query (three before: every page of a logged-in person ran them)."""
     cart_count = (
         CartItem.objects.filter(cart__user=OuterRef("pk"))
         .order_by()
@@ -316,17 +297,15 @@ def _header_state_statement(user_id: int):
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return (
+    row = (
         get_user_model()
-        .objects.filter(pk=user_id)
+        .objects.filter(pk=user.pk)
         .annotate(
             cart_count=Coalesce(Subquery(cart_count, output_field=IntegerField()), Value(0)),
             is_approver=Exists(Structure.approvers.through.objects.filter(user=OuterRef("pk"))),
             is_provider=Exists(Provider.users.through.objects.filter(user=OuterRef("pk"))),
         )
         .values_list("cart_count", "is_approver", "is_provider")
-        .order_by()[:1]
+        .first()
     )
-
-
-_HEADER_STATE = Statement(_header_state_statement)
+    return HeaderState(*row) if row else HeaderState(0, False, False)

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from catalog import cache_versions
@@ -21,6 +20,7 @@ from employers.models import Membership, Structure
 
 from . import notifications
 from .models import Registration, RegistrationStatus
+from .services.waitlist import serve_waitlists
 
 # Set on the instance between the "pre_" and "post_" signals of one change.
 _LOSING = "_structures_losing_an_approver"
@@ -68,9 +68,7 @@ def serve_waitlists_of_new_member(sender, instance: Membership, created: bool, *
         .distinct()
     )
     if session_ids:
-        from .tasks import serve_waitlists
-
-        transaction.on_commit(lambda: serve_waitlists.delay(session_ids), robust=True)
+        serve_waitlists.delay_on_commit(session_ids)
 
 
 def registration_changed(sender, instance: Registration, raw=False, **kwargs) -> None:

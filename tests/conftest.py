@@ -72,12 +72,3 @@ def colleagues(member_structure):
 def documents_enabled(settings):
     """The participation documents are generated, as in production."""
     settings.DOCUMENTS_ENABLED = True
-
-
-@pytest.fixture(autouse=True)
-def check_compiled_statements(monkeypatch):
-    """Every statement compiled once per shape (`common.compiled.Statement`) is compiled
-    again at each call of the suite and compared with Django's own compilation."""
-    import common.compiled
-
-    monkeypatch.setattr(common.compiled, "CHECK", True)

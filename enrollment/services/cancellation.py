@@ -23,12 +23,11 @@ from .transitions import (
     CANCELLABLE_STATUSES,
     EMPLOYER_ACCEPTED_STATUSES,
     Status,
-    decide_locked,
     lock_for_places,
     lock_registration_row,
     move,
 )
-from .waitlist import lapse_due, reconsider_after_commit, serve_waitlist
+from .waitlist import decide_locked, lapse_due, reconsider_after_commit, serve_waitlist
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Session
-from common.compiled import DeleteOf, Statement
+from common.identifiers import normalize_phone, validate_phone
 from employers.models import Structure
 from employers.selectors import member_years
 from mailing import outbox
@@ -78,6 +78,11 @@ def _clean_contact(contact: Mapping[str, str]) -> dict[str, str]:
         validate_email(cleaned["email"])
     except ValidationError:
         raise RuleViolation("contact", text("contact_email_invalid")) from None
+    cleaned["phone"] = normalize_phone(cleaned["phone"])
+    try:
+        validate_phone(cleaned["phone"])
+    except ValidationError as error:
+        raise RuleViolation("contact", error.messages[0]) from None
     return cleaned
 
 
@@ -157,24 +162,17 @@ def _check_item(user, session: Session, *, live: set[int], now, counted, motivat
         raise
 
 
-def _approvers_of(structure_id):
-    """The approvers of the structure, read before the session's lock (issue 16): the lock
-    does not hold them still (their rows are not locked), so reading them under it only made
-    every validation of a busy session wait longer. (structure id, the cache that
-    `prefetch_related("approvers")` would fill: the related manager's QuerySet, evaluated —
-    without prefetch's own work, a third of the read's time)."""
+def _structure_with_approvers(structure_id: int | None) -> Structure | None:
+    """The structure with its approvers, read before the session's lock (issue 16): the lock
+    does not hold them still (nobody locks structures), so reading them under it only made
+    every validation of a busy session wait longer. The approvers decide whether the person
+    approves their own requests (R4) and whom the cart's email goes to (Q8)."""
     if structure_id is None:
         return None
-    approvers = Structure(pk=structure_id).approvers.all()
-    approvers._result_cache = list(_APPROVERS(structure_id))  # as prefetch fills it
-    approvers._prefetch_done = True
-    return structure_id, {"approvers": approvers}
-
-
-_APPROVERS = Statement(lambda structure_id: Structure(pk=structure_id).approvers.all())
-
-
-CART_DELETION = Statement(lambda item_ids: DeleteOf(CartItem.objects.filter(pk__in=item_ids)))
+    try:
+        return Structure.objects.prefetch_related("approvers").get(pk=structure_id)
+    except Structure.DoesNotExist:  # deleted since: the locked user row says so
+        return None
 
 
 class _CartChanged(Exception):
@@ -231,40 +229,38 @@ def _submit_cart(
     owners of the sessions' waiting lists, which are served before any new request (R7).
     """
     contact = _clean_contact(contact)
-    approvers = _approvers_of(user.structure_id)
     # What the person submitted: the cart as read before the lock (the form showed it). Under
     # the lock exactly these items are deleted; if some went meanwhile, the cart changed.
     items = list(cart) if cart is not None else read_cart(user)
     if not items:
         raise RuleViolation("empty_cart", text("empty_cart"))
     years = {timezone.localtime(starts_at).year for _, _, starts_at in items}
-    # Nobody locks memberships: read under the lock or before it, READ COMMITTED gives the
-    # latest commit either way (the argument of `_approvers_of`); the lock only made every
-    # validation of a busy session wait for this read too (issue 16).
+    # Nobody locks structures, approvers nor memberships: read under the lock or before it,
+    # READ COMMITTED gives the latest commit either way; the lock only made every validation
+    # of a busy session wait for these reads too (issue 16).
     structure_id = user.structure_id
+    structure = _structure_with_approvers(structure_id)
     found = member_years(structure_id, years)
     members = {year: year in found for year in years}
     # The emails are recorded in the transaction and rendered once it ends: rendering them
     # held the session's row lock as long again as the validation itself (issue 16).
     session_ids = {session_id for _, session_id, _ in items}
     with outbox.rendered_after_transaction(), transaction.atomic():
-        # Compiled before the lock, run under it (`common.compiled`): the cart's deletion and
-        # the read of the user's requests, for the years of the sessions as read before.
-        deletion = CART_DELETION([pk for pk, _, _ in items])
-        requests_read = selectors.LIVE_AND_COUNTED(user.pk, session_ids, years)
         sessions, users, places = lock_for_new_requests(
             session_ids, user_id=user.pk, structure_id=structure_id
         )
         if user.pk not in users:
             raise RuleViolation("account", text("account_gone"))
         user = users[user.pk]
-        if user.structure_id != structure_id:  # changed since read (rare): read again
-            structure_id = user.structure_id
+        if user.structure_id == structure_id:
+            user.structure = structure  # as read before the lock, with its approvers
+        else:  # changed since read (rare): read again
+            structure_id, structure = user.structure_id, user.structure
             places = count_places(sessions, structure_id=structure_id)
             members = None  # `check_membership` reads them
         # Deleted first, so that a second click meets an empty cart as before; a refusal below
         # rolls the deletion back with the rest.
-        deleted = deletion.run()
+        deleted, _ = CartItem.objects.filter(pk__in=[pk for pk, _, _ in items]).delete()
         if not deleted:
             raise RuleViolation("empty_cart", text("empty_cart"))  # validated meanwhile
         if deleted != len(items):  # an item went meanwhile: read the cart again
@@ -275,11 +271,9 @@ def _submit_cart(
                 places[session.pk] = count_places([session.pk], structure_id=structure_id)[
                     session.pk
                 ]
-        locked_years = {session_year(session) for session in sessions.values()}
-        if locked_years == years:
-            live, counted = selectors.live_and_counted_of(requests_read, years)
-        else:  # a session moved to another year since the cart was read (rare)
-            live, counted = selectors.live_and_counted(user.pk, sessions, locked_years)
+        live, counted = selectors.live_and_counted(
+            user.pk, sessions, {session_year(session) for session in sessions.values()}
+        )
         # R7: each waiting list is served before any new request is seated (on refusal of
         # the cart, the rollback undoes this too; the next freed place serves them).
         for session in sessions.values():
@@ -289,9 +283,6 @@ def _submit_cart(
             count.colleagues += (
                 sum(1 for r in promoted if r.structure_id == structure_id) if structure_id else 0
             )
-        structure = user.structure
-        if approvers and structure is not None and structure.pk == approvers[0]:
-            structure._prefetched_objects_cache = approvers[1]  # as prefetch_related would
         item_errors: dict[int, RuleViolation] = {}
         plans = []
         for _, session_id, _ in items:

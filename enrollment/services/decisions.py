@@ -16,10 +16,9 @@ from ..rules import RuleViolation
 from .messages import text
 from .transitions import (
     Status,
-    decide_locked,
     move,
 )
-from .waitlist import reconsider_after_commit, serve_waitlist
+from .waitlist import decide_locked, reconsider_after_commit, serve_waitlist
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,10 @@
 """Reminders to approvers of requests waiting for their decision (R9), and to participants
 before their session (DESIGN, Emails).
 
-Idempotent: each (request, kind of reminder) is recorded once in `ApprovalReminder`, and
-each participant's reminder in `Registration.participant_reminded_at`, so that running them
-twice sends nothing twice. Locks only registrations (the platform's lock order allows it:
+Both are Celery tasks too, run periodically by beat (CELERY_BEAT_SCHEDULE). Idempotent: each
+(request, kind of reminder) is recorded once in `ApprovalReminder`, and each participant's
+reminder in `Registration.participant_reminded_at`, so that running them twice sends nothing
+twice. Locks only registrations (the platform's lock order allows it:
 nothing before them is needed here).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
@@ -67,6 +69,8 @@ def _due(now: dt.datetime):
     )
 
 
+# A task too (Celery beat, CELERY_BEAT_SCHEDULE), under the name it had in `employers.tasks`.
+@shared_task(name="employers.tasks.remind_approvers", ignore_result=True)
 def remind_approvers(now: dt.datetime | None = None) -> int:
     """Email each approver once, listing their requests that owe a reminder; returns the
     number of emails queued."""
@@ -170,6 +174,8 @@ def _participants_to_remind(now: dt.datetime):
     ).exclude(session__status=Session.Status.CANCELLED)
 
 
+# A task too (Celery beat), under the name it had in `enrollment.tasks`.
+@shared_task(name="enrollment.tasks.remind_participants", ignore_result=True)
 def remind_participants(now: dt.datetime | None = None) -> int:
     """Remind each confirmed participant of their session once, SESSION_REMINDER_DAYS (or
     SHORT_FORMAT_REMINDER_DAYS) before it starts; returns the number of emails queued."""

@@ -28,11 +28,10 @@ from .policy import (
 )
 from .transitions import (
     Status,
-    decide_locked,
     lock_for_places,
     move,
 )
-from .waitlist import give_place, lapse_due, reconsider_after_commit, serve_waitlist
+from .waitlist import decide_locked, give_place, lapse_due, reconsider_after_commit, serve_waitlist
 
 logger = logging.getLogger(__name__)
 

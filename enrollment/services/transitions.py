@@ -3,17 +3,13 @@ the locks every service takes, in the platform's order (see `enrollment.locking`
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import Count, Q, Value
-from django.utils import timezone
 
 from catalog.models import Session
-from common.compiled import Statement
 
 from .. import hooks, locking
 from ..models import (
@@ -121,27 +117,14 @@ class Places:
 def count_places(session_ids: Iterable[int], *, structure_id: int | None = None):
     """`Places` of each session (locked by the caller), in one statement."""
     ids = set(session_ids)
-    return places_of(ids, PLACES(ids, structure_id))
-
-
-def places_statement(session_ids: Iterable[int], structure_id: int | None = None):
-    """The statement of `count_places`, unevaluated (`PLACES`): (session id, held,
-    colleagues) rows of the sessions where someone holds a place."""
     colleagues = Count("pk", filter=Q(structure_id=structure_id)) if structure_id else Value(0)
-    return (
-        Registration.objects.filter(session_id__in=tuple(session_ids), status__in=HOLDING_STATUSES)
+    rows = (
+        Registration.objects.filter(session_id__in=ids, status__in=HOLDING_STATUSES)
         .order_by()
         .values_list("session_id")
         .annotate(held=Count("pk"), colleagues=colleagues)
     )
-
-
-PLACES = Statement(places_statement)
-
-
-def places_of(session_ids: Iterable[int], rows) -> dict[int, Places]:
-    """`Places` of each session from the rows of `places_statement` (none: nobody holds one)."""
-    places = {pk: Places() for pk in session_ids}
+    places = {pk: Places() for pk in ids}
     for session_id, held, of_structure in rows:
         places[session_id] = Places(held=held, colleagues=of_structure)
     return places
@@ -162,6 +145,7 @@ def waiting_user_ids(
     return set(
         Registration.objects.filter(session_id__in=ids, status=Status.WAITLISTED)
         .exclude(user_id=None)
+        .order_by()
         .values_list("user_id", flat=True)
     )
 
@@ -181,20 +165,14 @@ def lock_for_places(
 def lock_for_new_requests(session_ids: Iterable[int], *, user_id: int, structure_id):
     """`lock_for_places(frees_places=False)` for the new requests of `user_id` (a cart's
     validation), which also returns the sessions' `Places` (with `structure_id`'s colleagues)
-    from the statement that chose the waiting people to lock: (sessions, users, places).
-
-    Its three statements are compiled before the first of them takes the sessions' lock
-    (`common.compiled`, once per shape): under it, they only run. Only the waiting people of
-    a session with a free place (rare: its list is served whenever a place frees) are read
-    and locked by statements compiled under the lock."""
-    ids = set(session_ids)
-    sessions_statement = locking.SESSIONS_TO_LOCK(ids, False)
-    counting = PLACES(ids, structure_id)
-    users_statement = locking.USERS_TO_LOCK({user_id})
-    sessions = locking.by_pk(sessions_statement)
-    places = places_of(sessions, counting)
+    as counted to choose the waiting people to lock: (sessions, users, places). Only the
+    waiting people of a session with a free place (rare: its list is served whenever a place
+    frees) are read and locked. The users come without their structures: the caller read the
+    submitter's before the lock."""
+    sessions = locking.lock_sessions(session_ids, providers=False)
+    places = count_places(sessions, structure_id=structure_id)
     waiting = waiting_user_ids(sessions, only_with_free_places=True, places=places)
-    users = locking.lock_users({user_id, *waiting}) if waiting else locking.by_pk(users_statement)
+    users = locking.lock_users({user_id, *waiting}, structures=False)
     return sessions, users, places
 
 
@@ -207,36 +185,3 @@ def lock_registration_row(registration_id: int, session: Session) -> Registratio
     )
     locked.session = session
     return locked
-
-
-def lock_registration(
-    registration: Registration, *, serve_waitlist: bool = False, now: dt.datetime | None = None
-):
-    """Lock the registration's session (and, to serve its waiting list, the waiting
-    people), lapse what is overdue there (R9), then lock the registration; return fresh
-    copies."""
-    from .waitlist import lapse_due  # the waiting list's module builds on this one
-
-    if serve_waitlist:
-        sessions, _ = lock_for_places([registration.session_id])
-    else:
-        sessions = locking.lock_sessions([registration.session_id])
-    session = sessions[registration.session_id]
-    lapse_due(session, now or timezone.now())
-    return lock_registration_row(registration.pk, session), session
-
-
-def decide_locked(registration, *, work, serve_waitlist=False, now=None):
-    """Run `work(registration, session)` on the locked registration (`lock_registration`).
-    A refusal raised by `work` is raised after the commit, its own writes undone: what the
-    deadline lapsed (R9) stands whatever the outcome of the request at hand."""
-    with transaction.atomic():
-        registration, session = lock_registration(
-            registration, serve_waitlist=serve_waitlist, now=now
-        )
-        try:
-            with transaction.atomic():
-                return work(registration, session)
-        except RuleViolation as violation:
-            refusal = violation
-    raise refusal

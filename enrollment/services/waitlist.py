@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -15,9 +16,7 @@ from catalog.models import Session
 from common.text import lowercase_first
 
 from .. import locking, notifications, rules, selectors
-from ..models import (
-    Registration,
-)
+from ..models import Registration
 from ..rules import RuleViolation
 from .policy import (
     check_still_eligible,
@@ -28,6 +27,7 @@ from .policy import (
 from .transitions import (
     Status,
     lock_for_places,
+    lock_registration_row,
     move,
 )
 
@@ -35,32 +35,13 @@ logger = logging.getLogger(__name__)
 
 
 def reconsider_after_commit(*, user_ids: Iterable[int] = (), session_ids: Iterable[int] = ()):
-    """R7 (Decisions « Order »): once this transaction commits, serve the waiting lists where
-    a person whose quota just freed waits, and the given sessions, each in a transaction of
-    its own (their sessions are not locked here)."""
-    user_ids = {pk for pk in user_ids if pk is not None}
-    session_ids = set(session_ids)
+    """R7 (Decisions « Order »): once this transaction commits, serve the given sessions'
+    waiting lists and those where a person whose quota just freed waits, each in a
+    transaction of its own (their sessions are not locked here)."""
+    user_ids = sorted({pk for pk in user_ids if pk is not None})
+    session_ids = sorted(set(session_ids))
     if user_ids or session_ids:
-        transaction.on_commit(
-            lambda: enqueue_serving(user_ids=user_ids, session_ids=session_ids), robust=True
-        )
-
-
-def enqueue_serving(*, user_ids: set[int], session_ids: set[int]) -> None:
-    from ..tasks import serve_waitlists  # tasks import the services
-
-    waited = set(
-        Registration.objects.filter(user_id__in=user_ids, status=Status.WAITLISTED).values_list(
-            "session_id", flat=True
-        )
-    )
-    ids = sorted(session_ids | waited)
-    if not ids:
-        return
-    try:
-        serve_waitlists.delay(ids)
-    except Exception:  # noqa: BLE001 — the periodic sweep serves them when the broker is down
-        logger.warning("Broker unavailable: waiting lists %s left for the sweep", ids)
+        serve_waitlists.delay_on_commit(session_ids, waiting_user_ids=user_ids)
 
 
 def give_place(registration: Registration, session: Session, *, by, reason: str) -> None:
@@ -194,3 +175,94 @@ def lapse_overdue(session: Session, *, now: dt.datetime | None = None) -> list[R
     with transaction.atomic():
         session = locking.lock_sessions([session.pk])[session.pk]
         return lapse_due(session, now or timezone.now())
+
+
+def lock_registration(
+    registration: Registration, *, serve_waitlist: bool = False, now: dt.datetime | None = None
+):
+    """Lock the registration's session (and, to serve its waiting list, the waiting
+    people), lapse what is overdue there (R9), then lock the registration; return fresh
+    copies."""
+    if serve_waitlist:
+        sessions, _ = lock_for_places([registration.session_id])
+    else:
+        sessions = locking.lock_sessions([registration.session_id])
+    session = sessions[registration.session_id]
+    lapse_due(session, now or timezone.now())
+    return lock_registration_row(registration.pk, session), session
+
+
+def decide_locked(registration, *, work, serve_waitlist=False, now=None):
+    """Run `work(registration, session)` on the locked registration (`lock_registration`).
+    A refusal raised by `work` is raised after the commit, its own writes undone: what the
+    deadline lapsed (R9) stands whatever the outcome of the request at hand."""
+    with transaction.atomic():
+        registration, session = lock_registration(
+            registration, serve_waitlist=serve_waitlist, now=now
+        )
+        try:
+            with transaction.atomic():
+                return work(registration, session)
+        except RuleViolation as violation:
+            refusal = violation
+    raise refusal
+
+
+# Tasks (Celery; beat runs the first three periodically, CELERY_BEAT_SCHEDULE). Their names are
+# those they had in `enrollment.tasks`, so that the schedule and queued messages still find
+# them. Each is idempotent: running it twice changes nothing more than running it once.
+
+
+@shared_task(name="enrollment.tasks.release_structure_caps", ignore_result=True)
+def release_structure_caps() -> int:
+    """R5: lift the cap of 2 per structure STRUCTURE_CAP_RELEASE_DAYS before each start."""
+    now = timezone.now()
+    # One day more than the rule: the release is counted on the Paris clock (Decisions,
+    # « Days »), which the service checks for each session.
+    horizon = now + dt.timedelta(days=settings.STRUCTURE_CAP_RELEASE_DAYS + 1)
+    sessions = Session.objects.published().filter(
+        cap_released_at__isnull=True, starts_at__gt=now, starts_at__lte=horizon
+    )
+    return sum(len(release_structure_cap(session, now=now)) for session in sessions)
+
+
+@shared_task(name="enrollment.tasks.lapse_overdue_requests", ignore_result=True)
+def lapse_overdue_requests() -> int:
+    """R9: requests still waiting for the employer or a place at the deadline lapse."""
+    now = timezone.now()
+    session_ids = (
+        Registration.objects.filter(
+            status__in=[Status.PENDING_EMPLOYER, Status.WAITLISTED],
+            session__registration_deadline__lte=now,
+        )
+        .order_by()
+        .values_list("session_id", flat=True)
+        .distinct()
+    )
+    sessions = Session.objects.filter(pk__in=list(session_ids))
+    return sum(len(lapse_overdue(session, now=now)) for session in sessions)
+
+
+@shared_task(name="enrollment.tasks.serve_waitlists", ignore_result=True)
+def serve_waitlists(
+    session_ids: list[int] | None = None, *, waiting_user_ids: list[int] = ()
+) -> int:
+    """R7: give free places to eligible waitlisted requests, in order — of the given sessions
+    and of those where `waiting_user_ids` wait (after a person's quota or a structure's
+    membership changed), or (periodically, with neither) of every open session with free
+    places and a waiting list."""
+    if session_ids is None and not waiting_user_ids:
+        now = timezone.now()
+        waiting = Registration.objects.filter(
+            status=Status.WAITLISTED,
+            session__registration_deadline__gt=now,
+            session__starts_at__gt=now,
+        )
+    else:
+        waiting = Registration.objects.filter(
+            user_id__in=waiting_user_ids, status=Status.WAITLISTED
+        )
+    waited = waiting.order_by().values_list("session_id", flat=True).distinct()
+    ids = set(session_ids or ()) | set(waited)
+    sessions = Session.objects.filter(pk__in=ids).order_by("pk")
+    return sum(len(promote_waitlist(session)) for session in sessions)

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from catalog.models import Provider
-from common.siret import complete_siret, validate_siret
+from common.identifiers import complete_siret, validate_siret
 from demo import data
 from tests.factories import ProviderFactory
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from catalog.models import ActionKind
 from employers.models import ApprovalReminder
-from employers.tasks import remind, remind_approvers
 from enrollment import services
 from enrollment.models import Registration
+from enrollment.services import remind_approvers
 from mailing.models import Email
 from tests.factories import MemberEmployeeFactory, register, session_of
 
@@ -39,7 +39,7 @@ def submit_at(when, user, *sessions):
 
 def run_at(when):
     with time_machine.travel(when, tick=False):
-        return remind()
+        return remind_approvers()
 
 
 def test_the_task_is_scheduled_by_celery_beat():

@@ -14,11 +14,12 @@ from django.utils import timezone
 
 from catalog.models import ActionKind
 from employers.models import Membership, Structure
-from enrollment import rules, services, tasks
+from enrollment import rules, services
 from enrollment.models import Registration, RegistrationStatus
 from enrollment.rules import RuleViolation
 from enrollment.selectors import quota_use
 from enrollment.services import CartRefused
+from enrollment.services.waitlist import lapse_overdue_requests
 from mailing.models import Email
 from tests.factories import (
     PARIS,
@@ -233,7 +234,7 @@ def test_q12_the_lapse_task_after_a_refused_acceptance_changes_nothing(employee,
     with time_machine.travel(session.registration_deadline, tick=False):
         with pytest.raises(RuleViolation):
             services.approve(registration, by=member_structure.approver)
-        assert tasks.lapse_overdue_requests() == 0
+        assert lapse_overdue_requests() == 0
     registration.refresh_from_db()
     assert registration.status == Status.LAPSED
 

@@ -1,10 +1,11 @@
-"""What cart validation does while it holds the session's row lock (issue 16, item 3): a
-bounded number of queries, and no email rendered there (they are recorded light and
-rendered once the transaction has ended)."""
+"""What cart validation runs while it holds the session's row lock (issue 16, item 3; issue
+22): the statements between the lock and the commit, each one pinned, and no email rendered
+there (they are recorded light and rendered once the transaction has ended)."""
+
+import re
 
 import pytest
 from django.db import connection
-from django.db.models.sql.compiler import SQLCompiler, SQLDeleteCompiler
 
 from catalog.models import ActionKind
 from enrollment import services
@@ -20,25 +21,9 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Queries from the session's lock to the end of the transaction, for one cart item of a
-# member-only session whose employee has an approver: a place held, or the waiting list.
-# Counted on the code of issue 16; a new query here lengthens every validation of a busy
-# session, whose validations the lock serialises: keep it out, or raise this on purpose.
-# 23 and 19 on the code of issue 16; 20 and 17 once the structure's approvers were read before
-# the lock (`services.cart._approvers_of`) and the sessions locked with their actions in one
-# statement (`locking.lock_sessions`).
-# 12 and 10 (helper-burst): the places counted once under the lock, with the structure's
-# colleagues (R5), and kept up to date in Python (serve_waitlist's and placement's COUNTs
-# went); the cart read before the lock and deleted under it by id, its count checked (the
-# re-read went); the user's live requests and quota in one query; the membership read
-# before the lock; the two emails and their concerns written in one INSERT each.
-# 11 and 9: the session's version bumped by the database's trigger within the registration's
-# INSERT (migration enrollment/0006), not by an UPDATE of its own.
-LOCKED_QUERIES = {"held": 11, "waitlisted": 9}
-
 
 def takes_the_session_lock(sql: str) -> bool:
-    """The statement that locks the sessions (`locking.sessions_to_lock`; SQLite, which locks
+    """The statement that locks the sessions (`locking.lock_sessions`; SQLite, which locks
     the whole database instead, runs it without « FOR NO KEY UPDATE »)."""
     return (
         sql.startswith("SELECT")
@@ -50,9 +35,9 @@ def takes_the_session_lock(sql: str) -> bool:
 @pytest.fixture
 def lock_span():
     """The SQL run from the sessions' lock (included) to the end of the transaction that took
-    it (in a test, the release of its savepoint), savepoint statements left out. Compiled
-    before the lock or not (`common.compiled`), a statement counts where it runs."""
-    span = {"locked": False, "depth": 0, "sql": []}
+    it (in a test, the release of its savepoint), savepoint statements left out; `before`:
+    what the validation ran before the lock."""
+    span = {"locked": False, "depth": 0, "sql": [], "before": []}
 
     def watch(execute, sql, params, many, context):
         if not span["locked"] and takes_the_session_lock(sql):
@@ -65,10 +50,25 @@ def lock_span():
                 span["locked"] = span["depth"] >= 0
             else:
                 span["sql"].append(sql)
+        elif not span["sql"] and not sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):
+            span["before"].append(sql)
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(watch):
         yield span
+
+
+# The table a statement is about: an INSERT's, UPDATE's or DELETE's, or the FROM after a
+# SELECT's columns (Django quotes the last one or its alias: not `EXTRACT(YEAR FROM …)`).
+TABLE = re.compile(r'^(?:INSERT (?:OR IGNORE )?INTO|UPDATE|DELETE FROM) "(\w+)"|" FROM "(\w+)"')
+
+
+def statement(sql: str) -> str:
+    """A statement as « VERB table », and « FOR NO KEY UPDATE » when it locks rows
+    (PostgreSQL)."""
+    table = next(name for name in TABLE.search(sql).groups() if name)
+    lock = " FOR NO KEY UPDATE" if "FOR NO KEY UPDATE" in sql else ""
+    return f"{sql.split()[0]} {table}{lock}"
 
 
 def submit(user, session):
@@ -85,7 +85,7 @@ def employee_with_approver(n):
     return MemberEmployeeFactory(structure=structure)
 
 
-def validate_for(outcome, lock_span, *, first, then=lambda: None):
+def validate_for(outcome, lock_span, *, first):
     """A cart of one session of one place validated by an employee with an approver, the
     place free (« held ») or taken by a colleague before (« waitlisted »), the lock's span
     watched from the validation on: (user, registration)."""
@@ -94,8 +94,7 @@ def validate_for(outcome, lock_span, *, first, then=lambda: None):
         submit(employee_with_approver(first), session)
     user = employee_with_approver(first + 1)
     services.add_to_cart(user, session)
-    lock_span.update(locked=False, sql=[])
-    then()
+    lock_span.update(locked=False, sql=[], before=[])
     [registration] = services.submit_cart(
         user,
         contact=contact_of(user),
@@ -104,57 +103,58 @@ def validate_for(outcome, lock_span, *, first, then=lambda: None):
     return user, registration
 
 
+def under_the_lock(outcome: str) -> list[str]:
+    """What runs while the session is locked, in order, for one cart item of a member-only
+    session whose employee has an approver. Every validation of a busy session waits for
+    the one before to run all of it (the lock serialises them): a new statement here
+    lengthens each; keep it out (before the lock, or after the commit), or add it here on
+    purpose, with its reason."""
+    lock = " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else ""
+    free_place = outcome == "held"
+    return [
+        f"SELECT catalog_session{lock}",  # the sessions, with their actions
+        "SELECT enrollment_registration",  # their places and the colleagues' (R7, R5), once
+        # A free place: the waiting people are locked too, and served first (R7).
+        *(["SELECT enrollment_registration"] if free_place else []),
+        f"SELECT accounts_user{lock}",  # the person (and the waiting people), with structure
+        "DELETE enrollment_cartitem",  # the items read before the lock, by id
+        "SELECT enrollment_registration",  # the person's live requests and quota (R6)
+        *([f"SELECT enrollment_registration{lock}"] if free_place else []),  # waiting list
+        "INSERT enrollment_registration",
+        "INSERT enrollment_registrationevent",  # the audit row (`move`)
+        # The acknowledgement and the approver's email, recorded (rendered after the commit)
+        # in one INSERT, their concerns in another.
+        "INSERT mailing_email",
+        "INSERT mailing_email_concerns",
+    ]
+
+
 @pytest.mark.parametrize("outcome", ["held", "waitlisted"])
-def test_queries_under_the_session_lock_are_pinned(lock_span, outcome):
+def test_what_runs_under_the_session_lock_is_pinned(lock_span, outcome):
+    """Only these statements run between the session's lock and the commit."""
     user, registration = validate_for(outcome, lock_span, first=0)
     expected = {"held": RegistrationStatus.PENDING_EMPLOYER, "waitlisted": "waitlisted"}
     assert registration.status == expected[outcome]
-    locked = lock_span["sql"]
-    assert len(locked) == LOCKED_QUERIES[outcome], "\n".join(locked)
-    # The two emails (acknowledgement, approver) are recorded inside (in one INSERT, their
-    # concerns in another), rendered after.
-    # (SQLite writes the concerns' `ignore_conflicts` as « INSERT OR IGNORE INTO ».)
-    inserts = [
-        sql.replace("INSERT OR IGNORE INTO", "INSERT INTO").split(" (")[0]
-        for sql in locked
-        if sql.startswith(("INSERT INTO", "INSERT OR IGNORE INTO")) and '"mailing_email' in sql
-    ]
-    assert inserts == ['INSERT INTO "mailing_email"', 'INSERT INTO "mailing_email_concerns"']
-    updates = [sql for sql in locked if sql.startswith('UPDATE "mailing_email"')]
-    assert updates == []
-    emails = Email.objects.filter(concerns=user, created_at__gte=registration.submitted_at)
+    locked = [statement(sql) for sql in lock_span["sql"]]
+    assert locked == under_the_lock(outcome), "\n".join(lock_span["sql"])
+    emails = Email.objects.filter(concerns=user, created_at__gt=registration.submitted_at)
     assert sorted(emails.values_list("template", flat=True)) == [
         "approval_requested",
         "registration_acknowledgement",
     ]
 
 
-@pytest.mark.parametrize("outcome", ["held", "waitlisted"])
-def test_what_the_lock_runs_before_the_decision_was_compiled_before_it(
-    lock_span, monkeypatch, outcome
-):
-    """Under the lock, Django compiles only the writes of the decision (their values come
-    from it): the lock of the sessions, the count of their places, the lock of the user, the
-    cart's deletion and the read of the user's requests were compiled before it
-    (`common.compiled`), as a QuerySet's compilation costs more than its run."""
-    compiled_under_lock = []
-    as_sql = {}
-    for compiler in (SQLCompiler, SQLDeleteCompiler):
-        as_sql[compiler] = compiler.as_sql
-
-        def spy(self, *args, _original=as_sql[compiler], **kwargs):
-            if lock_span["locked"]:
-                compiled_under_lock.append(f"{type(self).__name__} {self.query.model.__name__}")
-            return _original(self, *args, **kwargs)
-
-        monkeypatch.setattr(compiler, "as_sql", spy)
-    validate_for(outcome, lock_span, first=4, then=compiled_under_lock.clear)
-    # Inserts compile with SQLInsertCompiler, which the spy leaves alone: what is left here is
-    # a read or a delete compiled while the lock was held. A session with a free place has its
-    # waiting list read there (R7: its owners locked, then served before any new request);
-    # a full one — the busy session of a campaign — has nothing read that was not compiled.
-    expected = {"held": ["SQLCompiler Registration"] * 2, "waitlisted": []}
-    assert compiled_under_lock == expected[outcome]
+def test_the_cart_the_structure_and_its_membership_are_read_before_the_lock(lock_span):
+    """Nobody locks cart items (bar the validation), structures, approvers or memberships: they
+    are read before the session's lock, which only made every validation of a busy session
+    wait for them."""
+    validate_for("held", lock_span, first=2)
+    before = [statement(sql) for sql in lock_span["before"]]
+    for read in ("SELECT enrollment_cartitem", "SELECT employers_structure"):
+        assert read in before, before
+    for table in ("employers_structure_approvers", "employers_membership"):
+        assert any(f'"{table}"' in sql for sql in lock_span["before"]), table
+        assert not any(f'"{table}"' in sql for sql in lock_span["sql"]), table
 
 
 def test_the_emails_are_complete_once_the_validation_returns():

@@ -79,8 +79,9 @@ from hypothesis.stateful import (
 
 from accounts.models import User
 from employers.models import Membership
-from enrollment import privacy, services, tasks
+from enrollment import privacy, services
 from enrollment.models import CartItem, Registration
+from enrollment.services.waitlist import lapse_overdue_requests, release_structure_caps
 from mailing import outbox
 from tests.factories import contact_of
 
@@ -638,9 +639,9 @@ class ParcoursProMachine(RuleBasedStateMachine):
             self.step.single_service = False
         for name in names:
             if name == "release":
-                self.call("release_structure_caps", tasks.release_structure_caps)
+                self.call("release_structure_caps", release_structure_caps)
                 continue
-            _, error = self.call("lapse_overdue_requests", tasks.lapse_overdue_requests)
+            _, error = self.call("lapse_overdue_requests", lapse_overdue_requests)
             if error is None:
                 now = self.now()
                 self.touched.update(s.id for s in self.static.values() if now >= s.deadline)

@@ -11,7 +11,7 @@ from django.conf import settings
 from catalog.models import ActionKind, Session
 from enrollment import rules, services
 from enrollment.models import Registration, RegistrationStatus
-from enrollment.tasks import remind_participants
+from enrollment.services import remind_participants
 from mailing.models import Email
 from tests.factories import PARIS, UserFactory, register, session_of
 

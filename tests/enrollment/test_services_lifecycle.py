@@ -10,10 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from catalog.models import ActionKind
-from enrollment import services, tasks
+from enrollment import services
 from enrollment.models import Registration, RegistrationEvent, RegistrationStatus
 from enrollment.rules import RuleViolation
 from enrollment.selectors import quota_use, waitlist_position
+from enrollment.services.waitlist import lapse_overdue_requests, release_structure_caps
 from tests.factories import (
     MemberEmployeeFactory,
     RegistrationFactory,
@@ -228,10 +229,10 @@ def test_q9_structure_cap_released_15_days_before_start(colleagues):
     session = session_of(ActionKind.TRAINING, days=20, capacity=10)
     registrations = [register(c, session)[0] for c in colleagues]
     assert registrations[2].status == Status.WAITLISTED
-    assert tasks.release_structure_caps() == 0  # 20 days before: the cap holds
+    assert release_structure_caps() == 0  # 20 days before: the cap holds
     with time_machine.travel(session.starts_at - dt.timedelta(days=15), tick=False):
-        assert tasks.release_structure_caps() == 1
-        assert tasks.release_structure_caps() == 0  # idempotent
+        assert release_structure_caps() == 1
+        assert release_structure_caps() == 0  # idempotent
     assert Registration.objects.get(pk=registrations[2].pk).status == Status.PENDING_EMPLOYER
 
 
@@ -259,10 +260,10 @@ def test_requests_pending_employer_lapse_at_the_deadline(employee):
     session = session_of(days=10)
     [pending] = register(employee, session)
     [waiting] = register(UserFactory(), session_of(ActionKind.WEBINAR, capacity=1, days=10))
-    assert tasks.lapse_overdue_requests() == 0
+    assert lapse_overdue_requests() == 0
     with time_machine.travel(session.registration_deadline + dt.timedelta(minutes=1), tick=False):
-        assert tasks.lapse_overdue_requests() == 1
-        assert tasks.lapse_overdue_requests() == 0
+        assert lapse_overdue_requests() == 1
+        assert lapse_overdue_requests() == 0
     pending.refresh_from_db()
     assert pending.status == Status.LAPSED
     assert (

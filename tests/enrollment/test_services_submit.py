@@ -141,6 +141,32 @@ def test_q7_every_contact_field_is_required(employee, missing):
     assert not Registration.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("phone", "kept"),
+    [("０５ ５６ ００ ００ ００", "05 56 00 00 00"), ("05\u00a056\u00a000\u00a000\u00a000", None)],
+)
+def test_q7_the_contact_phone_is_read_as_the_profile_reads_it(employee, phone, kept):
+    """Full-width digits and non-breaking spaces are read as 0-9 and spaces
+    (`common.identifiers`)."""
+    session = session_of(ActionKind.WEBINAR)
+    services.add_to_cart(employee, session)
+    contact = contact_of(employee) | {"phone": phone}
+    [registration] = services.submit_cart(employee, contact=contact, motivations={session.pk: "x"})
+    assert registration.phone == (kept or "05 56 00 00 00")
+
+
+@pytest.mark.parametrize("phone", ["٠٥٥٦٠٠٠٠٠٠", "05 56", "joignable le matin"])
+def test_q7_a_contact_phone_without_ten_digits_is_refused_in_french(employee, phone):
+    session = session_of(ActionKind.WEBINAR)
+    services.add_to_cart(employee, session)
+    contact = contact_of(employee) | {"phone": phone}
+    with pytest.raises(RuleViolation) as refusal:
+        services.submit_cart(employee, contact=contact, motivations={session.pk: "x"})
+    assert refusal.value.code == "contact"
+    assert "au moins 10 chiffres" in refusal.value.message
+    assert not Registration.objects.exists()
+
+
 def test_empty_cart_is_refused(employee):
     with pytest.raises(RuleViolation) as refusal:
         services.submit_cart(employee, contact=contact_of(employee), motivations={})

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,13 +11,12 @@ from accounts import selectors
 from accounts.models import User
 from accounts.services import PROFILE_FIELDS, StructureProposal
 from common.choices import Department, EmploymentStatus, FieldOfActivity
+from common.identifiers import MESSAGES as IDENTIFIER_MESSAGES
+from common.identifiers import normalize_phone, normalize_siret, validate_phone, validate_siret
 from employers.models import Structure
-from employers.validators import normalize_siret, validate_siret
 
 ERRORS = {
-    "phone": _(
-        "Indiquez un numéro de téléphone d'au moins 10 chiffres (par exemple 05 56 00 00 00)."
-    ),
+    "phone": IDENTIFIER_MESSAGES["phone_format"],
     "structure_missing": _(
         "Indiquez votre structure (son nom ou son SIRET), ou proposez-la ci-dessous si elle "
         "n'est pas dans la liste."
@@ -58,7 +55,6 @@ ERRORS = {
     ),
 }
 
-_PHONE_CHARS = re.compile(r"^[0-9+().\s-]+$")
 _AMBIGUOUS_SHOWN = 5
 
 
@@ -141,10 +137,8 @@ class ProfileFieldsForm(forms.Form):
         return None
 
     def clean_phone(self) -> str:
-        phone = " ".join(self.cleaned_data["phone"].split())
-        digits = re.sub(r"\D", "", phone)
-        if not _PHONE_CHARS.match(phone) or len(digits) < 10:
-            raise ValidationError(ERRORS["phone"], code="phone")
+        phone = normalize_phone(self.cleaned_data["phone"])
+        validate_phone(phone)
         return phone
 
     def clean_new_structure_siret(self) -> str:
