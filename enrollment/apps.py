@@ -7,10 +7,9 @@ class EnrollmentConfig(AppConfig):
     verbose_name = "Inscriptions"
 
     def ready(self):
-        from . import notifications, pending_choice, signals
+        from . import pending_choice, signals
 
         signals.connect()
-        notifications.register_context_builders()
         user_logged_in.connect(
             pending_choice.add_remembered_session, dispatch_uid="enrollment.pending_choice"
         )

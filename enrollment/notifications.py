@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections import defaultdict
 from dataclasses import dataclass
@@ -11,8 +12,7 @@ from django.db.models import Q
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from catalog.models import MEMBER_ONLY_KINDS
-from mailing.attachments import deferred
-from mailing.outbox import queue_email, register_context_builder
+from mailing.outbox import queue_email
 
 from .calendar import ics_attachment
 from .models import Registration, RegistrationStatus
@@ -78,28 +78,17 @@ def cart_submitted(user, registrations: list[Registration]) -> None:
     # Confirmed at once (short formats): the acknowledgement is their convocation, with the
     # joining link and the .ics (R10).
     calendars = [ics_attachment(r) for r in registrations if r.status == Status.CONFIRMED]
-    context = {
-        "user": user,
-        "registrations": registrations,
-        "calendars": len(calendars),
-        "waitlisted": any(r.status == Status.WAITLISTED for r in registrations),
-        **_links(),
-    }
-    recorded = {
-        "registrations": [r.pk for r in registrations],
-        "statuses": [r.status for r in registrations],
-    }
     _to_professional(
         "registration_acknowledgement",
         registrations[0],
-        context,
-        attachments=calendars,
-        ids={
-            "user": user.pk,
+        {
+            "user": user,
+            "registrations": registrations,
             "calendars": len(calendars),
-            "waitlisted": context["waitlisted"],
-            **recorded,
+            "waitlisted": any(r.status == Status.WAITLISTED for r in registrations),
+            **_links(),
         },
+        attachments=calendars,
     )
     to_decide = defaultdict(list)
     undecidable = []
@@ -119,62 +108,9 @@ def cart_submitted(user, registrations: list[Registration]) -> None:
             to=approver.email,
             context={"approver": approver, "employee": user, "registrations": requests, **_links()},
             concerns=[user],
-            ids={
-                "approver": approver.pk,
-                "employee": user.pk,
-                "registrations": [r.pk for r in requests],
-                "statuses": [r.status for r in requests],
-            },
         )
     if undecidable:
         _ask_staff_to_decide(undecidable)
-
-
-def _recorded_registrations(ids: dict) -> list[Registration]:
-    """The registrations of a light email in their recorded order and states (they may have
-    moved on since: the email says what happened when it was recorded)."""
-    found = Registration.objects.select_related(
-        "session__action__provider", "user", "structure"
-    ).in_bulk(ids["registrations"])
-    registrations = []
-    for pk, status in zip(ids["registrations"], ids["statuses"], strict=True):
-        if pk in found:
-            found[pk].status = status
-            registrations.append(found[pk])
-    return registrations
-
-
-def _person(pk):
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.filter(pk=pk).first()
-
-
-def _acknowledgement_context(ids: dict) -> dict:
-    return {
-        "user": _person(ids["user"]),
-        "registrations": _recorded_registrations(ids),
-        "calendars": ids["calendars"],
-        "waitlisted": ids["waitlisted"],
-        **_links(),
-    }
-
-
-def _approval_context(ids: dict) -> dict:
-    return {
-        "approver": _person(ids["approver"]),
-        "employee": _person(ids["employee"]),
-        "registrations": _recorded_registrations(ids),
-        **_links(),
-    }
-
-
-def register_context_builders() -> None:
-    """The emails of a cart's validation are rendered after its transaction
-    (`services.cart.submit_cart`); should the request end first, the worker renders them from
-    these."""
-    register_context_builder("registration_acknowledgement", _acknowledgement_context)
-    register_context_builder("approval_requested", _approval_context)
 
 
 def _waits_for_nobody(registration: Registration) -> bool:
@@ -234,15 +170,13 @@ def structure_left_without_approver(structure) -> None:
     )
 
 
-def convocation_attachment(registration: Registration) -> dict:
-    """The convocation's PDF, generated when the email is sent (the `documents` app builds
-    it, stored with its version and hash)."""
-    return deferred(
-        "convocation",
-        filename=f"convocation-{registration.pk}.pdf",
-        mimetype="application/pdf",
-        registration_id=registration.pk,
-    )
+# What the provider's confirmation email waits for (`Email.awaits`): the convocation's PDF,
+# which the `documents` app generates after the commit, then attaches.
+CONVOCATION_AWAITED = "convocation:"
+
+
+def convocation_awaited(registration_id: int) -> str:
+    return f"{CONVOCATION_AWAITED}{registration_id}"
 
 
 def employer_decided(registration: Registration) -> None:
@@ -250,18 +184,20 @@ def employer_decided(registration: Registration) -> None:
 
 
 def provider_decided(registration: Registration) -> None:
-    """The convocation (with its .ics) when confirmed; the reason when declined."""
+    """The convocation (with its .ics, and its PDF once `documents` has made it) when
+    confirmed; the reason when declined."""
     if registration.email:
-        attachments = []
-        if registration.status == Status.CONFIRMED:
-            attachments.append(ics_attachment(registration))
-            if settings.DOCUMENTS_ENABLED:
-                attachments.append(convocation_attachment(registration))
+        confirmed = registration.status == Status.CONFIRMED
         _to_professional(
             "provider_decision",
             registration,
             {"registration": registration, **_links()},
-            attachments=attachments,
+            attachments=[ics_attachment(registration)] if confirmed else [],
+            awaits=(
+                convocation_awaited(registration.pk)
+                if confirmed and settings.DOCUMENTS_ENABLED
+                else ""
+            ),
         )
     if registration.status == Status.DECLINED:
         for approver in _approvers(registration):
@@ -305,7 +241,9 @@ def cancelled(registration: Registration, *, freed_place: bool) -> None:
         ).exists()
     )
     context = {
-        "registration": registration,
+        "registration": _without_account(registration)
+        if _anonymised(registration)
+        else registration,
         "freed_place": freed_place,
         "waitlist_waiting": waitlist_waiting,
         **_links(),
@@ -315,6 +253,20 @@ def cancelled(registration: Registration, *, freed_place: bool) -> None:
         queue_email(
             "cancellation_notice", to=recipient, context=context, concerns=[registration.user]
         )
+
+
+def _anonymised(registration: Registration) -> bool:
+    """The request of a deleted account: its contact details are blanked."""
+    return not (registration.first_name or registration.last_name or registration.email)
+
+
+def _without_account(registration: Registration) -> Registration:
+    """A copy of an anonymised request without the account it was made from: the context
+    recorded with an email keeps what it holds until the email is rendered, and the account
+    (names, address) is being deleted."""
+    anonymous = copy.copy(registration)  # its own cache of related rows (Model.__reduce__)
+    anonymous.user = None
+    return anonymous
 
 
 def promoted(registration: Registration) -> None:

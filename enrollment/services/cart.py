@@ -17,7 +17,6 @@ from catalog.models import Session
 from common.compiled import DeleteOf, Statement
 from employers.models import Structure
 from employers.selectors import member_years
-from mailing import outbox
 
 from .. import locking, notifications, rules, selectors
 from ..models import (
@@ -244,10 +243,10 @@ def _submit_cart(
     structure_id = user.structure_id
     found = member_years(structure_id, years)
     members = {year: year in found for year in years}
-    # The emails are recorded in the transaction and rendered once it ends: rendering them
-    # held the session's row lock as long again as the validation itself (issue 16).
+    # The emails are recorded in the transaction (their context, nothing rendered) and
+    # rendered once it has committed (mailing.outbox).
     session_ids = {session_id for _, session_id, _ in items}
-    with outbox.rendered_after_transaction(), transaction.atomic():
+    with transaction.atomic():
         # Compiled before the lock, run under it (`common.compiled`): the cart's deletion and
         # the read of the user's requests, for the years of the sessions as read before.
         deletion = CART_DELETION([pk for pk, _, _ in items])
@@ -349,6 +348,5 @@ def _submit_cart(
                 )
             move(registration, to, by=user, reason=waiting.message if waiting else "")
             registrations.append(registration)
-        with outbox.recorded_together():
-            notifications.cart_submitted(user, registrations)
+        notifications.cart_submitted(user, registrations)
     return registrations

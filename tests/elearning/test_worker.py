@@ -8,7 +8,7 @@ import time
 import pytest
 
 from elearning.models import EnrolmentJob
-from elearning.tasks import sweep_enrolment_jobs
+from elearning.services import sweep_enrolment_jobs
 from enrollment import services as enrollment
 from tests.factories import UserFactory, awaiting_provider, tutored_session
 from tests.integration.test_celery_worker import (
