@@ -17,8 +17,11 @@ wait at a barrier and POST « Valider mon panier » together.
 Checks, and exits non-zero when one fails: exactly 12 places held and 288 waitlisted, one
 request per user, every holder submitted before every waitlisted one, every response a 302 to
 the confirmation page (no 5xx). Reports the status codes and the p50/p95/max latency.
-Emails go to a Redis broker database of the bench's own (no worker; flushed at the end); the
-server's cache is Redis too, as in production (`--cache-url`, flushed before and after).
+Emails: each validation records its two (the acknowledgement, the approver's) with their
+context, nothing rendered under the session's lock, and publishes one `send_email` message per
+email after its commit, to a Redis broker database of the bench's own (no worker, so none is
+rendered or sent; flushed at the end); the server's cache is Redis too, as in production
+(`--cache-url`, flushed before and after).
 Only 127.0.0.1 is contacted.
 """
 
