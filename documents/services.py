@@ -115,7 +115,7 @@ def store_next_version(
         except IntegrityError:  # another worker stored this version number meanwhile
             pass
         document.file.delete(save=False)
-    raise Superseded(f"{versions.model.__name__} kept changing: {draft.source}")
+    raise Superseded(f"{draft.template}: what it says kept changing while it was rendered")
 
 
 def _still(versions, current, draft_of, draft: Draft, version: int) -> bool:

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from catalog.models import MEMBER_ONLY_KINDS
-from mailing.outbox import queue_email
+from mailing.outbox import Outgoing, queue_email, queue_emails
 
 from .calendar import ics_attachment
 from .models import Registration, RegistrationStatus
@@ -74,22 +74,26 @@ def _to_professional(template: str, registration: Registration, context: dict, *
 def cart_submitted(user, registrations: list[Registration]) -> None:
     """One acknowledgement to the professional, saying what happens to each request (waiting
     list included), and one email per approver listing the employee's new member-only
-    requests (Q8, Q12)."""
+    requests (Q8, Q12). Recorded together (`queue_emails`): the validation holds its
+    sessions' row locks."""
     # Confirmed at once (short formats): the acknowledgement is their convocation, with the
     # joining link and the .ics (R10).
     calendars = [ics_attachment(r) for r in registrations if r.status == Status.CONFIRMED]
-    _to_professional(
-        "registration_acknowledgement",
-        registrations[0],
-        {
-            "user": user,
-            "registrations": registrations,
-            "calendars": len(calendars),
-            "waitlisted": any(r.status == Status.WAITLISTED for r in registrations),
-            **_links(),
-        },
-        attachments=calendars,
-    )
+    outgoing = [
+        Outgoing(
+            "registration_acknowledgement",
+            to=registrations[0].email,
+            context={
+                "user": user,
+                "registrations": registrations,
+                "calendars": len(calendars),
+                "waitlisted": any(r.status == Status.WAITLISTED for r in registrations),
+                **_links(),
+            },
+            attachments=calendars,
+            concerns=[user],
+        )
+    ]
     to_decide = defaultdict(list)
     undecidable = []
     for registration in registrations:
@@ -102,15 +106,18 @@ def cart_submitted(user, registrations: list[Registration]) -> None:
                 to_decide[approver].append(registration)
             if not approvers and _waits_for_nobody(registration):
                 undecidable.append(registration)
-    for approver, requests in to_decide.items():
-        queue_email(
+    outgoing += [
+        Outgoing(
             "approval_requested",
             to=approver.email,
             context={"approver": approver, "employee": user, "registrations": requests, **_links()},
             concerns=[user],
         )
+        for approver, requests in to_decide.items()
+    ]
     if undecidable:
-        _ask_staff_to_decide(undecidable)
+        outgoing.append(_staff_decision(undecidable))
+    queue_emails(outgoing)
 
 
 def _waits_for_nobody(registration: Registration) -> bool:
@@ -119,11 +126,11 @@ def _waits_for_nobody(registration: Registration) -> bool:
     return registration.status == Status.PENDING_EMPLOYER and registration.structure_id is not None
 
 
-def _ask_staff_to_decide(registrations: list[Registration], *, promoted: bool = False) -> None:
+def _staff_decision(registrations: list[Registration], *, promoted: bool = False) -> Outgoing:
     """Requests waiting for the employer of a structure without approver: nobody would be
     asked, so staff are, and decide from the admin (R4)."""
     first = registrations[0]
-    queue_email(
+    return Outgoing(
         "approval_requested_staff",
         to=settings.PROGRAMME_CONTACT_EMAIL,
         context={
@@ -278,7 +285,7 @@ def promoted(registration: Registration) -> None:
     if registration.status == Status.PENDING_EMPLOYER:
         approvers = _approvers(registration)
         if not approvers and _waits_for_nobody(registration):
-            _ask_staff_to_decide([registration], promoted=True)
+            queue_emails([_staff_decision([registration], promoted=True)])
         for approver in approvers:
             queue_email(
                 "approval_requested",

@@ -34,9 +34,9 @@ pytestmark = pytest.mark.django_db
 # before the lock; the two emails and their concerns written in one INSERT each.
 # 11 and 9: the session's version bumped by the database's trigger within the registration's
 # INSERT (migration enrollment/0006), not by an UPDATE of its own.
-# 13 and 11 (issue 22): the two emails and their concerns written one by one, as every email
-# is (`mailing.outbox.queue_email`; the batching context manager went): two INSERTs more.
-LOCKED_QUERIES = {"held": 13, "waitlisted": 11}
+# Issue 22: the emails are recorded with their context (`mailing.outbox.queue_emails`: still
+# one INSERT for both, one for their concerns), rendered after the commit.
+LOCKED_QUERIES = {"held": 11, "waitlisted": 9}
 
 
 def takes_the_session_lock(sql: str) -> bool:
@@ -113,15 +113,14 @@ def test_queries_under_the_session_lock_are_pinned(lock_span, outcome):
     assert registration.status == expected[outcome]
     locked = lock_span["sql"]
     assert len(locked) == LOCKED_QUERIES[outcome], "\n".join(locked)
-    # The two emails (acknowledgement, approver) are recorded inside (each with its concerns),
-    # rendered after.
-    # (SQLite writes the concerns' `ignore_conflicts` as « INSERT OR IGNORE INTO ».)
+    # The two emails (acknowledgement, approver) are recorded inside (in one INSERT, their
+    # concerns in another), rendered after.
     inserts = [
-        sql.replace("INSERT OR IGNORE INTO", "INSERT INTO").split(" (")[0]
+        sql.split(" (")[0]
         for sql in locked
-        if sql.startswith(("INSERT INTO", "INSERT OR IGNORE INTO")) and '"mailing_email' in sql
+        if sql.startswith("INSERT INTO") and '"mailing_email' in sql
     ]
-    assert inserts == ['INSERT INTO "mailing_email"', 'INSERT INTO "mailing_email_concerns"'] * 2
+    assert inserts == ['INSERT INTO "mailing_email"', 'INSERT INTO "mailing_email_concerns"']
     updates = [sql for sql in locked if sql.startswith('UPDATE "mailing_email"')]
     assert updates == []
     emails = Email.objects.filter(concerns=user, created_at__gte=registration.submitted_at)

@@ -10,17 +10,20 @@ from django.conf import settings
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mailing import outbox
 from mailing.models import ERASED_SUBJECT, RETENTION_ERASED_SUBJECT, Email
 from mailing.outbox import (
+    Outgoing,
     attach_and_release,
     awaited,
     deliver,
     erase_old_email_bodies,
     queue_email,
+    queue_emails,
     still_waiting,
     sweep_unsent_emails,
 )
@@ -285,3 +288,24 @@ def test_an_email_waiting_for_an_attachment_leaves_once_it_is_attached(
     assert mail.outbox[0].attachments == [("piece.bin", b"contenu", "application/octet-stream")]
     assert attach_and_release("piece:1", piece) == 0  # nothing waits any more
     assert awaited("piece:", older_than=timedelta(0)) == []
+
+
+def test_emails_recorded_together_take_one_insert_and_one_for_their_concerns(
+    django_capture_on_commit_callbacks,
+):
+    """A cart's validation records its emails under its session's lock: two statements for
+    them all; each is still sent on its own after the commit, one to nobody skipped."""
+    people = [UserFactory(), UserFactory()]
+    outgoing = [
+        Outgoing("attachment_ended", to="a@example.test", context=ended_context(), concerns=people),
+        Outgoing("attachment_ended", to=" ", context=ended_context()),
+        Outgoing("attachment_ended", to="b@example.test", context=ended_context(), concerns=[None]),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        with CaptureQueriesContext(connection) as queries:
+            emails = queue_emails(outgoing)
+        inserts = [q["sql"].split(" (")[0] for q in queries if q["sql"].startswith("INSERT")]
+        assert inserts == ['INSERT INTO "mailing_email"', 'INSERT INTO "mailing_email_concerns"']
+    assert [email.to for email in emails] == ["a@example.test", "b@example.test"]
+    assert set(emails[0].concerns.all()) == set(people) and not emails[1].concerns.exists()
+    assert sorted(m.to[0] for m in mail.outbox) == ["a@example.test", "b@example.test"]
