@@ -17,8 +17,11 @@ wait at a barrier and POST « Valider mon panier » together.
 Checks, and exits non-zero when one fails: exactly 12 places held and 288 waitlisted, one
 request per user, every holder submitted before every waitlisted one, every response a 302 to
 the confirmation page (no 5xx). Reports the status codes and the p50/p95/max latency.
-Emails go to a Redis broker database of the bench's own (no worker; flushed at the end); the
-server's cache is Redis too, as in production (`--cache-url`, flushed before and after).
+Emails: each validation records its two (the acknowledgement, the approver's) with their
+context, nothing rendered under the session's lock, and publishes one `send_email` message per
+email after its commit, to a Redis broker database of the bench's own (no worker, so none is
+rendered or sent; flushed at the end); the server's cache is Redis too, as in production
+(`--cache-url`, flushed before and after).
 Only 127.0.0.1 is contacted.
 """
 
@@ -209,6 +212,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument(
+        "--broker-url",
+        default=BROKER_URL,
+        help="Redis database where the server publishes its emails' tasks (flushed at the end)",
+    )
+    parser.add_argument(
         "--cache-url",
         default=CACHE_URL,
         help="CACHE_URL of the server, as in production (docker-compose.yml): shared by its "
@@ -230,7 +238,7 @@ def main() -> None:
     cookies = {user.pk: session_cookie(user) for user in users}
     print(f"set up {len(users)} users with a cart in {time.perf_counter() - started:.1f} s")
 
-    env = server_env(args.database, CELERY_BROKER_URL=BROKER_URL, SECRET_KEY=secret_key)
+    env = server_env(args.database, CELERY_BROKER_URL=args.broker_url, SECRET_KEY=secret_key)
     if args.cache_url:
         env["CACHE_URL"] = args.cache_url
         flush_cache(args.cache_url)
@@ -322,7 +330,7 @@ def main() -> None:
 
     import redis
 
-    redis.Redis.from_url(BROKER_URL).flushdb()
+    redis.Redis.from_url(args.broker_url).flushdb()
     if args.cache_url:
         flush_cache(args.cache_url)
 

@@ -4,17 +4,20 @@ mid-way and restarted, then the sweep, against an SMTP sink; counts duplicates.
     .venv/bin/python bench/email_soak.py                       # SIGTERM run, then SIGKILL run
     .venv/bin/python bench/email_soak.py --signals KILL --kills 5 --emails 500
 
-For each signal: records N emails in the outbox of PostgreSQL database `pp_soak` (one
-transaction) and, after the commit, `mailing.tasks.send_email.delay` for each; starts
+For each signal: records N emails in the outbox of PostgreSQL database `pp_soak` with
+`mailing.outbox.queue_email` (one transaction; each email its template's context, nothing
+rendered), which publishes `mailing.tasks.send_email` for each after the commit; starts
 `celery -A parcourspro worker --pool=solo` (broker redis://127.0.0.1:6379/9, EMAIL_URL to an
 aiosmtpd sink run by this script on 127.0.0.1); when the sink has received a share of the
 emails, sends the signal to the worker, starts a new worker, and repeats for `--kills` kills;
-lets the last worker drain the queue, stops it, then runs `mailing.tasks.sweep_unsent_emails`
-in this process until no email is unsent. Reports delivered, duplicates (same Message-ID;
-same subject and recipient), the emails the sweep had to send and the time.
+lets the last worker empty the queue, stops it, then runs `mailing.outbox.sweep_unsent_emails`
+in this process until no email is unsent. The worker renders each email before sending it.
+Reports delivered, duplicates (same Message-ID; same subject and recipient), the emails the
+sweep had to send and the time.
 
-What "never twice" means here: `deliver` sends under the outbox row's lock and marks it sent
-in the same transaction, so a retry or the sweep never resends a committed email. A SIGKILL
+What "never twice" means here: `deliver` renders the email (once: the text is stored and the
+context cleared, whoever renders it first), then sends under the outbox row's lock and marks
+it sent in the same transaction, so a retry or the sweep never resends a committed email. A SIGKILL
 between the SMTP server's 250 reply (and the QUIT) and the COMMIT loses the mark: the sweep
 sends that email again. At most one duplicate per kill, and the copies share the row's
 Message-ID, which a receiving server or client can use to drop the second.
@@ -126,7 +129,7 @@ def soak(sig: signal.Signals, *, n: int, kills: int, database: str, sink: Sink, 
     from django.db import transaction
 
     from mailing.models import Email
-    from mailing.tasks import send_email, sweep_unsent_emails
+    from mailing.outbox import queue_email, sweep_unsent_emails
 
     redis.Redis.from_url(BROKER_URL).flushdb()
     Email.objects.all().delete()
@@ -134,20 +137,16 @@ def soak(sig: signal.Signals, *, n: int, kills: int, database: str, sink: Sink, 
     log_path = ROOT / "bench" / "results" / f"soak-worker-{sig.name}.log"
     log_path.parent.mkdir(exist_ok=True)
     started = time.monotonic()
-    with transaction.atomic():
-        emails = Email.objects.bulk_create(
-            [
-                Email(
-                    template="soak",
-                    to=f"person-{i}@{DOMAIN}",
-                    subject=f"Soak {sig.name} {i}",
-                    body_text=f"Message {i}.\n",
-                )
-                for i in range(n)
-            ]
-        )
-    for row in emails:  # after the commit, as mailing.outbox does
-        send_email.delay(row.pk)
+    with transaction.atomic():  # published after the commit, one message per email
+        for i in range(n):
+            queue_email(
+                "attachment_ended",  # its subject names the structure: one per email here
+                to=f"person-{i}@{DOMAIN}",
+                context={
+                    "person": {"first_name": f"Personne {i}"},
+                    "structure": {"name": f"Soak {sig.name} {i}"},
+                },
+            )
 
     received_at_kill = []
     with open(log_path, "wb") as log:
@@ -160,7 +159,7 @@ def soak(sig: signal.Signals, *, n: int, kills: int, database: str, sink: Sink, 
                 stop(worker, sig)
                 received_at_kill.append(sink.count())
                 worker = start_worker(port, database, log)
-            # Let the last worker drain the queue: stop when nothing moves for 5 s.
+            # Let the last worker empty the queue: stop when nothing moves for 5 s.
             last, still_since = -1, time.monotonic()
             deadline = time.monotonic() + 600
             while time.monotonic() < deadline:

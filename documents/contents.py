@@ -100,12 +100,20 @@ def convention_source(participants: list[Registration]) -> dict:
     return {"participants": [[r.pk, r.first_name, r.last_name, r.job_title] for r in participants]}
 
 
-def convention_context(session: Session, structure, participants, *, version: int) -> dict:
+def convention_context(session: Session, structure, participants) -> dict:
+    """The convention's context, but its version (given when it is rendered)."""
+    return {**session_context(session), "structure": structure, "participants": participants}
+
+
+def convocation_source(registration: Registration) -> dict:
+    """What a convocation depends on: the session's times and place, the participant's name."""
+    session = registration.session
     return {
-        **session_context(session),
-        "structure": structure,
-        "participants": participants,
-        "version": version,
+        "starts_at": session.starts_at.isoformat(),
+        "ends_at": session.ends_at.isoformat(),
+        "location": session.location,
+        "remote_url": session.remote_url,
+        "name": [registration.first_name, registration.last_name],
     }
 
 

@@ -9,11 +9,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+# The alias of the documents' storage in settings.STORAGES (emails attach from it by name).
+STORAGE = "documents"
+
 
 def documents_storage():
     """The storage of the alias "documents" (settings.STORAGES): private, never served as
     static files; downloads go through the permission-checked views."""
-    return storages["documents"]
+    return storages[STORAGE]
 
 
 def document_path(document: Document, filename: str) -> str:

@@ -1,12 +1,27 @@
-"""Writes of the participation documents: generate a version (only when what it says
-changed), accept a convention. Each generation renders the PDF, hashes it and stores it."""
+"""Writes of the participation documents: a version generated when what the document says
+changed, a convention accepted, the convocation attached to the email that waits for it.
+
+No PDF is rendered while a row is locked (DESIGN.md, turn 3): every version goes through
+`store_next_version`, which renders outside any transaction and stores in a short one if
+nothing moved meanwhile. `enrollment.services` calls `registration_moved` and
+`attendance_recorded` in the transaction of its changes; the work is queued after the commit.
+The Celery tasks live here, beside what they run, under the names they had in the former
+`documents.tasks` (the beat schedule and queued messages keep working).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 
+from celery import shared_task
+from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -14,9 +29,13 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Session, is_member_only
 from employers.models import Structure
 from enrollment.models import Registration, RegistrationStatus
+from enrollment.notifications import CONVOCATION_AWAITED, convocation_awaited
+from mailing import outbox
 
 from . import contents, rendering
-from .models import ConventionAcceptance, Document
+from .models import STORAGE, ConventionAcceptance, Document
+
+logger = logging.getLogger(__name__)
 
 Kind = Document.Kind
 Status = RegistrationStatus
@@ -40,158 +59,320 @@ class DocumentError(Exception):
         super().__init__(str(MESSAGES[code]) % params if params else str(MESSAGES[code]))
 
 
-def latest(queryset):
+# --- The one way a version is added ------------------------------------------------------------
+
+# Renderings of one version before giving up (what it says kept changing meanwhile).
+ATTEMPTS = 3
+
+
+class Superseded(Exception):
+    """What the document says changed at every attempt: the caller (a task) tries later."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the next version of a document would say: its `source` (compared with the latest
+    version's: equal, no new version), its template, context (but the version) and file name."""
+
+    source: dict
+    template: str
+    context: dict
+    filename: str
+
+
+def latest(queryset: QuerySet[Document]) -> Document | None:
     return queryset.order_by("-version").first()
 
 
-def _store(document: Document, template: str, context: dict, filename: str) -> Document:
-    content = rendering.render_pdf(template, context)
-    document.sha256 = rendering.sha256(content)
-    document.file.save(filename, ContentFile(content), save=False)
-    document.save()
-    return document
+def store_next_version(
+    versions: QuerySet[Document],
+    draft_of: Callable[[Document | None, int], Draft | None],
+    new: Callable[..., Document],
+) -> Document | None:
+    """The latest version of a document, or the next one when what the document says changed.
+
+    `draft_of(latest, next version number)` reads what the document would say now (None: no
+    document to make); `new(**fields)` makes the unsaved version. The PDF is rendered and
+    written to the storage outside any transaction; then, in a short one, the version is
+    stored if nothing moved meanwhile: the latest version is still the one it follows and the
+    document still says what was rendered. Otherwise it is dropped and the comparison made
+    again: the version another worker stored is returned when it says the same, else the next
+    one is rendered (`ATTEMPTS` times, then `Superseded`). Idempotent."""
+    for _attempt in range(ATTEMPTS):
+        current = latest(versions)
+        version = current.version + 1 if current else 1
+        draft = draft_of(current, version)
+        if draft is None or (current is not None and current.source == draft.source):
+            return current
+        content = rendering.render_pdf(draft.template, {**draft.context, "version": version})
+        document = new(version=version, source=draft.source, sha256=rendering.sha256(content))
+        document.file.save(draft.filename, ContentFile(content), save=False)
+        try:
+            with transaction.atomic():
+                if _still(versions, current, draft_of, draft, version):
+                    document.save()
+                    return document
+        except IntegrityError:  # another worker stored this version number meanwhile
+            pass
+        document.file.delete(save=False)
+    raise Superseded(f"{draft.template}: what it says kept changing while it was rendered")
+
+
+def _still(versions, current, draft_of, draft: Draft, version: int) -> bool:
+    """Nothing moved since `draft` was read: same latest version, same source."""
+    now_latest = latest(versions)
+    if getattr(now_latest, "pk", None) != getattr(current, "pk", None):
+        return False
+    again = draft_of(current, version)
+    return again is not None and again.source == draft.source
 
 
 def _name(*parts) -> str:
     return "-".join(slugify(str(part)) for part in parts if part) + ".pdf"
 
 
-# --- convention --------------------------------------------------------------------------------
+# --- Convention --------------------------------------------------------------------------------
 
 
 def conventions_of(session: Session, structure: Structure):
     return Document.objects.filter(kind=Kind.CONVENTION, session=session, structure=structure)
 
 
+# What a refresh task retries later (with a growing delay): the document kept changing.
+RETRIED = {"autoretry_for": (Superseded,), "retry_backoff": True, "max_retries": 3}
+
+
+@shared_task(name="documents.tasks.refresh_convention", ignore_result=True, **RETRIED)
 def refresh_convention(session_id: int, structure_id: int) -> Document | None:
     """The convention of a structure for a session of an action for members, as a new
     version when its participants changed (the first time a participant is confirmed, then
     at each change); none while no participant is confirmed. Idempotent."""
-    with transaction.atomic():
-        session = Session.objects.select_for_update().select_related("action__provider")
-        session = session.get(pk=session_id)
-        structure = Structure.objects.get(pk=structure_id)
-        if not is_member_only(session.action.kind):
-            return None
+    session = Session.objects.select_related("action__provider").get(pk=session_id)
+    if not is_member_only(session.action.kind):
+        return None
+    structure = Structure.objects.get(pk=structure_id)
+
+    def draft_of(current, version):
         participants = contents.convention_participants(session, structure_id)
-        current = latest(conventions_of(session, structure))
-        source = contents.convention_source(participants)
-        if not participants or (current is not None and current.source == source):
-            return current
-        version = current.version + 1 if current else 1
-        document = Document(
-            kind=Kind.CONVENTION, session=session, structure=structure, version=version
+        if not participants:
+            return None
+        return Draft(
+            source=contents.convention_source(participants),
+            template="documents/convention.html",
+            context=contents.convention_context(session, structure, participants),
+            filename=_name("convention", session.action.title, structure.name, f"v{version}"),
         )
-        document.source = source
-        context = contents.convention_context(session, structure, participants, version=version)
-        filename = _name("convention", session.action.title, structure.name, f"v{version}")
-        return _store(document, "documents/convention.html", context, filename)
+
+    new = partial(Document, kind=Kind.CONVENTION, session=session, structure=structure)
+    return store_next_version(conventions_of(session, structure), draft_of, new)
 
 
 def accept_convention(
     document: Document, *, by, sha256: str, checked: bool, ip: str | None, now=None
 ) -> ConventionAcceptance:
     """The structure's approver accepts the convention version they were shown: bound to the
-    SHA-256 of that file; refused when a newer version exists (the participants changed)."""
+    SHA-256 of that file; refused when a newer version exists (the participants changed).
+    The copy with the acceptance block is rendered before the short transaction that checks
+    again and records the acceptance (no PDF rendered in a transaction)."""
     now = now or timezone.now()
     if not document.structure.approvers.filter(pk=by.pk).exists():
         raise DocumentError("not_approver")
     if not checked:
         raise DocumentError("not_checked")
-    with transaction.atomic():
-        current = latest(conventions_of(document.session, document.structure).select_for_update())
-        if current.pk != document.pk or sha256 != document.sha256:
-            raise DocumentError("stale", version=current.version)
-        if ConventionAcceptance.objects.filter(document=document).exists():
-            raise DocumentError("already")
-        name = by.get_full_name() or by.email
-        acceptance = ConventionAcceptance.objects.create(
-            document=document,
-            accepted_by=by,
-            accepted_by_name=name,
-            accepted_at=now,
-            ip=ip or None,
-            accepted_sha256=document.sha256,
-        )
-        session = Session.objects.select_related("action__provider").get(pk=document.session_id)
-        ids = [row[0] for row in document.source.get("participants", [])]
-        found = Registration.objects.in_bulk(ids)
-        participants = [found[pk] for pk in ids if pk in found]
-        context = contents.convention_context(
-            session, document.structure, participants, version=document.version
-        )
-        context["acceptance"] = acceptance
-        content = rendering.render_pdf("documents/convention.html", context)
-        acceptance.signed_sha256 = rendering.sha256(content)
-        acceptance.signed_file.save(
-            document.filename.replace(".pdf", "-acceptee.pdf"), ContentFile(content), save=True
-        )
+    versions = conventions_of(document.session, document.structure)
+    _check_acceptable(document, latest(versions), sha256)
+    acceptance = ConventionAcceptance(
+        document=document,
+        accepted_by=by,
+        accepted_by_name=by.get_full_name() or by.email,
+        accepted_at=now,
+        ip=ip or None,
+        accepted_sha256=document.sha256,
+    )
+    session = Session.objects.select_related("action__provider").get(pk=document.session_id)
+    ids = [row[0] for row in document.source.get("participants", [])]
+    found = Registration.objects.in_bulk(ids)
+    participants = [found[pk] for pk in ids if pk in found]
+    context = contents.convention_context(session, document.structure, participants)
+    context.update(version=document.version, acceptance=acceptance)
+    content = rendering.render_pdf("documents/convention.html", context)
+    acceptance.signed_sha256 = rendering.sha256(content)
+    name = document.filename.replace(".pdf", "-acceptee.pdf")
+    acceptance.signed_file.save(name, ContentFile(content), save=False)
+    try:
+        with transaction.atomic():
+            _check_acceptable(document, latest(versions.select_for_update()), sha256)
+            acceptance.save()
+    except (DocumentError, IntegrityError) as error:
+        acceptance.signed_file.delete(save=False)
+        if isinstance(error, IntegrityError):  # accepted meanwhile, from another tab
+            raise DocumentError("already") from None
+        raise
     return acceptance
 
 
-# --- convocation and certificate ---------------------------------------------------------------
+def _check_acceptable(document: Document, current: Document, sha256: str) -> None:
+    if current.pk != document.pk or sha256 != document.sha256:
+        raise DocumentError("stale", version=current.version)
+    if ConventionAcceptance.objects.filter(document=document).exists():
+        raise DocumentError("already")
 
 
-def _registration_documents(registration: Registration, kind: str):
-    return Document.objects.filter(kind=kind, registration=registration)
+# --- Convocation and certificate ---------------------------------------------------------------
+
+
+def _registration(registration_id: int) -> Registration:
+    return Registration.objects.select_related("session__action__provider", "structure").get(
+        pk=registration_id
+    )
+
+
+def _versions_of(registration: Registration, kind: str):
+    return Document.objects.filter(kind=kind, registration_id=registration.pk)
+
+
+def _new_of(registration: Registration, kind: str):
+    return partial(
+        Document, kind=kind, session_id=registration.session_id, registration=registration
+    )
 
 
 def convocation_for(registration_id: int) -> Document:
     """The participant's convocation: the latest one while the session's facts are those it
     gives, else a new version. Idempotent."""
-    registration = Registration.objects.select_related(
-        "session__action__provider", "structure"
-    ).get(pk=registration_id)
-    session = registration.session
-    source = {
-        "starts_at": session.starts_at.isoformat(),
-        "ends_at": session.ends_at.isoformat(),
-        "location": session.location,
-        "remote_url": session.remote_url,
-        "name": [registration.first_name, registration.last_name],
-    }
-    with transaction.atomic():
-        Registration.objects.select_for_update().filter(pk=registration_id).first()
-        current = latest(_registration_documents(registration, Kind.CONVOCATION))
-        if current is not None and current.source == source:
-            return current
-        document = Document(
-            kind=Kind.CONVOCATION,
-            session=session,
-            registration=registration,
-            version=current.version + 1 if current else 1,
-            source=source,
+    registration = _registration(registration_id)
+
+    def draft_of(current, version):
+        fresh = _registration(registration_id)
+        return Draft(
+            source=contents.convocation_source(fresh),
+            template="documents/convocation.html",
+            context=contents.convocation_context(fresh),
+            filename=_name("convocation", fresh.session.action.title, fresh.last_name),
         )
-        context = contents.convocation_context(registration)
-        filename = _name("convocation", session.action.title, registration.last_name)
-        return _store(document, "documents/convocation.html", context, filename)
+
+    return store_next_version(
+        _versions_of(registration, Kind.CONVOCATION),
+        draft_of,
+        _new_of(registration, Kind.CONVOCATION),
+    )
 
 
+@shared_task(name="documents.tasks.refresh_certificate", ignore_result=True, **RETRIED)
 def refresh_certificate(registration_id: int, *, now: dt.datetime | None = None):
     """The certificate of completion, once the session is over and attendance recorded: a
     new version when the hours attended change. None before that. Idempotent."""
     now = now or timezone.now()
-    registration = Registration.objects.select_related(
-        "session__action__provider", "structure"
-    ).get(pk=registration_id)
-    session = registration.session
-    if registration.status not in {Status.ATTENDED, Status.ABSENT} or session.ends_at > now:
-        return None
-    with transaction.atomic():
-        Registration.objects.select_for_update().filter(pk=registration_id).first()
-        source = contents.certificate_source(registration)
-        current = latest(_registration_documents(registration, Kind.CERTIFICATE))
-        if current is not None and current.source == source:
-            return current
+    registration = _registration(registration_id)
+
+    def draft_of(current, version):
+        fresh = _registration(registration_id)
+        session = fresh.session
+        if fresh.status not in {Status.ATTENDED, Status.ABSENT} or session.ends_at > now:
+            return None
+        source = contents.certificate_source(fresh)
         if current is None and not source["half_days"]:
             return None  # absent throughout: nothing to certify
-        document = Document(
-            kind=Kind.CERTIFICATE,
-            session=session,
-            registration=registration,
-            version=current.version + 1 if current else 1,
+        return Draft(
             source=source,
+            template="documents/certificate.html",
+            context=contents.certificate_context(fresh, source),
+            filename=_name("certificat", session.action.title, fresh.last_name),
         )
-        context = contents.certificate_context(registration, source)
-        filename = _name("certificat", session.action.title, registration.last_name)
-        return _store(document, "documents/certificate.html", context, filename)
+
+    return store_next_version(
+        _versions_of(registration, Kind.CERTIFICATE),
+        draft_of,
+        _new_of(registration, Kind.CERTIFICATE),
+    )
+
+
+@shared_task(name="documents.tasks.certificates_of_ended_sessions", ignore_result=True)
+def certificates_of_ended_sessions(days: int = 7) -> int:
+    """Certificates of the sessions that ended in the last `days` days, for attendance
+    recorded before the end (a certificate is issued once the session is over)."""
+    now = timezone.now()
+    ids = (
+        Registration.objects.filter(
+            status__in=[Status.ATTENDED],
+            session__ends_at__lte=now,
+            session__ends_at__gte=now - dt.timedelta(days=days),
+        )
+        .exclude(documents__kind=Kind.CERTIFICATE)
+        .values_list("pk", flat=True)
+    )
+    return sum(refresh_certificate(pk) is not None for pk in ids)
+
+
+# --- What enrollment's changes call for --------------------------------------------------------
+
+# The participants a convention lists.
+PARTICIPANT_STATUSES = {Status.CONFIRMED, Status.ATTENDED, Status.ABSENT}
+
+
+def registration_moved(registration: Registration, *, from_status: str, to_status: str) -> None:
+    """A registration moved (`enrollment.services.transitions.move`, in the transaction of the
+    change): after the commit, its structure's convention when a participant joins or leaves
+    it, and the convocation when the provider confirms (the email waits for it)."""
+    if not settings.DOCUMENTS_ENABLED:
+        return
+    joins_or_leaves = (from_status in PARTICIPANT_STATUSES) != (to_status in PARTICIPANT_STATUSES)
+    if (
+        joins_or_leaves
+        and registration.structure_id is not None
+        and is_member_only(registration.session.action.kind)
+    ):
+        refresh_convention.delay_on_commit(registration.session_id, registration.structure_id)
+    if from_status == Status.PENDING_PROVIDER and to_status == Status.CONFIRMED:
+        send_convocation.delay_on_commit(registration.pk)
+
+
+def attendance_recorded(registration: Registration) -> None:
+    """The half-days of a participant were recorded (in the transaction of the change): the
+    certificate, after the commit."""
+    if settings.DOCUMENTS_ENABLED:
+        refresh_certificate.delay_on_commit(registration.pk)
+
+
+@shared_task(
+    name="documents.tasks.send_convocation",
+    autoretry_for=(Exception,),
+    retry_backoff=60,
+    max_retries=5,
+    ignore_result=True,
+)
+def send_convocation(registration_id: int) -> int:
+    """Generate the participant's convocation and attach it to the email that waits for it,
+    which then leaves. On failure (the storage read-only, say) the email keeps waiting, with
+    the error for staff to see, and this is retried with a growing delay; the periodic
+    `send_waiting_convocations` tries again after that. Returns how many emails it released."""
+    awaits = convocation_awaited(registration_id)
+    try:
+        document = convocation_for(registration_id)
+    except Registration.DoesNotExist:
+        return outbox.attach_and_release(awaits)  # the request is gone: no convocation to give
+    except Exception as error:
+        outbox.still_waiting(awaits, error)
+        raise
+    attachment = {
+        "storage": STORAGE,
+        "name": document.file.name,
+        "filename": f"convocation-{registration_id}.pdf",
+        "mimetype": "application/pdf",
+    }
+    return outbox.attach_and_release(awaits, attachment)
+
+
+@shared_task(name="documents.tasks.send_waiting_convocations", ignore_result=True)
+def send_waiting_convocations(older_than_minutes: int = 30) -> int:
+    """The sweep: the emails still waiting for their convocation after `older_than_minutes`
+    (its task lost, or out of retries) get it now, or keep waiting with the error. Returns how
+    many emails it released."""
+    released = 0
+    older_than = dt.timedelta(minutes=older_than_minutes)
+    for awaits in outbox.awaited(CONVOCATION_AWAITED, older_than=older_than):
+        try:
+            released += send_convocation(int(awaits.removeprefix(CONVOCATION_AWAITED)))
+        except Exception:  # noqa: BLE001 — recorded on the emails; the others still go
+            logger.warning("Convocation for %s not generated yet", awaits, exc_info=True)
+    return released

@@ -4,12 +4,16 @@ the commit.
 - A tutored self-training whose action has a course (`Action.e_parcourspro_course_id`):
   when a registration becomes confirmed, an « enrol » job is recorded; when a confirmed
   registration is cancelled (withdrawal, session cancelled, account deleted), a « suspend »
-  job. Both in the transaction of the change (`enrollment`'s `registration_moved` signal):
-  a rollback leaves no job, a commit leaves one that nothing can lose.
+  job. Both in the transaction of the change (`registration_moved`, which
+  `enrollment.services.transitions.move` calls): a rollback leaves no job, a commit leaves
+  one that nothing can lose.
 - `run_job` makes the calls. Moodle unavailable → the job stays pending and is tried again
   later, with a growing delay (the sweep); Moodle refuses → the job fails, with Moodle's
   error, for staff to fix and « Relancer » (`relaunch`).
 - Without `E_PARCOURSPRO_WS_TOKEN`, jobs are recorded but nothing is sent: they wait.
+
+The Celery tasks live here, beside what they run, under the names they had in the former
+`elearning.tasks` (the beat schedule and queued messages keep working).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import datetime as dt
 import logging
 from functools import partial
 
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -60,8 +65,9 @@ def retry_delay(attempts: int) -> dt.timedelta:
 # --- Recording -------------------------------------------------------------------------------
 
 
-def record_on_move(sender, *, registration: Registration, from_status, to_status, **kwargs):
-    """`registration_moved` receiver: record the job the move calls for, if any."""
+def registration_moved(registration: Registration, *, from_status: str, to_status: str) -> None:
+    """A registration moved (`enrollment.services.transitions.move`, in the transaction of the
+    change): record the job the move calls for, if any."""
     confirms = to_status == Status.CONFIRMED and from_status != Status.CONFIRMED
     withdraws = from_status == Status.CONFIRMED and to_status == Status.CANCELLED
     # Checked first: most moves concern neither, and need no query.
@@ -95,7 +101,7 @@ def record(registration: Registration, *, kind: str, course_id: int) -> Enrolmen
         },
     )
     if created:
-        transaction.on_commit(partial(enqueue, job.pk), robust=True)
+        enqueue(job.pk)
     return job
 
 
@@ -149,21 +155,16 @@ def follow_session_dates(sender, *, instance, **kwargs) -> int:
             job.error_code = job.last_error = ""
             job.next_attempt_at = timezone.now()
             job.save()
-            transaction.on_commit(partial(enqueue, job.pk), robust=True)
+            enqueue(job.pk)
             moved += 1
     return moved
 
 
 def enqueue(job_id: int) -> None:
-    """Hand a job to the broker; on a broker outage the sweep runs it later."""
-    if not is_enabled():
-        return
-    from .tasks import run_enrolment_job
-
-    try:
-        run_enrolment_job.delay(job_id)
-    except Exception:  # noqa: BLE001 — any broker failure leaves the job for the sweep
-        logger.warning("Broker unavailable: enrolment job %s left for the sweep", job_id)
+    """Hand a job to the broker after the commit (at once outside a transaction); on a broker
+    outage the sweep runs it later (`common.tasks.TransactionAwareTask`)."""
+    if is_enabled():
+        run_enrolment_job.delay_on_commit(job_id)
 
 
 # --- Running ---------------------------------------------------------------------------------
@@ -261,6 +262,13 @@ def run_job(job_id: int, *, client: MoodleClient | None = None) -> str | None:
         return job.state
 
 
+@shared_task(name="elearning.tasks.run_enrolment_job", ignore_result=True)
+def run_enrolment_job(job_id: int) -> str | None:
+    """Run one enrolment job. A job Moodle did not answer stays pending with its next attempt
+    set: the sweep tries it again then."""
+    return run_job(job_id)
+
+
 def enqueue_next_in_line(job_id: int) -> None:
     """Once a job is over, the next pending job of the same person and course may run."""
     job = EnrolmentJob.objects.filter(pk=job_id).first()
@@ -302,6 +310,12 @@ def run_due_jobs(*, limit: int = 200, client: MoodleClient | None = None) -> int
     return finished
 
 
+@shared_task(name="elearning.tasks.sweep_enrolment_jobs", ignore_result=True)
+def sweep_enrolment_jobs() -> int:
+    """Run the pending jobs that are due: missed by the broker, or waiting for Moodle."""
+    return run_due_jobs()
+
+
 # --- Staff -----------------------------------------------------------------------------------
 
 
@@ -329,6 +343,6 @@ def relaunch(job_ids) -> tuple[list[EnrolmentJob], list[tuple[EnrolmentJob, str]
             job.next_attempt_at = timezone.now()
             job.done_at = None
             job.save(update_fields=["state", "next_attempt_at", "done_at", "updated_at"])
-            transaction.on_commit(partial(enqueue, job.pk), robust=True)
+            enqueue(job.pk)
             relaunched.append(job)
     return relaunched, refused

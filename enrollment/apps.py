@@ -6,7 +6,6 @@ class EnrollmentConfig(AppConfig):
     verbose_name = "Inscriptions"
 
     def ready(self):
-        from . import notifications, signals
+        from . import signals
 
         signals.connect()
-        notifications.register_context_builders()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections import defaultdict
 from dataclasses import dataclass
@@ -11,8 +12,7 @@ from django.db.models import Q
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from catalog.models import MEMBER_ONLY_KINDS
-from mailing.attachments import deferred
-from mailing.outbox import queue_email, register_context_builder
+from mailing.outbox import Outgoing, queue_email, queue_emails
 
 from .calendar import ics_attachment
 from .models import Registration, RegistrationStatus
@@ -74,33 +74,26 @@ def _to_professional(template: str, registration: Registration, context: dict, *
 def cart_submitted(user, registrations: list[Registration]) -> None:
     """One acknowledgement to the professional, saying what happens to each request (waiting
     list included), and one email per approver listing the employee's new member-only
-    requests (Q8, Q12)."""
+    requests (Q8, Q12). Recorded together (`queue_emails`): the validation holds its
+    sessions' row locks."""
     # Confirmed at once (short formats): the acknowledgement is their convocation, with the
     # joining link and the .ics (R10).
     calendars = [ics_attachment(r) for r in registrations if r.status == Status.CONFIRMED]
-    context = {
-        "user": user,
-        "registrations": registrations,
-        "calendars": len(calendars),
-        "waitlisted": any(r.status == Status.WAITLISTED for r in registrations),
-        **_links(),
-    }
-    recorded = {
-        "registrations": [r.pk for r in registrations],
-        "statuses": [r.status for r in registrations],
-    }
-    _to_professional(
-        "registration_acknowledgement",
-        registrations[0],
-        context,
-        attachments=calendars,
-        ids={
-            "user": user.pk,
-            "calendars": len(calendars),
-            "waitlisted": context["waitlisted"],
-            **recorded,
-        },
-    )
+    outgoing = [
+        Outgoing(
+            "registration_acknowledgement",
+            to=registrations[0].email,
+            context={
+                "user": user,
+                "registrations": registrations,
+                "calendars": len(calendars),
+                "waitlisted": any(r.status == Status.WAITLISTED for r in registrations),
+                **_links(),
+            },
+            attachments=calendars,
+            concerns=[user],
+        )
+    ]
     to_decide = defaultdict(list)
     undecidable = []
     for registration in registrations:
@@ -113,68 +106,18 @@ def cart_submitted(user, registrations: list[Registration]) -> None:
                 to_decide[approver].append(registration)
             if not approvers and _waits_for_nobody(registration):
                 undecidable.append(registration)
-    for approver, requests in to_decide.items():
-        queue_email(
+    outgoing += [
+        Outgoing(
             "approval_requested",
             to=approver.email,
             context={"approver": approver, "employee": user, "registrations": requests, **_links()},
             concerns=[user],
-            ids={
-                "approver": approver.pk,
-                "employee": user.pk,
-                "registrations": [r.pk for r in requests],
-                "statuses": [r.status for r in requests],
-            },
         )
+        for approver, requests in to_decide.items()
+    ]
     if undecidable:
-        _ask_staff_to_decide(undecidable)
-
-
-def _recorded_registrations(ids: dict) -> list[Registration]:
-    """The registrations of a light email in their recorded order and states (they may have
-    moved on since: the email says what happened when it was recorded)."""
-    found = Registration.objects.select_related(
-        "session__action__provider", "user", "structure"
-    ).in_bulk(ids["registrations"])
-    registrations = []
-    for pk, status in zip(ids["registrations"], ids["statuses"], strict=True):
-        if pk in found:
-            found[pk].status = status
-            registrations.append(found[pk])
-    return registrations
-
-
-def _person(pk):
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.filter(pk=pk).first()
-
-
-def _acknowledgement_context(ids: dict) -> dict:
-    return {
-        "user": _person(ids["user"]),
-        "registrations": _recorded_registrations(ids),
-        "calendars": ids["calendars"],
-        "waitlisted": ids["waitlisted"],
-        **_links(),
-    }
-
-
-def _approval_context(ids: dict) -> dict:
-    return {
-        "approver": _person(ids["approver"]),
-        "employee": _person(ids["employee"]),
-        "registrations": _recorded_registrations(ids),
-        **_links(),
-    }
-
-
-def register_context_builders() -> None:
-    """The emails of a cart's validation are rendered after its transaction
-    (`services.cart.submit_cart`); should the request end first, the worker renders them from
-    these."""
-    register_context_builder("registration_acknowledgement", _acknowledgement_context)
-    register_context_builder("approval_requested", _approval_context)
+        outgoing.append(_staff_decision(undecidable))
+    queue_emails(outgoing)
 
 
 def _waits_for_nobody(registration: Registration) -> bool:
@@ -183,11 +126,11 @@ def _waits_for_nobody(registration: Registration) -> bool:
     return registration.status == Status.PENDING_EMPLOYER and registration.structure_id is not None
 
 
-def _ask_staff_to_decide(registrations: list[Registration], *, promoted: bool = False) -> None:
+def _staff_decision(registrations: list[Registration], *, promoted: bool = False) -> Outgoing:
     """Requests waiting for the employer of a structure without approver: nobody would be
     asked, so staff are, and decide from the admin (R4)."""
     first = registrations[0]
-    queue_email(
+    return Outgoing(
         "approval_requested_staff",
         to=settings.PROGRAMME_CONTACT_EMAIL,
         context={
@@ -234,15 +177,13 @@ def structure_left_without_approver(structure) -> None:
     )
 
 
-def convocation_attachment(registration: Registration) -> dict:
-    """The convocation's PDF, generated when the email is sent (the `documents` app builds
-    it, stored with its version and hash)."""
-    return deferred(
-        "convocation",
-        filename=f"convocation-{registration.pk}.pdf",
-        mimetype="application/pdf",
-        registration_id=registration.pk,
-    )
+# What the provider's confirmation email waits for (`Email.awaits`): the convocation's PDF,
+# which the `documents` app generates after the commit, then attaches.
+CONVOCATION_AWAITED = "convocation:"
+
+
+def convocation_awaited(registration_id: int) -> str:
+    return f"{CONVOCATION_AWAITED}{registration_id}"
 
 
 def employer_decided(registration: Registration) -> None:
@@ -250,18 +191,20 @@ def employer_decided(registration: Registration) -> None:
 
 
 def provider_decided(registration: Registration) -> None:
-    """The convocation (with its .ics) when confirmed; the reason when declined."""
+    """The convocation (with its .ics, and its PDF once `documents` has made it) when
+    confirmed; the reason when declined."""
     if registration.email:
-        attachments = []
-        if registration.status == Status.CONFIRMED:
-            attachments.append(ics_attachment(registration))
-            if settings.DOCUMENTS_ENABLED:
-                attachments.append(convocation_attachment(registration))
+        confirmed = registration.status == Status.CONFIRMED
         _to_professional(
             "provider_decision",
             registration,
             {"registration": registration, **_links()},
-            attachments=attachments,
+            attachments=[ics_attachment(registration)] if confirmed else [],
+            awaits=(
+                convocation_awaited(registration.pk)
+                if confirmed and settings.DOCUMENTS_ENABLED
+                else ""
+            ),
         )
     if registration.status == Status.DECLINED:
         for approver in _approvers(registration):
@@ -305,7 +248,9 @@ def cancelled(registration: Registration, *, freed_place: bool) -> None:
         ).exists()
     )
     context = {
-        "registration": registration,
+        "registration": _without_account(registration)
+        if _anonymised(registration)
+        else registration,
         "freed_place": freed_place,
         "waitlist_waiting": waitlist_waiting,
         **_links(),
@@ -317,6 +262,20 @@ def cancelled(registration: Registration, *, freed_place: bool) -> None:
         )
 
 
+def _anonymised(registration: Registration) -> bool:
+    """The request of a deleted account: its contact details are blanked."""
+    return not (registration.first_name or registration.last_name or registration.email)
+
+
+def _without_account(registration: Registration) -> Registration:
+    """A copy of an anonymised request without the account it was made from: the context
+    recorded with an email keeps what it holds until the email is rendered, and the account
+    (names, address) is being deleted."""
+    anonymous = copy.copy(registration)  # its own cache of related rows (Model.__reduce__)
+    anonymous.user = None
+    return anonymous
+
+
 def promoted(registration: Registration) -> None:
     """A place for a waitlisted request; confirmed at once (a short format), the email is
     the convocation, with the joining link and the .ics (R10)."""
@@ -326,7 +285,7 @@ def promoted(registration: Registration) -> None:
     if registration.status == Status.PENDING_EMPLOYER:
         approvers = _approvers(registration)
         if not approvers and _waits_for_nobody(registration):
-            _ask_staff_to_decide([registration], promoted=True)
+            queue_emails([_staff_decision([registration], promoted=True)])
         for approver in approvers:
             queue_email(
                 "approval_requested",

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -10,21 +11,31 @@ RETENTION_ERASED_SUBJECT = "Courriel effacé (durée de conservation écoulée)"
 
 class EmailQuerySet(models.QuerySet):
     def unsent(self):
-        return self.filter(sent_at__isnull=True, gave_up=False)
+        """The emails to send: not sent, not given up, waiting for nothing."""
+        return self.filter(sent_at__isnull=True, gave_up=False, awaits="")
 
     def erase(self, *, subject: str) -> int:
-        """Erase what the emails said (subject, bodies, attachments); who received them, of
-        which kind and when stay, for the audit. Returns the number of emails erased."""
+        """Erase what the emails said (subject, bodies, attachments, the context of one not
+        rendered yet); who received them, of which kind and when stay, for the audit. Returns
+        the number of emails erased."""
         return self.update(
-            subject=subject, body_text="", body_html="", attachments=[], erased_at=timezone.now()
+            subject=subject,
+            body_text="",
+            body_html="",
+            attachments=[],
+            context=None,
+            erased_at=timezone.now(),
         )
 
 
 class Email(models.Model):
     """An outgoing email, recorded in the transaction that causes it (the outbox).
 
-    A Celery task sends it after commit; a periodic sweep sends what the broker missed.
-    `sent_at` is set under a row lock, so a retry never sends an email twice.
+    It is recorded with its template's context as it was then (`context`, pickled) and
+    rendered once, by whoever sends it, after the commit (`outbox.deliver`): subject and
+    bodies are stored and the context cleared. A Celery task sends it after the commit; a
+    periodic sweep sends what the broker missed. `sent_at` is set under a row lock, so a
+    retry never sends an email twice.
     """
 
     template = models.CharField(_("modèle"), max_length=100)
@@ -36,7 +47,10 @@ class Email(models.Model):
         _("pièces jointes"),
         default=list,
         blank=True,
-        help_text=_("Liste de {filename, content, mimetype}."),
+        help_text=_(
+            "Liste de {filename, mimetype} avec le contenu (content, en base64) ou le fichier "
+            "d'un stockage Django (storage, name)."
+        ),
     )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
@@ -53,14 +67,24 @@ class Email(models.Model):
             "son contenu est effacé."
         ),
     )
-    pending_context = models.JSONField(
-        _("contexte à rendre"),
+    context = models.BinaryField(
+        _("contexte à rédiger"),
         null=True,
         blank=True,
         editable=False,
         help_text=_(
-            "Identifiants des objets dont l'objet et le texte seront tirés, pour un courriel "
-            "enregistré avant d'être rédigé (vide une fois rédigé)."
+            "Le contexte du modèle tel qu'il était à l'enregistrement (pickle) : le courriel "
+            "est rédigé une fois, avant son envoi, puis ce contexte est effacé."
+        ),
+    )
+    awaits = models.CharField(
+        _("en attente de"),
+        max_length=100,
+        blank=True,
+        default="",
+        help_text=_(
+            "Ce que le courriel attend pour partir : une pièce jointe qu'une autre partie de "
+            "la plateforme produit (par exemple « convocation:12 ») ; vide s'il peut partir."
         ),
     )
     erased_at = models.DateTimeField(
@@ -76,7 +100,10 @@ class Email(models.Model):
         verbose_name = _("courriel")
         verbose_name_plural = _("courriels")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["sent_at", "created_at"], name="email_outbox")]
+        indexes = [
+            models.Index(fields=["sent_at", "created_at"], name="email_outbox"),
+            models.Index(fields=["awaits"], condition=~Q(awaits=""), name="email_awaiting"),
+        ]
 
     def __str__(self):
         return f"{self.subject} → {self.to}"

@@ -1,155 +1,61 @@
-"""Record emails in the current transaction; send them through Celery once it commits."""
+"""The outbox: the one way an email is sent.
 
-import contextlib
+`queue_email` records the email in the caller's transaction, with its template's context as it
+is at that moment (pickled, model instances included, as Django's cache pickles them) and
+nothing rendered: the caller may hold row locks. Once the transaction commits, `send_email`
+is published (`common.tasks.TransactionAwareTask`: a broker outage is logged, never raised);
+the task renders the email once (`render`), outside any transaction, stores its subject and
+bodies, clears the context (it names people) and sends it. With Celery eager (the tests,
+`make run`) this happens in the request right after the commit: the same code. The periodic
+`sweep_unsent_emails` sends, the same way, what no task did (broker away, worker lost).
+
+An email may wait for an attachment that another part of the platform makes (`awaits`, e.g.
+the convocation's PDF, which `documents` generates once the request is confirmed): it is
+recorded with the change, as any other, and sent once that part attaches the file
+(`attach_and_release`). An attachment is plain data: its bytes recorded with the email (an
+.ics), or a file of a Django storage named by alias and name.
+"""
+
+from __future__ import annotations
+
+import base64
 import logging
-from collections.abc import Callable, Iterable
-from contextvars import ContextVar
-from functools import partial
+import pickle
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 
+from celery import shared_task
 from django.conf import settings
+from django.core.files.storage import storages
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F
 from django.template import Context
 from django.template.loader import get_template, render_to_string
+from django.utils import timezone
 
-from .models import Email
+from .models import RETENTION_ERASED_SUBJECT, Email
 
 logger = logging.getLogger(__name__)
 
-# Emails recorded light inside `rendered_after_transaction()`: (pk, template, context).
-_deferred: ContextVar[list | None] = ContextVar("deferred_emails", default=None)
-# template -> function building its context from the ids recorded with the email.
-_context_builders: dict[str, Callable[[dict], dict]] = {}
+# Attempts at sending (SMTP) before an email is given up (staff may send it again).
+MAX_ATTEMPTS = 8
 
 
-def register_context_builder(template: str, build: Callable[[dict], dict]) -> None:
-    """How to rebuild `template`'s context from the ids recorded with a light email (the
-    worker renders it when the request that recorded it could not)."""
-    _context_builders[template] = build
+# --- Recording ---------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def rendered_after_transaction():
-    """Inside, emails queued with `ids` are recorded light (template and ids, in the caller's
-    transaction as ever) and the request never renders them: once the caller's
-    `transaction.atomic()` (which this block encloses) commits, they are handed to the broker
-    and the worker's `deliver` renders each from its ids before sending it — no row lock is
-    held, and the request does no rendering at all. Without a broker (Celery eager: the
-    tests, a development machine) the request is the worker: they are rendered when the
-    block exits without error, as the worker would. Should the broker be down, the sweep
-    renders and sends them; should the process die, they are still recorded."""
-    pending: list = []
-    token = _deferred.set(pending)
-    try:
-        yield
-    finally:
-        _deferred.reset(token)
-    if not pending:
-        return
-    # One publish for them all (a cart's validation records two: issue 16).
-    ids = [email_pk for email_pk, _template, _context in pending]
-    if not _eager():
-        transaction.on_commit(partial(enqueue_sending, ids), robust=True)
-        return
-    rendered = [(pk, render_email(template, context)) for pk, template, context in pending]
-    # One short transaction for all, then the sending: a worker never meets these writes.
-    with transaction.atomic():
-        for email_pk, (subject, text, html) in rendered:
-            Email.objects.filter(pk=email_pk, pending_context__isnull=False).update(
-                subject=subject, body_text=text, body_html=html, pending_context=None
-            )
-        transaction.on_commit(partial(enqueue_sending, ids), robust=True)
+@dataclass(frozen=True)
+class Outgoing:
+    """An email to record (`queue_emails`): see `queue_email` for its parts."""
 
-
-def _eager() -> bool:
-    """Celery runs its tasks in-process (no broker): the request is its own worker."""
-    from .tasks import send_email
-
-    return bool(send_email.app.conf.task_always_eager)
-
-
-def render_pending(email: Email) -> None:
-    """Render a light email from its recorded ids (the worker, the sweep)."""
-    context = _context_builders[email.template](email.pending_context)
-    email.subject, email.body_text, email.body_html = render_email(email.template, context)
-    email.pending_context = None
-    email.save(update_fields=["subject", "body_text", "body_html", "pending_context"])
-
-
-def render_email(template: str, context: dict) -> tuple[str, str, str]:
-    """Subject, text and HTML bodies from templates/emails/<template>.{subject.txt,txt,html}."""
-    context = {"SITE_URL": settings.SITE_URL, **context}
-    subject = " ".join(_render_plain(f"emails/{template}.subject.txt", context).split())
-    text = _render_plain(f"emails/{template}.txt", context).strip() + "\n"
-    html = render_to_string(f"emails/{template}.html", context)
-    return subject, text, html
-
-
-def _render_plain(name: str, context: dict) -> str:
-    """Render a text template without HTML escaping (plain-text subjects and bodies)."""
-    return get_template(name).template.render(Context(context, autoescape=False))
-
-
-# Emails queued inside `recorded_together()`: (email, concerned user ids, light context).
-_batch: ContextVar[list | None] = ContextVar("emails_recorded_together", default=None)
-
-
-@contextlib.contextmanager
-def recorded_together():
-    """Inside, the emails queued (`queue_email`) are written when the block exits without
-    error: all of them in one INSERT, their concerns in another, rather than two statements
-    each (a cart's validation records them under its session's row lock, issue 16). They are
-    in the caller's transaction as ever, and handed to the broker (or rendered after it,
-    `rendered_after_transaction`) exactly as one by one. Until the block exits, the
-    `Email` returned by `queue_email` has no primary key."""
-    batch: list = []
-    token = _batch.set(batch)
-    try:
-        yield
-    finally:
-        _batch.reset(token)
-    if not batch:
-        return
-    Email.objects.bulk_create([email for email, _people, _light in batch])
-    Through = Email.concerns.through
-    Through.objects.bulk_create(
-        [
-            Through(email_id=email.pk, user_id=pk)
-            for email, people, _light in batch
-            for pk in people
-        ],
-        ignore_conflicts=True,
-    )
-    for email, _people, light in batch:
-        _recorded(email, light)
-
-
-def _people(concerns: Iterable) -> list[int]:
-    """The ids of the people an email is about; None (an anonymised request's owner) and
-    duplicates are ignored."""
-    return list(dict.fromkeys(pk for person in concerns if (pk := getattr(person, "pk", None))))
-
-
-def _record(email: Email, concerns: Iterable, light: tuple | None) -> Email:
-    """Write the email and link it to the people it is about (or leave both to the enclosing
-    `recorded_together()`)."""
-    people = _people(concerns)
-    batch = _batch.get()
-    if batch is not None:
-        batch.append((email, people, light))
-        return email
-    email.save(force_insert=True)
-    if people:
-        email.concerns.add(*people)
-    _recorded(email, light)
-    return email
-
-
-def _recorded(email: Email, light: tuple | None) -> None:
-    """A light email is rendered after the transaction; any other is sent after its commit."""
-    if light is not None:
-        _deferred.get().append((email.pk, *light))
-    else:
-        transaction.on_commit(partial(enqueue_sending, email.pk), robust=True)
+    template: str
+    to: str
+    context: dict
+    attachments: Sequence[dict] = ()
+    concerns: Iterable = ()
+    awaits: str = ""
 
 
 def queue_email(
@@ -157,47 +63,49 @@ def queue_email(
     *,
     to: str,
     context: dict,
-    attachments=None,
+    attachments: Sequence[dict] = (),
     concerns: Iterable = (),
-    ids: dict | None = None,
+    awaits: str = "",
 ) -> Email | None:
-    """Record an email in the outbox; it is sent by a Celery task after the commit.
+    """Record an email in the outbox; it is rendered and sent after the commit.
 
-    `concerns` are the users the email is about (a request's owner, the employees listed in
-    a reminder): an account deletion finds there what was said about them to others.
-    Without a recipient (e.g. the contact address of an anonymised request) nothing is
-    recorded and None is returned: an email to nobody would only fail, again and again.
-    Inside `rendered_after_transaction()`, an email given `ids` (from which its template's
-    registered builder rebuilds `context`) is recorded light and rendered after.
+    `context` is kept as it is now (pickled): what the email says is what was true when the
+    change was made, whenever it is rendered. `concerns` are the users the email is about (a
+    request's owner, the employees listed in a reminder): an account deletion finds there
+    what was said about them to others. `awaits` names an attachment another part of the
+    platform will add (`attach_and_release`): the email leaves only then. Without a
+    recipient (e.g. the contact address of an anonymised request) nothing is recorded and
+    None is returned: an email to nobody would only fail, again and again.
     """
-    if not (to or "").strip():
-        logger.info("Email %r not recorded: no recipient", template)
-        return None
-    pending = _deferred.get()
-    if pending is not None and ids is not None and template in _context_builders:
-        email = Email(
-            template=template,
-            to=to,
-            subject="",
-            body_text="",
-            attachments=attachments or [],
-            pending_context=ids,
+    emails = queue_emails([Outgoing(template, to, context, attachments, concerns, awaits)])
+    return emails[0] if emails else None
+
+
+def queue_emails(outgoing: Iterable[Outgoing]) -> list[Email]:
+    """Record several emails as `queue_email` does, in one INSERT (and one for the people
+    they are about) rather than two each: a cart's validation records its emails while it
+    holds its session's row lock, which every other validation of the session waits for."""
+    emails, concerns = [], []
+    for item in outgoing:
+        if not (item.to or "").strip():
+            logger.info("Email %r not recorded: no recipient", item.template)
+            continue
+        emails.append(
+            Email(
+                template=item.template,
+                to=item.to,
+                context=pickle.dumps(item.context, protocol=pickle.HIGHEST_PROTOCOL),
+                attachments=list(item.attachments),
+                awaits=item.awaits,
+            )
         )
-        return _record(email, concerns, (template, context))
-    subject, text, html = render_email(template, context)
-    email = Email(
-        template=template,
-        to=to,
-        subject=subject,
-        body_text=text,
-        body_html=html,
-        attachments=attachments or [],
-    )
-    return _record(email, concerns, None)
+        concerns.append(item.concerns)
+    return _recorded(emails, concerns)
 
 
 def queue_message(message, *, template: str, concerns: Iterable = ()) -> list[Email]:
-    """Record an already rendered Django email message (e.g. allauth's) in the outbox."""
+    """Record an email that is already rendered (a Django message, e.g. allauth's), one per
+    recipient; sent after the commit as any other."""
     concerns = list(concerns)
     html = next(
         (
@@ -212,71 +120,220 @@ def queue_message(message, *, template: str, concerns: Iterable = ()) -> list[Em
         if not (recipient or "").strip():
             logger.info("Email %r not recorded: no recipient", template)
             continue
-        email = Email(
-            template=template,
-            to=recipient,
-            subject=message.subject,
-            body_text=message.body,
-            body_html=html,
+        emails.append(
+            Email(
+                template=template,
+                to=recipient,
+                subject=message.subject,
+                body_text=message.body,
+                body_html=html,
+            )
         )
-        emails.append(_record(email, concerns, None))
+    return _recorded(emails, [concerns] * len(emails))
+
+
+def _recorded(emails: list[Email], concerns: list[Iterable]) -> list[Email]:
+    """Write the emails and link each to the people it is about (None, an anonymised
+    request's owner, and duplicates ignored); publish the sending of each after the commit,
+    unless it waits."""
+    if not emails:
+        return []
+    Email.objects.bulk_create(emails)
+    Concern = Email.concerns.through
+    links = {
+        (email.pk, person.pk)
+        for email, people in zip(emails, concerns, strict=True)
+        for person in people
+        if getattr(person, "pk", None)
+    }
+    if links:
+        Concern.objects.bulk_create(
+            [Concern(email_id=email_id, user_id=user_id) for email_id, user_id in sorted(links)]
+        )
+    for email in emails:
+        if not email.awaits:
+            send_email.delay_on_commit(email.pk)
     return emails
 
 
-def enqueue_sending(email_id: int | list[int]) -> None:
-    """Hand an email (or a list of them) to the broker after the commit that recorded it; on a
-    broker outage the periodic sweep sends it later.
+# --- Waiting for an attachment -----------------------------------------------------------------
 
-    With a shared cache (the default cache is Redis, `CACHE_URL=rediscache://…`) and a broker,
-    the commit rings the doorbell rather than naming its emails: only the first commit since
-    the last drain started publishes a message (`drain_outbox`), which sends every email
-    recorded meanwhile (issue 16: one publish per burst, not one per validation). Without a
-    shared cache (locmem: each process its own, so a worker could not delete the key a web
-    process set) each commit publishes its own message (`send_email`, or `send_emails` for a
-    list); with Celery eager (the tests, `make run`) the request sends them itself."""
-    from .tasks import send_email, send_emails
 
+def attach_and_release(awaits: str, attachment: dict | None = None) -> int:
+    """What the emails waiting for `awaits` needed exists: add `attachment` (None: they leave
+    without it) and send them after the commit. Returns how many were waiting."""
+    with transaction.atomic():
+        emails = list(
+            Email.objects.select_for_update()
+            .filter(awaits=awaits, sent_at__isnull=True)
+            .order_by("pk")
+        )
+        for email in emails:
+            if attachment is not None:
+                email.attachments = [*email.attachments, attachment]
+            email.awaits = ""
+            email.last_error = ""
+            email.save(update_fields=["attachments", "awaits", "last_error"])
+            send_email.delay_on_commit(email.pk)
+    return len(emails)
+
+
+def still_waiting(awaits: str, error: BaseException) -> int:
+    """Record on the emails waiting for `awaits` why they still wait (staff see it in the
+    admin); returns how many wait."""
+    return Email.objects.filter(awaits=awaits, sent_at__isnull=True).update(
+        last_error=f"En attente de {awaits} : {error!r}"[:2000]
+    )
+
+
+def awaited(prefix: str, *, older_than: timedelta) -> list[str]:
+    """What the unsent emails recorded more than `older_than` ago still wait for, among the
+    names that start with `prefix`, oldest first: the work list of a sweep."""
+    cutoff = timezone.now() - older_than
+    names = (
+        Email.objects.filter(
+            awaits__startswith=prefix, sent_at__isnull=True, created_at__lte=cutoff
+        )
+        .order_by("pk")
+        .values_list("awaits", flat=True)
+    )
+    return list(dict.fromkeys(names))
+
+
+# --- Rendering and sending ---------------------------------------------------------------------
+
+
+def render(template: str, context: dict) -> tuple[str, str, str]:
+    """Subject, text and HTML bodies from templates/emails/<template>.{subject.txt,txt,html}:
+    the one place where an email is rendered."""
+    context = {"SITE_URL": settings.SITE_URL, **context}
+    subject = " ".join(_render_plain(f"emails/{template}.subject.txt", context).split())
+    text = _render_plain(f"emails/{template}.txt", context).strip() + "\n"
+    html = render_to_string(f"emails/{template}.html", context)
+    return subject, text, html
+
+
+def _render_plain(name: str, context: dict) -> str:
+    """Render a text template without HTML escaping (plain-text subjects and bodies)."""
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
+def message_id(email: Email) -> str:
+    return f"<outbox-{email.pk}.{email.created_at:%Y%m%d%H%M%S}@parcourspro.cap-metiers.pro>"
+
+
+def deliver(email_id: int) -> bool:
+    """Send one outbox email at most once, rendering it first if it is not yet; True when it
+    is (or already was) sent, or is gone; False when it is not sent: a failure (recorded),
+    given up, or waiting for an attachment."""
+    email = Email.objects.filter(pk=email_id).first()
+    if email is None or email.sent_at is not None:
+        return True
+    if email.context is not None and not render_recorded(email):
+        return False
+    with transaction.atomic():
+        email = Email.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.sent_at is not None:
+            return True
+        if email.gave_up or email.awaits or email.context is not None:
+            return False
+        message = EmailMultiAlternatives(
+            email.subject,
+            email.body_text,
+            to=[email.to],
+            # One Message-ID per outbox row: if a crash between the SMTP reply and the commit
+            # makes the sweep send it again, the receiving server can tell it is the same email.
+            headers={"Message-ID": message_id(email)},
+        )
+        if email.body_html:
+            message.attach_alternative(email.body_html, "text/html")
+        email.attempts += 1
+        try:
+            for attachment in email.attachments:
+                message.attach(
+                    attachment["filename"],
+                    _content(attachment),
+                    attachment.get("mimetype", "application/octet-stream"),
+                )
+            message.send()
+        except Exception as error:  # noqa: BLE001 — recorded, retried by the task and the sweep
+            email.last_error = repr(error)[:2000]
+            email.gave_up = email.attempts >= MAX_ATTEMPTS
+            email.save(update_fields=["attempts", "last_error", "gave_up"])
+            return False
+        email.sent_at = timezone.now()
+        email.last_error = ""
+        email.save(update_fields=["attempts", "sent_at", "last_error"])
+        return True
+
+
+def render_recorded(email: Email) -> bool:
+    """Render the email from its recorded context (no transaction, no lock), store subject and
+    bodies, clear the context. False when it cannot be rendered: a context that this release
+    cannot read (a model changed since it was recorded) or a template error, which no retry
+    would fix: the email is given up with the error, for staff to see (the context is kept:
+    « Renvoyer maintenant » tries again once the cause is fixed)."""
     try:
-        if not _eager() and _cache_is_shared():
-            _ring_doorbell()
-        elif isinstance(email_id, int):
-            send_email.delay(email_id)
-        elif len(email_id) == 1:
-            send_email.delay(email_id[0])
-        else:
-            send_emails.delay(list(email_id))
-    except Exception:  # noqa: BLE001 — any broker failure leaves the email for the sweep
-        logger.warning("Broker unavailable: email %s left for the sweep", email_id, exc_info=True)
+        subject, text, html = render(email.template, pickle.loads(email.context))
+    except Exception as error:  # noqa: BLE001 — recorded on the email, never a crash loop
+        logger.exception("Email %s could not be rendered", email.pk)
+        Email.objects.filter(pk=email.pk, sent_at__isnull=True).update(
+            attempts=F("attempts") + 1,
+            last_error=f"Rédaction impossible : {error!r}"[:2000],
+            gave_up=True,
+        )
+        return False
+    # Rendered twice at once (a task and the sweep): both texts are the same, one is stored.
+    Email.objects.filter(pk=email.pk, context__isnull=False).update(
+        subject=subject[:255], body_text=text, body_html=html, context=None
+    )
+    return True
 
 
-# The doorbell: set by the first commit since the last drain started, deleted by the drain.
-DOORBELL_KEY = "mailing:outbox-doorbell"
-# A lost message or a dead worker leaves the key: commits ring again after this delay, and
-# the periodic sweep sends what was recorded meanwhile.
-DOORBELL_TTL = 60
+def _content(attachment: dict) -> bytes:
+    """The bytes of an attachment: recorded with the email, or a file of a Django storage."""
+    if "storage" in attachment:
+        with storages[attachment["storage"]].open(attachment["name"], "rb") as handle:
+            return handle.read()
+    return base64.b64decode(attachment["content"])
 
 
-def _cache_is_shared() -> bool:
-    """The default cache is Redis: the web processes and the workers see the same keys."""
-    from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
-
-    return isinstance(caches["default"], RedisCache)
+# --- Tasks (their names are those of the former mailing.tasks: the beat schedule and the
+# messages already queued keep working) --------------------------------------------------------
 
 
-def _ring_doorbell() -> None:
-    """Publish one `drain_outbox` unless a commit rang since the last drain started: that
-    drain deletes the key before it reads the outbox, so it reads this commit's emails too.
-    Redis away: `add` answers True (common.redis_cache), each commit publishes."""
-    from django.core.cache import cache
+@shared_task(
+    name="mailing.tasks.send_email",
+    bind=True,
+    max_retries=5,
+    default_retry_delay=30,
+    ignore_result=True,
+)
+def send_email(self, email_id: int):
+    """Send an outbox email, retrying with a growing delay when the SMTP server fails."""
+    if not deliver(email_id) and Email.objects.unsent().filter(pk=email_id).exists():
+        raise self.retry(countdown=30 * 2**self.request.retries)
 
-    from .tasks import drain_outbox
 
-    if not cache.add(DOORBELL_KEY, 1, timeout=DOORBELL_TTL):
-        return
-    try:
-        drain_outbox.delay()
-    except Exception:
-        # No drain is coming: the next commit tries the broker again, as without a doorbell.
-        cache.delete(DOORBELL_KEY)
-        raise
+@shared_task(name="mailing.tasks.sweep_unsent_emails", ignore_result=True)
+def sweep_unsent_emails(older_than_seconds: int = 30) -> int:
+    """Send the emails that no task delivered (broker down at commit, worker lost)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        Email.objects.unsent()
+        .filter(created_at__lte=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(deliver(email_id) for email_id in ids)
+
+
+@shared_task(name="mailing.tasks.erase_old_email_bodies", ignore_result=True)
+def erase_old_email_bodies() -> int:
+    """Erase the subject, bodies and attachments of the emails sent more than
+    EMAIL_BODY_RETENTION_DAYS ago (DESIGN.md, Decisions: personal data); the recipient, the
+    kind of email (template) and the dates stay, for the audit. Idempotent."""
+    cutoff = timezone.now() - timedelta(days=settings.EMAIL_BODY_RETENTION_DAYS)
+    return Email.objects.filter(sent_at__lt=cutoff, erased_at__isnull=True).erase(
+        subject=RETENTION_ERASED_SUBJECT
+    )

@@ -247,6 +247,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
+# Modules whose tasks live beside their services (besides the `tasks` modules Celery finds in
+# each app): imported by the worker at start. Their tasks keep the names of the former
+# `<app>.tasks` modules. tests/parcourspro/test_celery_tasks.py checks the schedule's.
+CELERY_IMPORTS = ("mailing.outbox", "documents.services", "elearning.services")
 CELERY_BEAT_SCHEDULE = {
     "send-unsent-emails": {"task": "mailing.tasks.sweep_unsent_emails", "schedule": 60.0},
     "run-enrolment-jobs": {"task": "elearning.tasks.sweep_enrolment_jobs", "schedule": 60.0},
@@ -280,6 +284,12 @@ CELERY_BEAT_SCHEDULE = {
     "certificates-of-ended-sessions": {
         "task": "documents.tasks.certificates_of_ended_sessions",
         "schedule": crontab(minute=50),
+    },
+    # Confirmation emails still waiting for their convocation (its task lost or out of
+    # retries: the storage was unavailable).
+    "send-waiting-convocations": {
+        "task": "documents.tasks.send_waiting_convocations",
+        "schedule": crontab(minute="*/10"),
     },
 }
 

@@ -15,19 +15,30 @@ def eager_celery():
 
 
 @pytest.fixture(autouse=True)
-def documents_in_tmp(settings, tmp_path_factory):
+def documents_in_tmp(settings, tmp_path_factory, monkeypatch):
     """Generated documents go to a temporary directory, never to the project's media/. They
     are generated only where a test asks for them (the `documents_enabled` fixture, on in
     tests/documents/): rendering PDFs would multiply the time of the enrollment tests (the
     model-based test: 1 min → 5 min) for nothing they check."""
+    from django.core.files.storage import storages as handler
+
+    from documents.models import STORAGE, ConventionAcceptance, Document
+
     settings.DOCUMENTS_ENABLED = False
     storages = dict(settings.STORAGES)
     location = tmp_path_factory.mktemp("documents")
-    storages["documents"] = {
+    storages[STORAGE] = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(location), "base_url": None},
     }
     settings.STORAGES = storages
+    # A FileField's storage is resolved once, when the models load: its files go where
+    # `storages["documents"]` now points (emails attach them from it by alias and name).
+    for field in (
+        Document._meta.get_field("file"),
+        ConventionAcceptance._meta.get_field("signed_file"),
+    ):
+        monkeypatch.setattr(field, "storage", handler[STORAGE])
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,6 @@ from catalog.models import Session
 from common.identifiers import normalize_phone, validate_phone
 from employers.models import Structure
 from employers.selectors import member_years
-from mailing import outbox
 
 from .. import locking, notifications, rules, selectors
 from ..models import (
@@ -242,10 +241,10 @@ def _submit_cart(
     structure = _structure_with_approvers(structure_id)
     found = member_years(structure_id, years)
     members = {year: year in found for year in years}
-    # The emails are recorded in the transaction and rendered once it ends: rendering them
-    # held the session's row lock as long again as the validation itself (issue 16).
+    # The emails are recorded in the transaction (their context, nothing rendered) and
+    # rendered once it has committed (mailing.outbox).
     session_ids = {session_id for _, session_id, _ in items}
-    with outbox.rendered_after_transaction(), transaction.atomic():
+    with transaction.atomic():
         sessions, users, places = lock_for_new_requests(
             session_ids, user_id=user.pk, structure_id=structure_id
         )
@@ -340,6 +339,5 @@ def _submit_cart(
                 )
             move(registration, to, by=user, reason=waiting.message if waiting else "")
             registrations.append(registration)
-        with outbox.recorded_together():
-            notifications.cart_submitted(user, registrations)
+        notifications.cart_submitted(user, registrations)
     return registrations

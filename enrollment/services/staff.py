@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Session
+from documents import services as documents
 
-from .. import hooks, locking, notifications, rules, selectors
+from .. import locking, notifications, rules, selectors
 from ..attendance import half_days
 from ..models import (
     HOLDING_STATUSES,
@@ -161,7 +162,7 @@ def record_half_days(
         to = Status.ATTENDED if present & _keys(session) else Status.ABSENT
         if registration.status != to:
             move(registration, to, by=by)
-        hooks.attendance_recorded.send(sender=Registration, registration=registration)
+        documents.attendance_recorded(registration)
         return registration
 
     return decide_locked(registration, work=work, now=now)

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, Value
 
 from catalog.models import Session
+from documents import services as documents
+from elearning import services as elearning
 
-from .. import hooks, locking
+from .. import locking
 from ..models import (
     HOLDING_STATUSES,
     Registration,
@@ -94,13 +96,10 @@ def move(registration: Registration, to: str, *, by=None, reason: str = "", fiel
         by=by if getattr(by, "pk", None) else None,
         reason=reason,
     )
-    hooks.registration_moved.send(
-        sender=Registration,
-        registration=registration,
-        from_status=from_status or "",
-        to_status=to,
-        by=by,
-    )
+    # The two calls up from enrollment: the documents and the e-ParcoursPro enrolments that
+    # the move changes, recorded or queued in this transaction.
+    documents.registration_moved(registration, from_status=from_status or "", to_status=to)
+    elearning.registration_moved(registration, from_status=from_status or "", to_status=to)
 
 
 @dataclass

@@ -87,7 +87,7 @@ def test_no_certificate_before_the_end_then_the_sweep_issues_it(
     two_days, participant_of, django_capture_on_commit_callbacks
 ):
     """Attendance noted on the first day: the certificate comes once the session is over."""
-    from documents.tasks import certificates_of_ended_sessions
+    from documents.services import certificates_of_ended_sessions
 
     registration = participant_of(two_days)
     during = two_days.starts_at + dt.timedelta(hours=2)

@@ -317,13 +317,12 @@ def test_the_sweep_is_scheduled_by_celery_beat(settings):
 def test_moves_other_than_a_confirmation_or_a_withdrawal_cost_no_query(
     django_assert_num_queries,
 ):
-    """The receiver runs on every move of the platform: most must cost nothing."""
+    """`registration_moved` runs on every move of the platform: most must cost nothing."""
     registration = registration_in(tutored_session(), RegistrationStatus.PENDING_PROVIDER)
     registration = type(registration).objects.get(pk=registration.pk)  # nothing cached
     with django_assert_num_queries(0):
-        services.record_on_move(
-            None,
-            registration=registration,
+        services.registration_moved(
+            registration,
             from_status=RegistrationStatus.PENDING_EMPLOYER,
             to_status=RegistrationStatus.PENDING_PROVIDER,
         )

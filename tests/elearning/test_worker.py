@@ -8,7 +8,7 @@ import time
 import pytest
 
 from elearning.models import EnrolmentJob
-from elearning.tasks import sweep_enrolment_jobs
+from elearning.services import sweep_enrolment_jobs
 from enrollment import services as enrollment
 from tests.factories import UserFactory, awaiting_provider, tutored_session
 from tests.integration.test_celery_worker import (
@@ -18,6 +18,7 @@ from tests.integration.test_celery_worker import (
     _redis_answers,
     broker,
     celery_worker,
+    redis_url,
 )
 
 pytestmark = [
@@ -33,7 +34,7 @@ State = EnrolmentJob.State
 def redis_broker():
     import redis
 
-    url = f"redis://{REDIS_HOST}:{REDIS_PORT}/13"
+    url = redis_url(13)
     client = redis.Redis.from_url(url)
     client.flushdb()
     yield url

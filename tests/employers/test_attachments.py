@@ -13,6 +13,7 @@ from enrollment import services
 from enrollment.models import Registration, RegistrationStatus
 from enrollment.rules import RuleViolation
 from mailing.models import Email
+from tests.emails import rendered
 from tests.factories import (
     MemberEmployeeFactory,
     StructureFactory,
@@ -56,7 +57,7 @@ def test_a_request_to_join_leaves_the_person_without_structure_and_emails_the_ap
     newcomer.refresh_from_db()
     assert newcomer.structure is None
     assert pending_of(newcomer).structure == structure
-    [email] = Email.objects.filter(template="attachment_requested")
+    [email] = rendered(Email.objects.filter(template="attachment_requested"))
     assert email.to == structure.approver.email
     assert "nouvelle@example.test" in email.body_text
 
@@ -162,7 +163,7 @@ def test_the_approver_refuses_with_a_reason(client, structure, newcomer):
     assert attachment.reason == "Inconnue dans notre structure."
     newcomer.refresh_from_db()
     assert newcomer.structure is None
-    email = Email.objects.get(template="attachment_decided", to=newcomer.email)
+    email = rendered(Email.objects.get(template="attachment_decided", to=newcomer.email))
     assert "Inconnue dans notre structure." in email.body_text
 
 

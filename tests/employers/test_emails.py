@@ -8,6 +8,7 @@ from common.text import de_name
 from enrollment import services
 from enrollment.models import Registration
 from mailing.models import Email
+from tests.emails import rendered
 from tests.factories import MemberEmployeeFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ Status = Registration.Status
 
 def emails(template, to=None):
     queryset = Email.objects.filter(template=template).order_by("pk")
-    return list(queryset.filter(to=to) if to else queryset)
+    return rendered(queryset.filter(to=to) if to else queryset)
 
 
 def test_q8_one_email_per_approver_per_cart_listing_the_requests(structure, approver, employee):

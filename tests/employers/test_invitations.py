@@ -13,6 +13,7 @@ from django.utils import timezone
 from employers import services
 from employers.models import ApproverInvitation
 from mailing.models import Email
+from tests.emails import rendered
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def test_invite_records_the_invitation_and_queues_the_email(structure, approver)
     assert invitation.invited_by == approver
     assert invitation.accepted_at is None
     assert len(invitation.token) >= 32
-    email = Email.objects.get(template="approver_invitation")
+    email = rendered(Email.objects.get(template="approver_invitation"))
     assert email.to == "Codir@Example.test"
     assert structure.name in email.subject
     assert "http://" in email.body_text and link_of(invitation) in email.body_text

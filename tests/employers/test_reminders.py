@@ -14,6 +14,7 @@ from enrollment import services
 from enrollment.models import Registration
 from enrollment.services import remind_approvers
 from mailing.models import Email
+from tests.emails import rendered
 from tests.factories import MemberEmployeeFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def t0():
 
 def reminders(to=None):
     emails = Email.objects.filter(template="approval_reminder")
-    return list(emails.filter(to=to) if to else emails)
+    return rendered(emails.filter(to=to) if to else emails)
 
 
 def submit_at(when, user, *sessions):

@@ -13,6 +13,7 @@ from catalog.models import ActionKind
 from enrollment import employer_requests, services
 from enrollment.models import Registration
 from mailing.models import Email
+from tests.emails import rendered
 from tests.factories import MemberEmployeeFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +154,7 @@ def test_bulk_refusal_refuses_the_selection_with_one_reason(approver_client, peo
     assert [statuses[pk] for pk in selected] == [Status.REFUSED, Status.REFUSED]
     assert statuses[registrations[2].pk] == Status.PENDING_EMPLOYER
     for registration in registrations[:2]:
-        email = Email.objects.get(template="employer_decision", to=registration.email)
+        email = rendered(Email.objects.get(template="employer_decision", to=registration.email))
         assert "Budget formation épuisé." in email.body_text
     page = text(approver_client.get(response["Location"]))
     assert "2 demandes refusées : un courriel transmet votre motif à chaque personne." in page

@@ -12,6 +12,7 @@ from enrollment import employer_space as space
 from enrollment.models import Registration, RegistrationEvent
 from enrollment.selectors import quota_use
 from mailing.models import Email
+from tests.emails import rendered
 from tests.factories import MemberEmployeeFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
@@ -134,7 +135,7 @@ def test_refuse_needs_a_reason_and_tells_the_employee(
     assert registration.decision_reason == "Période de forte activité."
     event = registration.events.latest("at")
     assert event.by == approver and event.reason == "Période de forte activité."
-    email = Email.objects.get(template="employer_decision", to=employee.email)
+    email = rendered(Email.objects.get(template="employer_decision", to=employee.email))
     assert "Période de forte activité." in email.body_text
     page = text(approver_client.get(HISTORY))
     assert "Refusée" in page and "Période de forte activité." in page

@@ -10,6 +10,7 @@ from catalog.models import ActionKind
 from enrollment import notifications, services
 from enrollment.models import Registration
 from mailing.models import Email
+from tests.emails import rendered
 from tests.factories import MemberEmployeeFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,7 @@ def test_r8_withdrawing_an_accepted_request_emails_the_approvers_and_the_program
     assert response.status_code == 302
     assert notices_to(approver.email) == 1
     assert notices_to(settings.PROGRAMME_CONTACT_EMAIL) == 1
-    notice = Email.objects.get(template="cancellation_notice", to=approver.email)
+    notice = rendered(Email.objects.get(template="cancellation_notice", to=approver.email))
     assert "Surcharge de travail" in notice.body_text
 
 

@@ -8,6 +8,7 @@ from catalog.models import ActionKind
 from enrollment import services
 from enrollment.models import RegistrationStatus
 from mailing.models import Email
+from tests.emails import rendered
 from tests.factories import UserFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
@@ -17,12 +18,12 @@ OFFERED = "La place est proposée à la liste d'attente."
 
 
 def emails_to(person) -> list[Email]:
-    return list(Email.objects.filter(to=person.email))
+    return rendered(Email.objects.filter(to=person.email))
 
 
 def staff_notice() -> Email:
-    [notice] = Email.objects.filter(
-        template="cancellation_notice", to=settings.PROGRAMME_CONTACT_EMAIL
+    [notice] = rendered(
+        Email.objects.filter(template="cancellation_notice", to=settings.PROGRAMME_CONTACT_EMAIL)
     )
     return notice
 

@@ -12,6 +12,7 @@ from enrollment import services
 from enrollment.calendar import session_ics
 from enrollment.models import RegistrationStatus
 from mailing.models import Email
+from tests.emails import rendered
 from tests.factories import UserFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def remote(kind=ActionKind.WEBINAR, **kwargs):
 
 
 def emails_to(user, template):
-    return list(Email.objects.filter(to=user.email, template=template))
+    return rendered(Email.objects.filter(to=user.email, template=template))
 
 
 def calendars(email) -> list[Calendar]:
@@ -71,7 +72,7 @@ def test_a_waitlisted_request_gets_neither_link_nor_ics():
     person = UserFactory()
     [registration] = register(person, session)
     assert registration.status == Status.WAITLISTED
-    for email in Email.objects.filter(to=person.email):
+    for email in rendered(Email.objects.filter(to=person.email)):
         assert LINK not in email.body_text and LINK not in email.body_html
         assert email.attachments == []
 

@@ -10,8 +10,8 @@ from django.db import connection
 from catalog.models import ActionKind
 from enrollment import services
 from enrollment.models import RegistrationStatus
+from mailing import outbox
 from mailing.models import Email
-from mailing.tasks import deliver
 from tests.factories import (
     MemberEmployeeFactory,
     contact_of,
@@ -157,43 +157,27 @@ def test_the_cart_the_structure_and_its_membership_are_read_before_the_lock(lock
         assert not any(f'"{table}"' in sql for sql in lock_span["sql"]), table
 
 
-def test_the_emails_are_complete_once_the_validation_returns():
-    """Without a broker (Celery eager, as in tests) the request is its own worker and renders
-    them after the transaction; with one, the worker does (tests/integration)."""
-    session = session_of(ActionKind.TRAINING)
-    user = employee_with_approver(2)
-    submit(user, session)
+def test_no_email_is_rendered_under_the_lock_and_each_is_complete_after_the_commit(
+    lock_span, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The emails are recorded with their context under the session's lock, nothing rendered
+    there; once the validation has committed, each is rendered (once) and sent: by the request
+    itself with Celery eager (as in tests), by a worker otherwise (tests/integration)."""
+    rendered_under_lock = []
+    render = outbox.render
+
+    def spy(template, context):
+        rendered_under_lock.append((template, lock_span["locked"]))
+        return render(template, context)
+
+    monkeypatch.setattr(outbox, "render", spy)
+    with django_capture_on_commit_callbacks(execute=True):
+        user, _registration = validate_for("held", lock_span, first=2)
     templates = ["registration_acknowledgement", "approval_requested"]
+    assert sorted(rendered_under_lock) == [(t, False) for t in sorted(templates)]
     emails = Email.objects.filter(template__in=templates)
     assert emails.count() == 2
     for email in emails:
-        assert email.pending_context is None
+        assert email.context is None and email.sent_at is not None
         assert email.subject and email.body_text and email.body_html
     assert user.last_name in Email.objects.get(template="approval_requested").body_text
-
-
-def test_an_email_left_light_is_rendered_by_the_worker_before_it_is_sent(mailoutbox):
-    """Should the request end between the commit and the rendering, `deliver` renders the
-    email from the ids recorded with it."""
-    session = session_of(ActionKind.TRAINING)
-    user = employee_with_approver(3)
-    [registration] = submit(user, session)
-    rendered = Email.objects.get(template="registration_acknowledgement")
-    light = Email.objects.create(
-        template=rendered.template,
-        to=rendered.to,
-        subject="",
-        body_text="",
-        pending_context={
-            "user": user.pk,
-            "calendars": 0,
-            "waitlisted": False,
-            "registrations": [registration.pk],
-            "statuses": [registration.status],
-        },
-    )
-    assert deliver(light.pk)
-    light.refresh_from_db()
-    assert light.pending_context is None and light.sent_at is not None
-    assert (light.subject, light.body_text) == (rendered.subject, rendered.body_text)
-    assert mailoutbox[-1].subject == rendered.subject

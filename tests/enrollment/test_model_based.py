@@ -789,9 +789,9 @@ hypothesis_settings.register_profile(
 def test_the_rules_hold_whatever_the_sequence_of_operations(monkeypatch):
     """Whatever the operations, their order, the races between them and the order in which
     the periodic tasks run, the rules of DESIGN.md hold after every step."""
-    # Emails are recorded with each change, as always; sending them (tested in
-    # tests/test_mailing.py) would take most of the time here.
-    monkeypatch.setattr(outbox, "enqueue_sending", lambda email_id: None)
+    # Emails are recorded with each change, as always; rendering and sending them (tested in
+    # tests/mailing/) would take most of the time here.
+    monkeypatch.setattr(outbox, "deliver", lambda email_id: True)
     # CI (CI=true) replays a fixed seed, so that a submission's verdict does not depend on
     # the draw; every other run draws its own, and PP_MODEL_SEED replays any of them.
     default = 20261129 if os.environ.get("CI") else random.randrange(2**32)
@@ -806,7 +806,7 @@ def test_the_rules_hold_whatever_the_sequence_of_operations(monkeypatch):
 @pytest.mark.parametrize("name", list(SEQUENCES))
 def test_shortest_sequences_found(name, monkeypatch):
     """The shortest sequences found so far that broke a rule keep the rule."""
-    monkeypatch.setattr(outbox, "enqueue_sending", lambda email_id: None)
+    monkeypatch.setattr(outbox, "deliver", lambda email_id: True)
     plan, steps = SEQUENCES[name]
     machine = ParcoursProMachine()
     try:

@@ -12,6 +12,7 @@ from enrollment.models import Registration, RegistrationStatus
 from enrollment.privacy import delete_account
 from enrollment.services.messages import text
 from mailing.models import Email
+from tests.emails import rendered
 from tests.factories import MemberEmployeeFactory, UserFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ TO_STAFF = "approval_requested_staff"
 
 
 def emails(template):
-    return list(Email.objects.filter(template=template).order_by("pk"))
+    return rendered(Email.objects.filter(template=template).order_by("pk"))
 
 
 def admin_link(structure):

@@ -13,6 +13,7 @@ from enrollment import rules, services
 from enrollment.models import Registration, RegistrationStatus
 from enrollment.services import remind_participants
 from mailing.models import Email
+from tests.emails import rendered
 from tests.factories import PARIS, UserFactory, register, session_of
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def reminders(person=None) -> list[Email]:
     emails = Email.objects.filter(template="session_reminder")
     if person is not None:
         emails = emails.filter(to=person.email)
-    return list(emails)
+    return rendered(emails)
 
 
 def run_at(moment: dt.datetime) -> int:

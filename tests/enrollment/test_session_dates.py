@@ -12,6 +12,7 @@ from catalog.dates import hour_text, moment_text, period_text
 from catalog.models import ActionKind
 from enrollment import services
 from mailing.models import Email
+from tests.emails import rendered
 from tests.factories import PARIS, SessionFactory, UserFactory, register, session_of
 
 ONE_DAY = "le mardi 16 février 2027, de 9 h à 17 h"
@@ -191,10 +192,10 @@ def test_the_emails_say_the_dates(employee, member_structure, one_day_webinar, t
         "session_reminder",
     ]
     for template in templates:
-        emails = Email.objects.filter(template=template)
+        emails = rendered(Email.objects.filter(template=template))
         assert emails
         for email in emails:
             for body in (email.body_text, email.body_html):
                 assert_said(body, TWO_DAYS)
-    [acknowledgement] = Email.objects.filter(template="registration_acknowledgement")
+    [acknowledgement] = rendered(Email.objects.filter(template="registration_acknowledgement"))
     assert_said(acknowledgement.body_text, ONE_DAY)

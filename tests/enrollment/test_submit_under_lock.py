@@ -149,24 +149,27 @@ def test_the_structure_cap_counts_colleagues_once_under_the_lock():
 
 
 @pytest.mark.django_db
-def test_a_validations_emails_are_handed_to_the_broker_in_one_message(
+def test_a_validations_emails_are_each_sent_once_after_the_commit(
     monkeypatch, django_capture_on_commit_callbacks, mailoutbox
 ):
-    """The acknowledgement and the approver's email: one publish for both, both sent."""
-    published = []
-    enqueue = outbox.enqueue_sending
+    """The acknowledgement and the approver's email: each handed to its own task after the
+    commit, delivered once."""
+    delivered = []
+    deliver = outbox.deliver
 
-    def spy(ids):
-        published.append(ids)
-        enqueue(ids)
+    def spy(email_id):
+        delivered.append(email_id)
+        return deliver(email_id)
 
-    monkeypatch.setattr(outbox, "enqueue_sending", spy)
+    monkeypatch.setattr(outbox, "deliver", spy)
     user = employee(8)
     session = session_of(ActionKind.TRAINING)
     services.add_to_cart(user, session)
     with django_capture_on_commit_callbacks(execute=True):
         submit(user, session)
+        assert delivered == []  # not before the commit
     emails = Email.objects.filter(concerns=user)
-    assert published == [sorted(emails.values_list("pk", flat=True))]
+    assert emails.count() == 2
+    assert sorted(delivered) == sorted(emails.values_list("pk", flat=True))
     assert all(email.sent_at for email in emails)
     assert sorted(m.to[0] for m in mailoutbox) == sorted(e.to for e in emails)

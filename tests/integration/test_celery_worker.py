@@ -3,11 +3,16 @@
 A Celery worker runs in a thread on the project's app with a real Redis broker (a database of
 its own), and Django's SMTP backend talks to an aiosmtpd sink run by the test. Skipped, with
 the reason shown, when Redis does not answer on 127.0.0.1:6379 (CI runs it).
+
+The Redis database of the broker is these tests' own (one per test, so that parallel runs do
+not share queues), or the one CELERY_BROKER_URL names when it is set (a machine where several
+runs share one Redis gives each its own database); it is flushed before and after each test.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 import time
@@ -22,7 +27,7 @@ from django.test import override_settings
 from catalog.models import ActionKind
 from enrollment.models import Registration
 from mailing.models import Email
-from mailing.tasks import sweep_unsent_emails
+from mailing.outbox import sweep_unsent_emails
 from parcourspro.celery import app
 from tests.factories import (
     MemberEmployeeFactory,
@@ -33,9 +38,12 @@ from tests.factories import (
 )
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-# Databases of these tests' own, one per test so that parallel runs (xdist) do not share queues.
-BROKER_DB = {"delivery": 5, "fault": 6}
 DEAD_BROKER_URL = "redis://127.0.0.1:1/0"
+
+
+def redis_url(db: int) -> str:
+    """Redis database `db` of these tests, unless CELERY_BROKER_URL names one."""
+    return os.environ.get("CELERY_BROKER_URL") or f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}"
 
 
 def _redis_answers() -> bool:
@@ -112,26 +120,30 @@ def smtp_sink():
 
 def _reset_broker_connections():
     """Drop the connection and producer pools bound to the previous broker URL (kombu keeps
-    them in a process-wide registry, which a stopping worker may leave closed)."""
+    them in a process-wide registry, which a stopping worker may leave closed): the app's
+    connection pool goes with `close()`, its producer pool with its `amqp` (a cached
+    property, made again on the next publish)."""
     kombu.pools.reset()
-    app._pool = None
-    amqp = app.__dict__.get("amqp")
-    if amqp is not None:
-        amqp._producer_pool = None
+    app.close()
+    del app.amqp
 
 
 @contextlib.contextmanager
 def broker(url: str):
-    """Publish for real to `url` (tests/conftest.py makes tasks eager by default)."""
-    previous = (app.conf.task_always_eager, app.conf.broker_url)
-    app.conf.task_always_eager = False
-    app.conf.broker_url = url
+    """Publish for real to `url` (tests/conftest.py makes tasks eager by default). The read
+    and write URLs are set too: Celery prefers the CELERY_BROKER_URL of the environment to
+    `broker_url`."""
+    names = ("task_always_eager", "broker_url", "broker_read_url", "broker_write_url")
+    previous = {name: app.conf.get(name) for name in names}
+    app.conf.update(
+        task_always_eager=False, broker_url=url, broker_read_url=url, broker_write_url=url
+    )
     _reset_broker_connections()
     try:
         yield
     finally:
         _reset_broker_connections()
-        app.conf.task_always_eager, app.conf.broker_url = previous
+        app.conf.update(previous)
 
 
 def _close_worker_connections(**kwargs):
@@ -144,8 +156,7 @@ def _close_worker_connections(**kwargs):
 def redis_broker(request):
     import redis
 
-    name = "fault" if "broker_down" in request.node.name else "delivery"
-    url = f"redis://{REDIS_HOST}:{REDIS_PORT}/{BROKER_DB[name]}"
+    url = redis_url(6 if "broker_down" in request.node.name else 5)
     client = redis.Redis.from_url(url)
     client.flushdb()  # nothing left over from an earlier run
     yield url
@@ -204,9 +215,9 @@ def test_broker_down_at_commit_loses_no_email_and_the_sweep_sends_it_once(
     email = Email.objects.get(template="approval_requested", to=approver.email)
     assert email.sent_at is None and email.attempts == 0
     assert smtp_sink.messages == []
-    # With a broker the request renders nothing: the email is recorded light (issue 16) and
-    # whoever sends it renders it from the recorded ids.
-    assert email.pending_context is not None and email.subject == ""
+    # The request renders nothing: the email is recorded with its context, and whoever sends
+    # it renders it.
+    assert email.context is not None and email.subject == ""
 
     # The broker is back: the periodic sweep, run twice through the worker, sends it once.
     with broker(redis_broker), celery_worker():
@@ -223,4 +234,4 @@ def test_broker_down_at_commit_loses_no_email_and_the_sweep_sends_it_once(
     assert len(smtp_sink.to(employee.email)) == 1
     email.refresh_from_db()
     assert email.sent_at is not None and email.attempts == 1
-    assert email.pending_context is None and employee.last_name in email.body_text
+    assert email.context is None and employee.last_name in email.body_text

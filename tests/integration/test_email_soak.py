@@ -5,15 +5,17 @@ with the same Message-ID.
 
 Needs PostgreSQL (the worker process shares the test database, so the rows are committed:
 transactional test) and Redis on 127.0.0.1:6379; skipped, with the reason, otherwise. The
-worker consumes a queue of this test's own (a fresh name per run) in Redis database 10, so
-parallel runs do not share tasks.
+worker consumes a queue of this test's own (a fresh name per run) in Redis database 10 (or
+CELERY_BROKER_URL's), so parallel runs do not share tasks. The emails are recorded as
+`queue_email` records them (a context, nothing rendered): the worker renders each before
+sending it, so a kill may also fall between the rendering and the sending.
 """
 
 from __future__ import annotations
 
-import contextlib
 import email
 import os
+import pickle
 import signal
 import socket
 import subprocess
@@ -24,18 +26,18 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-import kombu.pools
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 
 from mailing.models import Email
-from mailing.tasks import send_email, sweep_unsent_emails
+from mailing.outbox import send_email, sweep_unsent_emails
 from parcourspro.celery import app
+from tests.integration.test_celery_worker import broker, redis_url
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/10"
+REDIS_URL = redis_url(10)
 EMAILS = 100
 
 
@@ -123,19 +125,9 @@ def _stop(worker: subprocess.Popen, sig=signal.SIGTERM) -> None:
             worker.wait(timeout=10)
 
 
-@contextlib.contextmanager
-def _publishing_to(url: str):
-    """Publish for real (tests/conftest.py makes tasks eager), then restore the app."""
-    previous = (app.conf.task_always_eager, app.conf.broker_url)
-    app.conf.task_always_eager, app.conf.broker_url = False, url
-    kombu.pools.reset()
-    app._pool = None
-    try:
-        yield
-    finally:
-        kombu.pools.reset()
-        app._pool = None
-        app.conf.task_always_eager, app.conf.broker_url = previous
+def context(i: int) -> bytes:
+    """A context as `queue_email` records it (pickled), naming the email's number."""
+    return pickle.dumps({"person": {"first_name": f"P{i}"}, "structure": {"name": f"S{i}"}})
 
 
 def test_a_worker_killed_mid_way_loses_no_email_and_duplicates_at_most_one():
@@ -149,11 +141,11 @@ def test_a_worker_killed_mid_way_loses_no_email_and_duplicates_at_most_one():
     try:
         emails = Email.objects.bulk_create(
             [
-                Email(template="soak", to=f"p{i}@soak.test", subject=f"S{i}", body_text="x\n")
+                Email(template="attachment_ended", to=f"p{i}@soak.test", context=context(i))
                 for i in range(EMAILS)
             ]
         )
-        with _publishing_to(REDIS_URL), app.connection_for_write(url=REDIS_URL) as conn:
+        with broker(REDIS_URL), app.connection_for_write(url=REDIS_URL) as conn:
             for row in emails:
                 send_email.apply_async((row.pk,), queue=queue, connection=conn)
         worker = _start_worker(queue, port)
@@ -189,6 +181,7 @@ def test_a_worker_killed_mid_way_loses_no_email_and_duplicates_at_most_one():
 
     by_id = Counter(sink.message_ids)
     assert not Email.objects.unsent().exists()
+    assert not Email.objects.filter(context__isnull=False).exists()  # every one rendered
     assert len(by_id) == EMAILS, f"{EMAILS - len(by_id)} email(s) never arrived"
     assert sum(n - 1 for n in by_id.values()) <= 1, by_id.most_common(3)
     assert time.monotonic() - started < 60

@@ -15,6 +15,7 @@ from employers.models import Membership
 from enrollment import rules, services
 from enrollment.rules import RuleViolation
 from mailing.models import Email
+from tests.emails import rendered
 from tests.factories import MemberEmployeeFactory, SessionFactory, UserFactory, register, session_of
 from web.context_processors import phone_uri
 
@@ -123,14 +124,14 @@ def test_q3_pages_give_the_prices_of_the_constants(client, employee, monkeypatch
 def test_q11_emails_say_the_late_cancellation_days(settings, employee):
     settings.LATE_CANCELLATION_DAYS = 7
     [registration] = register(employee, session_of(ActionKind.TRAINING, days=5))
-    acknowledgement = Email.objects.get(template="registration_acknowledgement")
+    acknowledgement = rendered(Email.objects.get(template="registration_acknowledgement"))
     assert "moins de 7 jours avant le début" in acknowledgement.body_text
     assert "moins de 7 jours avant le début" in acknowledgement.body_html
     services.approve(registration, by=employee.approver)
     services.cancel(registration, by=employee, reason="Empêchement")
     registration.refresh_from_db()
     assert registration.counted_in_quota
-    confirmation = Email.objects.get(template="cancellation_confirmed")
+    confirmation = rendered(Email.objects.get(template="cancellation_confirmed"))
     assert "moins de 7 jours avant le début de l'action" in confirmation.body_text
     assert "10 jours" not in confirmation.body_text + confirmation.body_html
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from mailing.models import Email
-from mailing.tasks import deliver
+from mailing.outbox import deliver
 
 
 class SentFilter(admin.SimpleListFilter):
@@ -44,6 +44,7 @@ class EmailAdmin(admin.ModelAdmin):
         "sent_at",
         "attempts",
         "gave_up",
+        "awaits",
         "last_error",
         "concerns",
         "erased_at",

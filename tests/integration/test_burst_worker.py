@@ -1,9 +1,9 @@
-"""The doorbell on the real email path: cart validations → Redis cache and broker → Celery
-worker → SMTP server.
+"""A burst of cart validations on the real email path: commits → Redis broker → Celery worker →
+SMTP server. Every email arrives exactly once, rendered by the worker.
 
 As tests/integration/test_celery_worker.py (a worker thread on the project's app, an aiosmtpd
-sink), with the default cache a Redis cache (tests/mailing/test_doorbell.py's) and the broker
-in Redis database 11. Skipped, with the reason, when Redis does not answer on 127.0.0.1:6379.
+sink), with the broker in Redis database 11 (or CELERY_BROKER_URL's). Skipped, with the
+reason, when Redis does not answer on 127.0.0.1:6379.
 """
 
 from __future__ import annotations
@@ -27,39 +27,40 @@ from tests.factories import (
 )
 from tests.integration.test_celery_worker import (
     _redis_answers,
+    broker,
     celery_worker,
+    redis_url,
     smtp_sink,  # noqa: F401 — a fixture
 )
 from tests.integration.test_email_soak import _wait_until as wait_until
-from tests.mailing.test_doorbell import broker, shared_cache  # noqa: F401 — a fixture
 
 pytestmark = [
     pytest.mark.skipif(not _redis_answers(), reason="Redis does not answer on 127.0.0.1:6379"),
     pytest.mark.django_db(transaction=True),
 ]
 
-BROKER_URL = "redis://127.0.0.1:6379/11"
-
 
 @pytest.fixture
 def redis_broker():
-    client = redis.Redis.from_url(BROKER_URL)
+    url = redis_url(11)
+    client = redis.Redis.from_url(url)
     client.flushdb()  # nothing left over from an earlier run
-    yield BROKER_URL
+    yield url
     client.flushdb()
     client.close()
 
 
 @pytest.fixture
 def published():
-    """The names of the tasks published to the broker from now on, by this process."""
-    names: list[str] = []
+    """The (task, args) published to the broker from now on, by this process."""
+    messages: list[tuple[str, tuple]] = []
 
-    def record(sender=None, **kwargs):
-        names.append(sender)
+    def record(sender=None, body=None, **kwargs):
+        args, _kwargs, _embed = body
+        messages.append((sender, tuple(args)))
 
     after_task_publish.connect(record, weak=False)
-    yield names
+    yield messages
     after_task_publish.disconnect(record)
 
 
@@ -75,6 +76,7 @@ def cart_of(n: int):
 def assert_each_email_arrived_once(sink) -> None:
     emails = list(Email.objects.all())
     assert all(e.sent_at is not None and e.attempts == 1 for e in emails)
+    assert all(e.context is None and e.subject for e in emails)  # rendered, context cleared
     received = Counter(
         email.message_from_string(content)["Message-ID"] for _rcpt, content in sink.messages
     )
@@ -82,26 +84,25 @@ def assert_each_email_arrived_once(sink) -> None:
     assert len(received) == len(emails)
 
 
-def test_a_burst_of_validations_publishes_one_message_and_every_email_arrives_once(
+def test_a_burst_of_validations_sends_every_email_once(
     redis_broker,
-    shared_cache,  # noqa: F811 — the fixture
     smtp_sink,  # noqa: F811 — the fixture
     published,
 ):
-    """Validations while no drain has started: the first rings, the others find the doorbell
-    rung; the one drain sends the emails of all."""
+    """Validations committed before a worker runs: one message per email, each published
+    after its commit; the worker renders and sends each once."""
     carts = [cart_of(n) for n in range(4)]
     with broker(redis_broker):
         for employee, session in carts:
             register(employee, session)
-        assert published == ["mailing.tasks.drain_outbox"]
-        recorded = Email.objects.count()
-        assert recorded >= 2 * len(carts)  # the approver's and the employee's, at least
+        emails = list(Email.objects.order_by("pk").values_list("pk", flat=True))
+        assert len(emails) >= 2 * len(carts)  # the approver's and the employee's, at least
+        assert sorted(published) == [("mailing.tasks.send_email", (pk,)) for pk in emails]
+        assert not Email.objects.filter(context__isnull=True).exists()  # nothing rendered yet
         # The sink, not the database, is watched while the worker writes (SQLite's tables
         # are locked by a writer).
         with celery_worker():
-            assert wait_until(lambda: len(smtp_sink.messages) >= recorded, timeout=20)
-    assert published == ["mailing.tasks.drain_outbox"]
+            assert wait_until(lambda: len(smtp_sink.messages) >= len(emails), timeout=20)
     assert_each_email_arrived_once(smtp_sink)
     for employee, _session in carts:
         assert len(smtp_sink.to(employee.email)) >= 1
@@ -109,20 +110,19 @@ def test_a_burst_of_validations_publishes_one_message_and_every_email_arrives_on
 
 @pytest.mark.postgres_only
 @pytest.mark.skipif(not settings.IS_POSTGRES, reason="a worker writing meanwhile: PostgreSQL")
-def test_validations_while_a_worker_drains_send_every_email_once(
+def test_validations_while_a_worker_sends_send_every_email_once(
     redis_broker,
-    shared_cache,  # noqa: F811 — the fixture
     smtp_sink,  # noqa: F811 — the fixture
     published,
 ):
-    """Validations in quick succession while the worker drains: a commit after a drain
-    started rings again, none is lost, none is sent twice, never more messages than commits."""
+    """Validations in quick succession while the worker sends: none is lost, none is sent
+    twice, one message per email."""
     carts = [cart_of(n) for n in range(6)]
     with broker(redis_broker), celery_worker():
         for employee, session in carts:
             register(employee, session)
         assert wait_until(lambda: not Email.objects.unsent().exists(), timeout=20)
         assert wait_until(lambda: len(smtp_sink.messages) >= Email.objects.count(), timeout=20)
-    assert set(published) == {"mailing.tasks.drain_outbox"}
-    assert 1 <= len(published) <= len(carts)
+    assert len(published) == Email.objects.count()
+    assert {task for task, _args in published} == {"mailing.tasks.send_email"}
     assert_each_email_arrived_once(smtp_sink)
