@@ -7,10 +7,12 @@ Creates (or reuses) the PostgreSQL database `pp_bench`, migrates it, fills it wi
 of bench/catalog.py when it holds fewer than 2,000 actions, runs `collectstatic`, starts
 gunicorn (2 sync workers, DEBUG=false, no broker) on a free port of 127.0.0.1, waits for
 /healthz, then loads /healthz, the catalogue's first page, a filtered search and an action page
-for a fixed duration each with a fixed number of connections, and prints a Markdown table:
-requests per second, p50/p95/p99 latency and each page's RPS and p50 as a ratio to /healthz
-(measured first and last in the same run; the reference is their mean). The machine is shared,
-so the absolute numbers are noisy: compare ratios.
+for a fixed duration each with a fixed number of connections, in turn, `--rounds` times (so
+that a change of the shared machine's load weighs on every target alike), and prints a
+Markdown table: requests per second, p50/p95/p99 latency (medians of the rounds) and each
+page's RPS and p50 as a ratio to /healthz (measured first and last in each round; the
+reference is their mean). The machine is shared, so the absolute numbers are noisy: compare
+ratios.
 
 The load generator is wrk (Debian package `wrk`) with bench/wrk_report.lua; without wrk, a
 small thread-based Python loader (keep-alive `http.client`) does the same job, more slowly.
@@ -337,6 +339,25 @@ def run_python_loader(url: str, *, duration: float, concurrency: int, threads: i
     }
 
 
+def combine(results: list[dict]) -> dict:
+    """One target's rounds as one: requests per second over their whole time, the median of
+    their latency percentiles, the worst latency, every error."""
+    requests = sum(result["requests"] for result in results)
+    duration = sum(result["duration_s"] for result in results)
+    return {
+        "requests": requests,
+        "duration_s": duration,
+        "rps": requests / duration,
+        **{
+            name: statistics.median(result[name] for result in results)
+            for name in ("p50_ms", "p95_ms", "p99_ms")
+        },
+        "max_ms": max(result["max_ms"] for result in results),
+        "errors_total": sum(result["errors_total"] for result in results),
+        "rounds": results,
+    }
+
+
 # --- main ----------------------------------------------------------------------------------------
 
 
@@ -344,6 +365,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="pp_bench")
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per target")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="the targets measured in turn, this many times"
+    )
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds, not measured")
     parser.add_argument("--concurrency", type=int, default=16, help="open connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
@@ -360,7 +384,7 @@ def main() -> None:
         help="CACHE_URL of the server (shared by its workers, flushed before the run)",
     )
     args = parser.parse_args()
-    assert 0 < args.duration <= 600 and 0 < args.concurrency <= 256
+    assert 0 < args.duration <= 600 and 0 < args.concurrency <= 256 and 0 < args.rounds <= 20
 
     setup_django(args.database)
     ensure_catalogue()
@@ -378,12 +402,14 @@ def main() -> None:
     collectstatic(env)
     flush_cache(args.cache_url)
 
-    rows = []
+    rounds: dict[str, list[dict]] = {label: [] for label, _ in pages}
+    sizes = {}
     with gunicorn(env, workers=args.workers, log_name="load-gunicorn") as base:
         for label, path in pages:
             status, body, _ = get(base + path)
             if status != 200:
                 raise SystemExit(f"{path} answered {status}: {body[:300]!r}")
+            sizes[label] = len(body)
             if args.warmup:
                 load(
                     base + path,
@@ -391,19 +417,28 @@ def main() -> None:
                     concurrency=args.concurrency,
                     threads=args.threads,
                 )
-            result = load(
-                base + path,
-                duration=args.duration,
-                concurrency=args.concurrency,
-                threads=args.threads,
-            )
-            result.update(label=label, path=path, bytes_per_page=len(body))
-            rows.append(result)
-            print(
-                f"{label:<20} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
-                f"p95 {result['p95_ms']:7.1f} ms  errors {result['errors_total']}",
-                flush=True,
-            )
+        # The targets in turn, `--rounds` times: a drift of the shared machine's load during
+        # the run weighs on every target alike rather than on the ones measured last.
+        for _ in range(args.rounds):
+            for label, path in pages:
+                rounds[label].append(
+                    load(
+                        base + path,
+                        duration=args.duration / args.rounds,
+                        concurrency=args.concurrency,
+                        threads=args.threads,
+                    )
+                )
+    rows = []
+    for label, path in pages:
+        result = combine(rounds[label])
+        result.update(label=label, path=path, bytes_per_page=sizes[label])
+        rows.append(result)
+        print(
+            f"{label:<20} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
+            f"p95 {result['p95_ms']:7.1f} ms  errors {result['errors_total']}",
+            flush=True,
+        )
 
     health = [row for row in rows if row["path"] == "/healthz"]
     ref_rps = statistics.fmean(row["rps"] for row in health)
@@ -413,7 +448,8 @@ def main() -> None:
         f"{dt.date.today():%Y-%m-%d}, {os.cpu_count()} cores, gunicorn {args.workers} sync "
         f"workers, DEBUG=false, PostgreSQL `{args.database}` ({Action.objects.count()} actions, "
         f"{Session.objects.count()} sessions), load by {loader_name}: {args.concurrency} "
-        f"connections, {args.duration:g} s per target after {args.warmup:g} s of warm-up; "
+        f"connections, {args.duration:g} s per target in {args.rounds} rounds after "
+        f"{args.warmup:g} s of warm-up; "
         f"filtered search `?{args.search}` matches {matches} actions "
         f"({selectors.CATALOGUE_PAGE_SIZE} per page)."
     )

@@ -222,14 +222,14 @@ def next_sessions(limit: int = 6, now: dt.datetime | None = None) -> list[Sessio
 
 def published_action_or_404(slug: str) -> Action:
     """The published action with this slug. Its theme and provider are read only where
-    shown: in its description, rendered once a version (`fragments.ActionPage`); joined at
-    each request, the provider's columns cost as much as the rest of the query."""
+    shown: in its description, rendered once a version (the action page's `{% cache %}`);
+    joined at each request, the provider's columns cost as much as the rest of the query."""
     return get_object_or_404(Action.objects.published(), slug=slug)
 
 
 def action_page_rows(slug: str, now: dt.datetime) -> tuple[Action, list[Session]]:
     """The published action with this slug (404 otherwise) and its sessions that have not
-    started yet, in one query when it has some; places not set (`places_by_version` sets
+    started yet, in one query when it has some; places not counted (`with_places` counts
     them)."""
     sessions = list(
         upcoming_sessions(now)
@@ -241,44 +241,6 @@ def action_page_rows(slug: str, now: dt.datetime) -> tuple[Action, list[Session]
     for session in sessions:
         session.action = action
     return action, sessions
-
-
-def places_key(session: Session) -> str:
-    """The shared cache's key of a session's places at its version."""
-    return f"catalog:places:{session.pk}.{session.version}"
-
-
-def places_by_version(sessions: list[Session], known: dict | None = None) -> list[Session]:
-    """Set `places_held`, `places_waiting` and `places_left` on `sessions`, from the shared
-    cache under each session's version (catalog.cache_versions: bumped in the transaction of
-    every change of its places) or counted, in one query, for those it does not hold. A count
-    is cached under the version read with it, and `places_version` says which version the
-    places are of (newer than `version` when a change committed between the two reads)."""
-    keys = {session.pk: places_key(session) for session in sessions}
-    # `known`: what the caller already read from the cache with the keys of `places_key`.
-    known = dict(known) if known is not None else cache.get_many(keys.values())
-    missing = [session.pk for session in sessions if keys[session.pk] not in known]
-    counted = {}
-    if missing:
-        rows = list(
-            with_places(Session.objects.filter(pk__in=missing)).values_list(
-                "pk", "version", "places_held", "places_waiting"
-            )
-        )
-        for pk, version, held, waiting in rows:
-            counted[pk] = (held, waiting, version)
-            known[f"catalog:places:{pk}.{version}"] = (held, waiting)
-        cache.set_many(
-            {f"catalog:places:{pk}.{v}": (h, w) for pk, v, h, w in rows}, FRAGMENT_TIMEOUT
-        )
-    for session in sessions:
-        held, waiting, session.places_version = counted.get(session.pk) or (
-            *known[keys[session.pk]],
-            session.version,
-        )
-        session.places_held, session.places_waiting = held, waiting
-        session.places_left = max(session.capacity - held, 0)
-    return sessions
 
 
 def sessions_for_admin(sessions: QuerySet[Session]) -> QuerySet[Session]:

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class VersionedModel(models.Model):
     """A row whose `version` counts its changes (bumped in the transaction of each change by
-    the database's trigger, or by catalog.cache_versions without one). An ordinary save
+    the database's trigger, migrations catalog/0008 and enrollment/0006). An ordinary save
     never writes the field: written from a copy read earlier, it would go back to a number
     that already names other contents."""
 

@@ -108,20 +108,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 # Cache: in-process by default; CACHE_URL=rediscache://127.0.0.1:6379/1 shares it between
-# workers (production). The catalogue's fragments are keyed by versions (web.catalog.fragments),
-# never by a duration: what they say of places is the truth as of the last commit.
+# workers (production). The public pages' fragments are keyed by the versions of the rows they
+# show (catalog.views), never by a duration: what they say of places is the truth as of the
+# last commit. CACHE_KEY_PREFIX names the release: set it anew at each deployment (the image's
+# tag, the commit), so that a new release never reads fragments rendered by the previous one.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # The same, with one Redis client per pool rather than one per call (issue 16).
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
+if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+    # django-redis, Redis away or slower than 0.5 s skipped with the error logged: pages
+    # render from the database, never a 500 (common.redis_cache).
     CACHES["default"]["BACKEND"] = "common.redis_cache.RedisCache"
-    # A cache that does not answer within this delay is skipped (common.redis_cache): the
-    # page renders from the database rather than wait or fail.
-    CACHES["default"].setdefault("OPTIONS", {}).setdefault("socket_connect_timeout", 0.5)
-    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 0.5)
-    # Sessions read from the shared cache, written to both (the database stays the record):
-    # a logged-in request no longer queries PostgreSQL for its session (issue 16). Only with
-    # a shared cache: a cache per process would keep a session another worker ended.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        IGNORE_EXCEPTIONS=True, SOCKET_CONNECT_TIMEOUT=0.5, SOCKET_TIMEOUT=0.5
+    )
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# Sessions stay in the database (Django's default engine, one query by primary key per
+# request): a logout deletes the row, and no cache can give the old cookie back afterwards,
+# even one that missed the delete while Redis was away.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -1,15 +1,18 @@
-"""« 3 places restantes » is the truth as of the last commit (issue 16): a change of a
+"""« 3 places restantes » is the truth as of the last commit (issue 16, 22): a change of a
 session's places shows on the very next catalogue, action and home page, with the default
-cache (locmem) and with the shared one of production (Redis, `rediscache://…/14`).
+cache (locmem) and with the shared one of production (django-redis, `rediscache://…/14`,
+keys of each test's own prefix).
 
 With PostgreSQL (DATABASE_URL) the Redis case runs the production pair; without Redis
 answering it is skipped with the reason."""
 
 import re
+import uuid
 from html import unescape as html_text
 
 import pytest
 from django.core.cache import caches
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,20 +36,32 @@ def redis_answers() -> bool:
         return False
 
 
+def production_caches(location: str) -> dict:
+    """CACHES as settings.py builds it from `CACHE_URL=rediscache://…`, under a key prefix of
+    its own (a release of its own: parallel tests share the Redis database)."""
+    return {
+        "default": {
+            "BACKEND": "common.redis_cache.RedisCache",
+            "LOCATION": location,
+            "KEY_PREFIX": uuid.uuid4().hex,
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
+    }
+
+
 @pytest.fixture(params=["locmem", "redis"])
 def shared_cache(request, settings):
     if request.param == "redis":
         if not redis_answers():
             pytest.skip("Redis does not answer on 127.0.0.1:6379")
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "common.redis_cache.RedisCache",
-                "LOCATION": REDIS_CACHE,
-            }
-        }
-    caches["default"].clear()
-    yield request.param
-    caches["default"].clear()
+        settings.CACHES = production_caches(REDIS_CACHE)  # empty: a prefix never used
+    else:
+        caches["default"].clear()
+    return request.param
 
 
 def pages(session):
@@ -102,6 +117,27 @@ def test_a_full_session_says_so_at_once_and_a_deleted_account_frees_its_place(cl
     assert set(read_all(client, session).values()) == {"1 place restante"}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_after_a_registration_commits_the_next_page_view_shows_the_places(shared_cache):
+    """Real commits (no test transaction around them): a validation commits, then the next
+    view of each page, from another visitor, reads the session's places anew; a withdrawal
+    committed frees the place on the next view as well, the « places disponibles » search
+    included (its listing follows the places' version, bumped after the commit)."""
+    session = session_of(ActionKind.WEBINAR, days=3, capacity=2)
+    searches = {"places": CATALOGUE + "?places=on"}
+    for url in [*pages(session).values(), *searches.values()]:
+        Client().get(url)  # every block cached before the change
+    holder = MemberEmployeeFactory()
+    [registration] = register(holder, session)
+    assert set(read_all(Client(), session).values()) == {"1 place restante"}
+    register(MemberEmployeeFactory(), session)
+    assert set(read_all(Client(), session).values()) == {"Complet — liste d'attente"}
+    assert session.action.title not in Client().get(searches["places"]).content.decode()
+    services.cancel(registration, by=registration.user, reason="Empêchement")
+    assert set(read_all(Client(), session).values()) == {"1 place restante"}
+    assert session.action.title in Client().get(searches["places"]).content.decode()
+
+
 def test_an_admin_edit_of_the_capacity_shows_at_once(client, shared_cache):
     """A save outside the services (the admin's form) bumps the session's version too."""
     session = session_of(ActionKind.WEBINAR, days=3, capacity=4)
@@ -124,8 +160,6 @@ def test_the_action_page_is_never_stale_for_anyone(client, shared_cache):
     """The action page's sessions block is shared (one rendering for the anonymous visitors,
     one for the logged-in people, whose own parts are put in it per request): a change of
     capacity or a place taken shows at once to both."""
-    from django.test import Client
-
     session = session_of(ActionKind.WEBINAR, days=3, capacity=4)
     url = session.action.get_absolute_url()
     person = Client()
@@ -148,8 +182,6 @@ def test_the_action_page_is_never_stale_for_anyone(client, shared_cache):
 def test_the_action_page_keeps_each_persons_part_their_own(client, shared_cache):
     """From the shared block each person gets their own cart state and a CSRF token that
     their « Ajouter au panier » accepts; an anonymous visitor a token of their own."""
-    from django.test import Client
-
     session = session_of(ActionKind.WEBINAR, days=3, capacity=4)
     url = session.action.get_absolute_url()
     first, second = MemberEmployeeFactory(), MemberEmployeeFactory()

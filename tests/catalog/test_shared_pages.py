@@ -1,24 +1,32 @@
-"""An anonymous visitor's catalogue, home and action page are stored whole and served after
-one query that checks their versions (`web.catalog.pages`, issue 16): the same page as a
-rendering, never staler than the last commit, never someone else's."""
+"""The catalogue, home and action page are made of blocks the same for every visitor, kept in
+the shared cache under the versions of the rows they show (`catalog.fragments`, issue 22): a
+repeated page reads those versions in one query and renders the same HTML; a new version, or
+time alone, renders it anew; what belongs to a person never lands in a shared block."""
 
 import datetime as dt
 import re
 
 import pytest
 import time_machine
-from django.contrib.messages import constants, get_messages
+from django.contrib.messages import constants
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import connection
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from catalog import release
-from catalog.models import ActionKind
-from tests.factories import MemberEmployeeFactory, register, session_of
-from web.catalog import pages
+from catalog.models import ActionKind, Session
+from enrollment import services
+from web.catalog import fragments
+from tests.factories import (
+    ActionFactory,
+    MemberEmployeeFactory,
+    SessionFactory,
+    register,
+    session_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,59 +49,65 @@ def without_tokens(html: str) -> str:
 
 
 @pytest.mark.parametrize("page", ["catalogue", "search", "home", "action"])
-def test_a_stored_page_is_the_rendered_page_after_one_query(client, page):
+def test_a_repeated_page_is_the_same_page_after_one_query(client, page):
     session = session_of(ActionKind.WEBINAR, days=3, capacity=5)
     url = urls(session)[page]
-    rendered = client.get(url)
-    assert rendered.templates, "the first visit renders the page"
+    first = client.get(url)
     with CaptureQueriesContext(connection) as queries:
-        stored = Client().get(url)
-    assert stored.status_code == 200
-    assert not stored.templates, "served whole, nothing rendered"
-    assert len(queries) == 1  # the versions of the rows the page shows
-    assert without_tokens(stored.content.decode()) == without_tokens(rendered.content.decode())
-    assert "5 places restantes" in stored.content.decode()
+        again = Client().get(url)
+    assert again.status_code == 200
+    assert len(queries) == 1, [q["sql"] for q in queries]  # the versions of the rows shown
+    assert without_tokens(again.content.decode()) == without_tokens(first.content.decode())
+    assert "5 places restantes" in again.content.decode()
 
 
 @pytest.mark.parametrize("page", ["catalogue", "home", "action"])
-def test_a_place_taken_is_shown_by_the_next_stored_page(client, page):
+def test_a_place_taken_is_shown_by_the_next_page(client, page):
     session = session_of(ActionKind.WEBINAR, days=3, capacity=5)
     url = urls(session)[page]
     client.get(url)
-    assert not client.get(url).templates
     register(MemberEmployeeFactory(), session)
-    after = client.get(url)
-    assert after.templates, "a newer version: rendered again"
-    assert "4 places restantes" in after.content.decode()
-    assert not client.get(url).templates  # and stored again
+    with CaptureQueriesContext(connection) as queries:
+        after = client.get(url).content.decode()
+    assert "4 places restantes" in after
+    assert len(queries) > 1, "a newer version: its block read its rows again"
 
 
 def test_a_closed_deadline_is_shown_though_nothing_was_written(client):
-    """Time alone closes a session's registrations (R9): the stored catalogue is left."""
+    """Time alone closes a session's registrations (R9): every page says so."""
     session = session_of(ActionKind.WEBINAR, days=10, capacity=5)
     session.registration_deadline = session.starts_at - dt.timedelta(days=5)
     session.save()
-    client.get(CATALOGUE)
-    assert "5 places restantes" in client.get(CATALOGUE).content.decode()
-    with time_machine.travel(session.registration_deadline + dt.timedelta(minutes=1)):
-        after = client.get(CATALOGUE)
-    assert after.templates
-    assert "Inscriptions closes" in after.content.decode()
-
-
-def test_a_logged_in_person_gets_their_own_page_and_leaves_the_stored_one_alone(client):
-    session = session_of(ActionKind.WEBINAR, days=3, capacity=5)
-    for url in urls(session).values():
+    for url in (CATALOGUE, session.action.get_absolute_url()):
         client.get(url)
-        person = Client()
-        person.force_login(MemberEmployeeFactory())
-        own = person.get(url)
-        assert own.templates and "Se déconnecter" in own.content.decode()
-        anonymous = client.get(url)
-        assert not anonymous.templates and "Se déconnecter" not in anonymous.content.decode()
+        assert "5 places restantes" in client.get(url).content.decode()
+        with time_machine.travel(session.registration_deadline + dt.timedelta(minutes=1)):
+            assert "Inscriptions closes" in client.get(url).content.decode(), url
+    with time_machine.travel(session.registration_deadline + dt.timedelta(minutes=1)):
+        assert session.action.title not in client.get(HOME).content.decode()
 
 
-def test_a_message_waiting_for_a_visitor_is_shown_not_the_stored_page(client):
+def test_a_persons_own_parts_never_reach_another_visitor(client):
+    """A logged-in person's header, cart and eligibility are rendered around the shared
+    blocks: the next anonymous visitor, served those blocks, sees none of them."""
+    session = session_of(ActionKind.WEBINAR, days=3, capacity=5)
+    person = MemberEmployeeFactory()
+    services.add_to_cart(person, session)
+    own = Client()
+    own.force_login(person)
+    for name, url in urls(session).items():
+        mine = own.get(url).content.decode()
+        assert "Se déconnecter" in mine
+        if name in {"catalogue", "search", "action"}:
+            assert "Dans votre panier" in mine, name
+        anonymous = client.get(url).content.decode()
+        assert "Se déconnecter" not in anonymous and "Dans votre panier" not in anonymous, name
+        assert "5 places restantes" in anonymous
+        again = own.get(url).content.decode()  # the other way round
+        assert "Dans votre panier" in again or name == "home"
+
+
+def test_a_message_waiting_for_a_visitor_is_shown_once(client):
     session = session_of(ActionKind.WEBINAR, days=3, capacity=5)
     client.get(CATALOGUE)
     request = RequestFactory().get("/")
@@ -102,49 +116,57 @@ def test_a_message_waiting_for_a_visitor_is_shown_not_the_stored_page(client):
     response = HttpResponse()
     storage.update(response)
     client.cookies["messages"] = response.cookies["messages"].value
-    shown = client.get(CATALOGUE)
-    assert shown.templates
-    assert "Vous êtes déconnecté." in shown.content.decode()
-    assert not client.get(CATALOGUE).templates  # shown once, then the stored page again
-    assert session.action.title in client.get(CATALOGUE).content.decode()
+    assert "Vous êtes déconnecté." in client.get(CATALOGUE).content.decode()
+    shown_again = client.get(CATALOGUE).content.decode()
+    assert "Vous êtes déconnecté." not in shown_again
+    assert session.action.title in shown_again
 
 
-def test_can_share_only_an_anonymous_visitor_without_messages(rf):
-    from django.contrib.auth.models import AnonymousUser
-    from django.contrib.messages.storage.fallback import FallbackStorage
-    from django.contrib.sessions.backends.cache import SessionStore
-
-    def request_for(user, message=None):
-        request = rf.get("/")
-        request.user, request.session = user, SessionStore()
-        request._messages = FallbackStorage(request)
-        if message:
-            request._messages.add(constants.INFO, message)
-        return request
-
-    person = MemberEmployeeFactory()
-    cases = [
-        (AnonymousUser(), None, True),
-        (AnonymousUser(), "Session ajoutée", False),
-        (person, None, False),
-        (person, "Session ajoutée", False),
+def test_the_cards_are_keyed_by_the_listed_sessions_committed_now():
+    """One query gives each listed card's versions and whether its sessions still take
+    requests; a listed session started, cancelled or unpublished makes the page search again
+    (None)."""
+    now = timezone.now()
+    action = ActionFactory(kind=ActionKind.TRAINING)
+    sooner = SessionFactory(action=action, starts_at=now + dt.timedelta(days=10))
+    closed = SessionFactory(
+        action=action,
+        starts_at=now + dt.timedelta(days=3),
+        registration_deadline=now - dt.timedelta(hours=1),
+    )
+    Session.objects.filter(pk=sooner.pk).update(version=7)
+    rows = [(action.pk, [closed.pk, sooner.pk])]
+    [card] = fragments._listed_cards(rows, now)
+    action.refresh_from_db()
+    assert card.action_version == action.version
+    assert [(pk, version, is_open) for pk, version, is_open, _ in card.sessions] == [
+        (closed.pk, 1, False),
+        (sooner.pk, 7, True),
     ]
-    for user, message, expected in cases:
-        request = request_for(user, message)
-        assert pages.can_share(request) is expected, (user, message)
-        if message:  # reading the count leaves the message to the page
-            assert [str(m) for m in get_messages(request)] == [message]
+    listed = Session.objects.filter(pk=sooner.pk).values("status", "starts_at").get()
+    deadline = sooner.registration_deadline
+    for gone in (
+        {"status": Session.Status.CANCELLED},
+        {"starts_at": now - dt.timedelta(hours=1), "registration_deadline": now - dt.timedelta(2)},
+    ):
+        Session.objects.filter(pk=sooner.pk).update(**gone)
+        assert fragments._listed_cards(rows, now) is None, gone
+        Session.objects.filter(pk=sooner.pk).update(**listed, registration_deadline=deadline)
+    action.is_published = False
+    action.save()
+    assert fragments._listed_cards(rows, now) is None
 
 
-def test_the_release_names_every_template_and_no_test():
-    from django.conf import settings
-
-    files = {
-        str(path.relative_to(settings.BASE_DIR))
-        for path in release._release_files(settings.BASE_DIR)
-    }
-    assert "templates/base.html" in files
-    assert "templates/catalog/_action_card.html" in files
-    assert "catalog/views.py" in files
-    assert any(name.endswith("django.mo") for name in files)
-    assert not any(name.startswith(("tests/", "bench/", ".venv/")) for name in files)
+def test_the_home_pages_key_names_the_next_open_sessions_and_their_actions():
+    now = timezone.now()
+    later = SessionFactory(starts_at=now + dt.timedelta(days=20))
+    sooner = SessionFactory(starts_at=now + dt.timedelta(days=10))
+    SessionFactory(  # closed: not on the home page
+        starts_at=now + dt.timedelta(days=3), registration_deadline=now - dt.timedelta(hours=1)
+    )
+    SessionFactory(status=Session.Status.CANCELLED, starts_at=now + dt.timedelta(days=5))
+    before = fragments.home_key(now)
+    assert before == f"{sooner.pk}.1.1,{later.pk}.1.1"
+    sooner.action.title = "Autre titre"
+    sooner.action.save()
+    assert fragments.home_key(now) != before

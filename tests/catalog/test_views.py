@@ -175,8 +175,8 @@ def test_next_sessions_shown_are_those_matching_the_filters(client):
     action = ActionFactory(title="Deux lieux")
     SessionFactory(action=action, department="33", starts_at=in_days(20))
     SessionFactory(action=action, department="87", starts_at=in_days(40))
-    page = client.get(CATALOGUE, {"department": "87"}).context["page"]
-    assert [s.department for s in page.object_list[0].next_sessions] == ["87"]
+    catalogue = client.get(CATALOGUE, {"department": "87"}).context["catalogue"]
+    assert [s.department for s in catalogue.cards[0].action.next_sessions] == ["87"]
 
 
 def test_pagination_keeps_the_filters(client):

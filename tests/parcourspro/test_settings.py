@@ -35,6 +35,7 @@ print(json.dumps({
     "user_model": settings.AUTH_USER_MODEL,
     "verification": settings.ACCOUNT_EMAIL_VERIFICATION,
     "session_engine": settings.SESSION_ENGINE,
+    "cache": settings.CACHES["default"],
 }))
 """
 
@@ -106,7 +107,8 @@ def test_environment_switches_to_production_parts(tmp_path):
     assert values["structure_cap_release_days"] == 20
     assert values["email_body_retention_days"] == 90
     assert values["site_url"] == "https://parcourspro.example"
-    assert values["session_engine"] == "django.contrib.sessions.backends.cached_db"
+    # Sessions in the database even with the shared cache: a logout ends them for good.
+    assert values["session_engine"] == "django.contrib.sessions.backends.db"
 
 
 def test_check_deploy_is_clean_in_production(tmp_path):
