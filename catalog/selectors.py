@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.core.cache import cache
 from django.db.models import (
     Count,
     Exists,
@@ -32,7 +31,6 @@ from django.utils import timezone
 from common.choices import HOLDING_STATUSES, RegistrationStatus
 
 from . import search
-from .cache_versions import FRAGMENT_TIMEOUT
 from .models import MEMBER_ONLY_KINDS, SHORT_FORMAT_KINDS, Action, FaqEntry, Session, Theme
 
 # The states are shared choices (common.choices): catalog counts places without importing

@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from catalog.models import ActionKind, Session
 from enrollment import services
-from web.catalog import fragments
 from tests.factories import (
     ActionFactory,
     MemberEmployeeFactory,
@@ -27,6 +26,7 @@ from tests.factories import (
     register,
     session_of,
 )
+from web.catalog import fragments
 
 pytestmark = pytest.mark.django_db
 

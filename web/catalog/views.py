@@ -16,7 +16,6 @@ from django.views.decorators.http import require_safe
 from catalog import selectors
 from enrollment import eligibility, rules
 from enrollment import selectors as enrollment_selectors
-
 from web.catalog import fragments
 
 
