@@ -32,6 +32,13 @@ class AccountAdapter(DefaultAccountAdapter):
                     setattr(user, name, value)
         return user
 
+    def set_password(self, user, password):
+        """allauth's password change and reset: the password is written, nothing else of the
+        row (allauth saves the whole user, from the copy read at the start of the request: a
+        confirmation of the person's attachment made meanwhile was undone)."""
+        user.set_password(password)
+        user.save(update_fields=["password"])
+
     def get_current_site(self):
         """The programme, where allauth names « the site »: django.contrib.sites is not used,
         and a request's host is no name to greet people with."""

@@ -18,16 +18,18 @@ def profile(request):
     user = User.objects.select_related("structure").get(pk=request.user.pk)
     form = ProfileForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
-        services.update_profile(form.instance, form.profile_data())
+        services.update_profile(
+            form.instance, form.profile_data(), structure_changed=form.structure_changed()
+        )
         messages.success(request, _("Votre profil est enregistré."))
         pending = pending_attachment(form.instance)
-        if pending is not None:
+        if pending is not None and form.structure_changed():
             messages.info(request, attachment_pending_message(pending))
         return redirect("accounts:profile")
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "profile_user": user, "pending_attachment": pending_attachment(user)},
+        {"form": form, "profile_user": user, "pending_attachment": form.pending},
     )
 
 

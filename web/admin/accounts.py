@@ -13,11 +13,17 @@ from accounts.email_addresses import ensure_primary_address
 from accounts.models import User
 from enrollment import services
 from enrollment.rules import RuleViolation
+from web.admin.saving import SavesWhatChangedMixin
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    """Professionals, approvers, providers' users and staff; the email is the login."""
+class UserAdmin(SavesWhatChangedMixin, DjangoUserAdmin):
+    """Professionals, approvers, providers' users and staff; the email is the login.
+
+    A change writes only the fields staff changed (SavesWhatChangedMixin); the structure is
+    read-only here: it changes through the attachments (a person's request confirmed by an
+    approver or in « Rattachements », the action « Détacher de sa structure »), which lock
+    the person's row first."""
 
     ordering = ["last_name", "first_name", "email"]
     list_display = [
@@ -39,7 +45,14 @@ class UserAdmin(DjangoUserAdmin):
         (_("Identité"), {"fields": ("first_name", "last_name", "phone", "job_title")}),
         (
             _("Situation professionnelle"),
-            {"fields": ("employment_status", "field_of_activity", "department", "structure")},
+            {
+                "fields": ("employment_status", "field_of_activity", "department", "structure"),
+                "description": _(
+                    "La structure change par les rattachements : la demande de la personne, "
+                    "confirmée par un valideur ou dans « Rattachements », et l'action "
+                    "« Détacher de sa structure »."
+                ),
+            },
         ),
         (
             _("Droits"),
@@ -48,6 +61,7 @@ class UserAdmin(DjangoUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    readonly_fields = ["structure"]
     actions = ["detach_from_structure"]
 
     @admin.action(description=_("Détacher de sa structure (a quitté la structure)"))
