@@ -182,3 +182,21 @@ def test_staff_editing_a_structure_keeps_an_approver_added_meanwhile(admin_clien
     structure.refresh_from_db()
     assert structure.city == "Mont-de-Marsan"
     assert newcomer in structure.approvers.all(), "the new approver was removed"
+
+
+def test_staff_adding_an_approver_to_a_structure_that_showed_none_keeps_a_newcomer(
+    admin_client,
+):
+    """The page showed no approver (an empty list posts no hidden value): still, only the
+    one staff added is added."""
+    structure = StructureFactory(name="Sans valideur")
+    url = reverse("admin:employers_structure_change", args=[structure.pk])
+    data = posted_back(admin_client.get(url).content.decode(), form_id="structure_form")
+    assert "approvers" not in data
+    chosen, newcomer = UserFactory(), UserFactory()
+    structure.approvers.add(newcomer)  # meanwhile, an invitation accepted
+
+    response = admin_client.post(url, {**data, "approvers": [chosen.pk]})
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert set(structure.approvers.all()) == {chosen, newcomer}
