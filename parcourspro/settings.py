@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "csp.middleware.CSPMiddleware",
     "web.middleware.OIDCClientsFormActionMiddleware",
+    "web.middleware.OIDCLogoutAddressMiddleware",
     "web.middleware.LockConflictMiddleware",
 ]
 

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 
 from accounts import selectors, services
 from accounts.models import User
+from accounts.oidc import client_post_logout_addresses
 from employers.attachments import attachment_pending_message, pending_attachment
 from web.accounts.forms import ProfileForm
 
@@ -42,3 +43,18 @@ def structure_search(request):
         for s in structures
     ]
     return JsonResponse({"results": results})
+
+
+@require_safe
+def logged_out(request):
+    """Where a logout asked by e-ParcoursPro ends when it goes back to no registered address:
+    says whether the person is logged out of ParcoursPro (they may have chosen to stay), and
+    leads back to the client's own post-logout address."""
+    return render(
+        request,
+        "accounts/logged_out.html",
+        {
+            "still_logged_in": request.user.is_authenticated,
+            "back_urls": client_post_logout_addresses(request.GET.get("client", "")),
+        },
+    )

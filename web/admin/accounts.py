@@ -1,6 +1,7 @@
 from allauth.idp.oidc.adapter import get_adapter as get_oidc_adapter
 from allauth.idp.oidc.admin import ClientAdmin as AllauthClientAdmin
 from allauth.idp.oidc.models import Client
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +12,7 @@ from django.utils.translation import ngettext
 
 from accounts.email_addresses import ensure_primary_address
 from accounts.models import User
+from accounts.oidc import checked_post_logout_uri
 from enrollment import services
 from enrollment.rules import RuleViolation
 from web.admin.saving import SavesWhatChangedMixin
@@ -91,17 +93,80 @@ class UserAdmin(SavesWhatChangedMixin, DjangoUserAdmin):
 admin.site.unregister(Client)
 
 
+class ClientForm(forms.ModelForm):
+    """A client with its own post-logout addresses (allauth keeps them in the client's
+    metadata, `Client.get_post_logout_redirect_uris`): the only addresses its logouts may
+    go back to, compared exactly (web.middleware.OIDCLogoutAddressMiddleware)."""
+
+    post_logout_redirect_uris = forms.CharField(
+        label=_("Adresses de retour après déconnexion"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Une par ligne, en https : là où le site peut renvoyer la personne après sa "
+            "déconnexion, à l'identique (par exemple https://<moodle>/)."
+        ),
+    )
+
+    class Meta:
+        model = Client
+        fields = [
+            "id",
+            "name",
+            "type",
+            "redirect_uris",
+            "scopes",
+            "default_scopes",
+            "skip_consent",
+            "grant_types",
+            "response_types",
+            "cors_origins",
+            "allow_uri_wildcards",
+            "owner",
+            "data",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            addresses = self.instance.get_post_logout_redirect_uris()
+            self.initial["post_logout_redirect_uris"] = "\n".join(addresses)
+
+    def clean_post_logout_redirect_uris(self) -> list[str]:
+        addresses, errors = [], []
+        for line in self.cleaned_data["post_logout_redirect_uris"].splitlines():
+            if line.strip():
+                try:
+                    addresses.append(checked_post_logout_uri(line))
+                except ValidationError as error:
+                    errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return addresses
+
+    def save(self, commit=True):
+        self.instance.set_post_logout_redirect_uris(self.cleaned_data["post_logout_redirect_uris"])
+        return super().save(commit)
+
+
 @admin.register(Client)
 class ClientAdmin(AllauthClientAdmin):
     """OpenID Connect clients (e-ParcoursPro): registered by `manage.py
     register_e_parcourspro_client`, editable here; the secret is kept hashed."""
 
+    form = ClientForm
     fieldsets = (
         (None, {"fields": ("id", "name", "type", "secret", "created_at")}),
         (
             _("Connexion"),
             {
-                "fields": ("redirect_uris", "scopes", "default_scopes", "skip_consent"),
+                "fields": (
+                    "redirect_uris",
+                    "post_logout_redirect_uris",
+                    "scopes",
+                    "default_scopes",
+                    "skip_consent",
+                ),
                 # The scopes are protocol names, kept out of the French sentence.
                 "description": format_lazy(
                     _(
