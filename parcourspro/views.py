@@ -5,6 +5,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import (
+    DisallowedHost,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -105,6 +111,22 @@ def server_error(request, template_name="500.html"):
     if is_database_unreachable(sys.exc_info()[1]):
         return database_unavailable_response()
     return standalone_response(template_name, status=500)
+
+
+def bad_request(request, exception, template_name="400.html"):
+    """handler400: a French page for a request Django refuses before any view (a Host not in
+    ALLOWED_HOSTS, too many form fields or files, a body too big, any SuspiciousOperation or
+    BadRequest), rendered without the request (its Host is not to be trusted) nor the
+    database; it says which of those it was, and links to the site's own address."""
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent | RequestDataTooBig):
+        reason = "too_big"
+    elif isinstance(exception, DisallowedHost):
+        reason = "host"
+    else:
+        reason = ""
+    return standalone_response(
+        template_name, status=400, context={"reason": reason, "SITE_URL": settings.SITE_URL}
+    )
 
 
 def csrf_failure(request, reason=""):
