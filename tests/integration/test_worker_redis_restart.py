@@ -69,6 +69,8 @@ def worker_environment(broker_url: str, tmp_path: Path) -> dict[str, str]:
         CELERY_BROKER_URL=broker_url,
         DATABASE_URL=f"sqlite:///{tmp_path / 'worker.sqlite3'}",
         LOG_LEVEL="WARNING",
+        # kombu writes what it could not give back to Redis to a temporary file: here.
+        TMPDIR=str(tmp_path),
     )
     return env
 
