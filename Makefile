@@ -56,11 +56,12 @@ messages: install
 	$(BIN)/python manage.py makemessages -l fr --add-location=file --no-obsolete --ignore=tests --ignore=bench --ignore=staticfiles
 	$(BIN)/python manage.py compilemessages -l fr --ignore=$(VENV)
 
+# The Celery worker and beat, each started again if it dies (bin/supervise); Ctrl-C stops it.
 worker: install
-	$(BIN)/celery -A parcourspro worker --loglevel=info
+	bin/supervise $(BIN)/celery -A parcourspro worker --loglevel=info
 
 beat: install
-	$(BIN)/celery -A parcourspro beat --loglevel=info
+	bin/supervise $(BIN)/celery -A parcourspro beat --loglevel=info
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -6,8 +6,9 @@ person is and which client may ask."""
 
 from __future__ import annotations
 
+import re
 import secrets
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from allauth.idp.oidc.adapter import DefaultOIDCAdapter, get_adapter
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from oauthlib.oauth2.rfc6749 import errors
 
 E_PARCOURSPRO_NAME = "e-ParcoursPro"
 E_PARCOURSPRO_SCOPES = ["openid", "profile", "email"]
@@ -23,6 +25,11 @@ MOODLE_CALLBACK_PATH = "/admin/oauth2callback.php"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 ORIGINS_CACHE_KEY = "oidc:client-origins"
 
+INVALID_POST_LOGOUT_URI = (
+    "L'adresse de retour après déconnexion « {uri} » n'est pas valable : donnez l'adresse "
+    "complète, en https (http n'est admis que pour localhost), sans identifiant ni « # », "
+    "par exemple https://e-parcourspro.example/."
+)
 INVALID_REDIRECT_URI = (
     "L'adresse de retour « {uri} » n'est pas valable : donnez l'adresse complète, en https "
     "(http n'est admis que pour localhost), par exemple "
@@ -54,6 +61,18 @@ class OIDCAdapter(DefaultOIDCAdapter):
     def get_claims(
         self, purpose, user, client, scopes, email: str | None = None, **kwargs: Any
     ) -> dict[str, Any]:
+        """What e-ParcoursPro learns of the person, in the ID token (at the token endpoint)
+        and at the userinfo endpoint; nothing for an account that is not active.
+
+        allauth asks for the claims of every ID token and every userinfo answer, with the user
+        read again in that request: an account deactivated after the authorization (by
+        `QuerySet.update(is_active=False)`, which sends no signal, so that
+        `revoke_tokens_of_inactive` never ran) gets no token, and its tokens no answer
+        (issue 23). allauth answers the error in JSON (invalid_grant, invalid_token)."""
+        if not user.is_active:
+            if purpose == "id_token":
+                raise errors.InvalidGrantError(description="Account inactive.")
+            raise errors.InvalidTokenError(description="Account inactive.")
         claims = super().get_claims(purpose, user, client, scopes, email=email, **kwargs)
         if "email" in scopes and "email" not in claims and user.email:
             # An account without an address row (none should remain) still gives its email,
@@ -83,6 +102,86 @@ def _checked_redirect_uri(uri: str) -> str:
     return uri.strip()
 
 
+class BrowserURL(NamedTuple):
+    scheme: str
+    host: str
+    port: int | None
+    path: str
+    query: str
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", re.DOTALL)
+_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
+# What a registered address may not hold: spaces and control characters, « \\ », a wildcard.
+_UNUSUAL = re.compile(r"[\x00-\x20\x7f\\*]")
+_HOST = re.compile(r"^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?|\[[0-9a-f:.]+\])$")
+
+
+def browser_url(uri: str) -> BrowserURL | None:
+    """`uri` read as a browser reads it (the WHATWG URL standard), for http and https: tabs
+    and newlines removed, surrounding control characters and spaces stripped, « \\ » as
+    « / », any number of slashes after the scheme, scheme and host in lower case, the
+    default port dropped, an empty path as « / ». None for what a redirect must not follow:
+    another scheme, user information (« user@ »: `https://evil.example\\@moodle.example/`
+    is evil.example for a browser, moodle.example for urllib), an unusual host (percent
+    escapes, non-ASCII), a fragment."""
+    text = _TAB_OR_NEWLINE.sub("", uri or "").strip("".join(map(chr, range(0x21))))
+    match = _SCHEME.match(text)
+    if match is None or match[1].lower() not in _DEFAULT_PORTS:
+        return None
+    scheme, rest = match[1].lower(), match[2].replace("\\", "/").lstrip("/")
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority, rest = rest[:end], rest[end:]
+    if "@" in authority or "#" in rest:
+        return None
+    if authority.startswith("["):  # an IPv6 address
+        host, _, port_text = authority.partition("]")
+        host, port_text = host + "]", port_text.removeprefix(":")
+    else:
+        host, _, port_text = authority.partition(":")
+    host = host.lower()
+    if not _HOST.match(host) or (port_text and not port_text.isdigit()):
+        return None
+    port = int(port_text) if port_text else None
+    if port == _DEFAULT_PORTS[scheme]:
+        port = None
+    path, _, query = rest.partition("?")
+    return BrowserURL(scheme, host, port, path or "/", query)
+
+
+def is_registered_post_logout_uri(client: Client, uri: str) -> bool:
+    """Whether `uri`, read as a browser reads it, is exactly one of the client's own
+    post-logout addresses (not a prefix, not with added parameters, not another path)."""
+    given = browser_url(uri)
+    return given is not None and any(
+        given == browser_url(registered) for registered in client.get_post_logout_redirect_uris()
+    )
+
+
+def client_post_logout_addresses(client_id: str) -> list[str]:
+    """The post-logout addresses registered for the client `client_id` that a link may
+    lead to (none for an unknown client)."""
+    client = Client.objects.filter(id=client_id).first() if client_id else None
+    if client is None:
+        return []
+    return [uri for uri in client.get_post_logout_redirect_uris() if browser_url(uri)]
+
+
+def checked_post_logout_uri(uri: str) -> str:
+    """A post-logout address staff register for a client: https (http for localhost only),
+    no user information, no fragment, no wildcard."""
+    uri = uri.strip()
+    parsed = browser_url(uri)
+    if (
+        parsed is None
+        or _UNUSUAL.search(uri)
+        or (parsed.scheme == "http" and parsed.host not in LOCAL_HOSTS)
+    ):
+        raise ValidationError(INVALID_POST_LOGOUT_URI.format(uri=uri))
+    return uri
+
+
 def moodle_root(redirect_uri: str) -> str:
     """Moodle's wwwroot (with a final slash) from its OAuth 2 callback address."""
     base = redirect_uri
@@ -96,13 +195,22 @@ def moodle_root(redirect_uri: str) -> str:
 
 @transaction.atomic
 def register_e_parcourspro_client(
-    *, redirect_uri: str, client_id: str, rotate_secret: bool = False
+    *,
+    redirect_uri: str,
+    client_id: str,
+    rotate_secret: bool = False,
+    post_logout_redirect_uris: list[str] | None = None,
 ) -> tuple[Client, str | None]:
     """Creates or updates e-ParcoursPro's client: confidential, scopes « openid profile
     email », authorization code (and refresh token), no consent screen (a trusted client),
-    PKCE optional (Moodle sends none). Returns the client and its secret in clear, which
-    exists only when the client is created or its secret rotated (only a hash is kept)."""
+    PKCE optional (Moodle sends none), its own post-logout addresses (by default Moodle's
+    root). Returns the client and its secret in clear, which exists only when the client is
+    created or its secret rotated (only a hash is kept)."""
     redirect_uri = _checked_redirect_uri(redirect_uri)
+    post_logout = [
+        checked_post_logout_uri(uri)
+        for uri in (post_logout_redirect_uris or [moodle_root(redirect_uri)])
+    ]
     if not client_id.strip():
         raise ValidationError("Donnez un identifiant de client (--client-id).")
     client = Client.objects.select_for_update().filter(id=client_id).first()
@@ -116,7 +224,7 @@ def register_e_parcourspro_client(
     client.set_grant_types([Client.GrantType.AUTHORIZATION_CODE, Client.GrantType.REFRESH_TOKEN])
     client.set_response_types([Client.ResponseType.CODE])
     client.set_redirect_uris([redirect_uri])
-    client.set_post_logout_redirect_uris([moodle_root(redirect_uri)])
+    client.set_post_logout_redirect_uris(post_logout)
     client.allow_uri_wildcards = False
     client.skip_consent = True
     secret = None

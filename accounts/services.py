@@ -9,7 +9,12 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from common.choices import EmploymentStatus
-from employers.attachments import request_attachment, withdraw_pending_attachment
+from employers.attachments import (
+    join_proposed_structure,
+    leave_structure,
+    lock_person,
+    request_attachment,
+)
 from employers.models import Structure
 from employers.validators import normalize_siret
 
@@ -43,9 +48,12 @@ def register_profile(user: User, data: dict) -> User:
     return _save_profile(user, data)
 
 
-def update_profile(user: User, data: dict) -> User:
-    """Save the profile edited on the profile page (same rules as at signup)."""
-    return _save_profile(user, data)
+def update_profile(user: User, data: dict, *, structure_changed: bool = True) -> User:
+    """Save the profile edited on the profile page (same rules as at signup).
+    `structure_changed`: whether the person changed the structure the page showed them;
+    when not, their structure and attachment are left as they are now, whatever the page
+    showed (an approver may have confirmed or ended the attachment since)."""
+    return _save_profile(user, data, structure_changed=structure_changed)
 
 
 # What the profile's checks say, translated when shown.
@@ -88,35 +96,48 @@ def check_profile(data: dict) -> None:
 
 
 @transaction.atomic
-def _save_profile(user: User, data: dict) -> User:
+def _save_profile(user: User, data: dict, *, structure_changed: bool = True) -> User:
     """`data` holds PROFILE_FIELDS plus `structure` (a Structure or None) and `proposal`
-    (a StructureProposal or None); a proposal wins over `structure`."""
+    (a StructureProposal or None); a proposal wins over `structure`.
+
+    Writes only what it changes: the profile's own fields (never the whole row from the copy
+    the caller read), and the structure through employers.attachments, on the person's row
+    locked first and read again (issue 23: a profile saved while an approver confirmed or
+    ended the attachment undid it)."""
     check_profile(data)
     if user.pk is None:
         user.save()
-    for name in PROFILE_FIELDS:
-        if name in data:
-            setattr(user, name, data[name])
+    person = lock_person(user.pk)
+    fields = [name for name in PROFILE_FIELDS if name in data]
+    for name in fields:
+        setattr(person, name, data[name])
+    if fields:
+        person.save(update_fields=fields)
 
-    status = user.employment_status
-    structure = data.get("structure")
-    proposal = data.get("proposal")
-    if status == EmploymentStatus.JOB_SEEKER:
-        structure = None
-    elif proposal is not None:
-        # The person creates the structure: theirs at once (staff validate it).
-        structure = _structure_from_proposal(user, proposal)
-    elif structure is not None and structure.pk != user.structure_id:
-        # An existing structure: a request to join it, which one of its approvers (or
-        # staff) confirms (DESIGN.md, Decisions « Attachment »).
-        user.save()
-        request_attachment(user, structure)
-        return user
-    if structure is None or structure.pk != user.structure_id:
-        withdraw_pending_attachment(user)
-    user.structure = structure
-    user.save()
+    if person.employment_status == EmploymentStatus.JOB_SEEKER:
+        leave_structure(person)
+    elif structure_changed:
+        _change_structure(person, data.get("structure"), data.get("proposal"))
+
+    # The caller's copy follows (allauth's signup goes on with it).
+    for name in fields:
+        setattr(user, name, getattr(person, name))
+    user.structure = person.structure
     return user
+
+
+def _change_structure(
+    person: User, structure: Structure | None, proposal: StructureProposal | None
+) -> None:
+    if proposal is not None:
+        # The person creates the structure: theirs at once (staff validate it).
+        join_proposed_structure(person, _structure_from_proposal(person, proposal))
+    elif structure is not None:
+        # An existing structure: a request to join it, which one of its approvers (or
+        # staff) confirms (DESIGN.md, Decisions « Attachment »); nothing when it is theirs.
+        request_attachment(person, structure)
+    else:
+        leave_structure(person)
 
 
 def _structure_from_proposal(user: User, proposal: StructureProposal) -> Structure:

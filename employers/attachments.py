@@ -4,6 +4,11 @@ Picking an existing structure is a request to join it; one of its approvers (or 
 confirms it. Until then the person has no structure: short formats only. Ending an
 attachment with the person's live requests withdrawn is enrollment's
 (`enrollment.services.detach`), which calls `end_attachment` here.
+
+A person's `structure` changes only here, on the person's row locked first and read again
+under the lock (the platform's order, enrollment/locking.py: users, then the rows nobody
+else locks first, attachments among them), so that a profile saved while an approver
+confirms or ends the attachment can neither undo it nor be undone by it (issue 23).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -76,7 +82,7 @@ def request_attachment(user, structure: Structure) -> Attachment | None:
     if user.structure_id == structure.pk:
         return None
     if structure.approvers.filter(pk=user.pk).exists():
-        _attach(user, structure, by=user, now=now)
+        _attach(user, structure, now=now)
         return None
     existing = Attachment.objects.pending().filter(user=user, structure=structure).first()
     if user.structure_id is not None:
@@ -96,6 +102,31 @@ def withdraw_pending_attachment(user) -> None:
         Attachment.objects.pending().filter(user=user).update(
             status=Status.WITHDRAWN, decided_at=timezone.now()
         )
+
+
+def lock_person(user_id: int):
+    """The person's row, locked (`FOR NO KEY UPDATE`, as enrollment.locking.lock_users) and
+    read again: what their structure is now, not what a copy read earlier said."""
+    return get_user_model().objects.select_for_update(no_key=True).get(pk=user_id)
+
+
+@transaction.atomic
+def leave_structure(user) -> None:
+    """The person works for no structure any more (a job seeker now): a pending request is
+    withdrawn and the attachment ends (requests already made stay with the structure).
+    `user` is the person's row, locked by the caller (`lock_person`)."""
+    withdraw_pending_attachment(user)
+    if user.structure_id is not None:
+        _attach(user, None, now=timezone.now())
+
+
+@transaction.atomic
+def join_proposed_structure(user, structure: Structure) -> None:
+    """The person proposed `structure` (or joined a colleague's proposal, awaiting the same
+    validation by staff): theirs at once. `user` is locked by the caller (`lock_person`)."""
+    withdraw_pending_attachment(user)
+    if user.structure_id != structure.pk:
+        _attach(user, structure, now=timezone.now())
 
 
 def _notify_deciders(attachment: Attachment) -> None:
@@ -123,7 +154,7 @@ def _end_accepted(user, *, now: dt.datetime) -> None:
     )
 
 
-def _attach(user, structure: Structure, *, by, now: dt.datetime) -> None:
+def _attach(user, structure: Structure | None, *, now: dt.datetime) -> None:
     _end_accepted(user, now=now)
     user.structure = structure
     user.save(update_fields=["structure"])
@@ -145,9 +176,11 @@ def _locked_pending(attachment: Attachment, by) -> Attachment:
 @transaction.atomic
 def accept_attachment(attachment: Attachment, *, by) -> Attachment:
     """An approver (or staff) confirms that the person works for the structure."""
+    person = lock_person(attachment.user_id)  # the person first, then the request
     attachment = _locked_pending(attachment, by)
     now = timezone.now()
-    _attach(attachment.user, attachment.structure, by=by, now=now)
+    _attach(person, attachment.structure, now=now)
+    attachment.user = person
     attachment.status = Status.ACCEPTED
     attachment.decided_at, attachment.decided_by = now, by
     attachment.save(update_fields=["status", "decided_at", "decided_by"])
@@ -175,7 +208,8 @@ def end_attachment(user, structure: Structure, *, by, reason: str = "") -> None:
     caller withdraws their live requests first)."""
     if not can_decide(structure, by):
         raise PermissionDenied(MESSAGES["not_approver"])
-    if user.structure_id != structure.pk:
+    # Already locked by `enrollment.services.detach` (its users): read again under the lock.
+    if lock_person(user.pk).structure_id != structure.pk:
         raise ValidationError(MESSAGES["not_attached"], code="not_attached")
     now = timezone.now()
     ended = Attachment.objects.filter(user=user, structure=structure, status=Status.ACCEPTED)

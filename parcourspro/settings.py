@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "csp.middleware.CSPMiddleware",
     "web.middleware.OIDCClientsFormActionMiddleware",
+    "web.middleware.OIDCLogoutAddressMiddleware",
     "web.middleware.LockConflictMiddleware",
 ]
 
@@ -249,7 +250,47 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# The broker is a doorbell; the database is the record (emails, enrolment jobs and documents
+# are rows that periodic sweeps finish). So:
+# - A worker waits for its broker as long as it is away, rather than exit after 100 tries.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # No acknowledgement emulation: a message leaves Redis when a worker takes it. With it,
+    # kombu restores the unacknowledged messages when Celery closes the channel of a lost
+    # connection, after Celery has already detached that connection's transport; the
+    # restore then reads the broker's address from nothing and raises AttributeError
+    # (kombu.transport.redis.Channel._connparams), which Celery does not treat as a
+    # connection error: the worker exited at a Redis restart with a task in hand (issue 23).
+    # Without emulation, kombu's plain QoS logs what it cannot restore and the worker
+    # reconnects. What is lost (the message of a task in hand when Redis restarts, or when
+    # the worker is killed) is what a restarted Redis without persistence loses anyway, and
+    # the sweeps do it from the database.
+    "ack_emulation": False,
+    # Opening a publishing channel: two attempts, no pause between them.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    # A broker that does not answer is given up quickly: a request that publishes after its
+    # commit must not wait on it (tests/parcourspro/test_broker_down.py).
+    "socket_connect_timeout": 0.25,
+    "socket_timeout": 2,
+}
+# The whole time spent opening a publishing channel, over its attempts.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+# A publish that fails is tried once more at once on a fresh connection (a connection the
+# pool kept from before a Redis restart is dead), then given up: kombu's default policy
+# (3 retries, 0.2 s apart) made each cart validation wait 0.6 s with the broker down.
+# common.tasks logs the failure; the sweeps do the work.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0,
+    "interval_max": 0,
+}
+# A task in hand when the connection is lost finishes (its message cannot be given back
+# without acknowledgement emulation anyway); stopping an email in the middle of its SMTP
+# conversation could send it twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TIMEZONE = TIME_ZONE
 # Modules whose tasks live beside their services (besides the `tasks` modules Celery finds in
 # each app): imported by the worker at start. Their tasks keep the names of the former

@@ -11,6 +11,8 @@ admin.site.index_title = "Pilotage du programme"
 # 404 and 403 render templates/404.html and 403.html with the request (Django's views); a
 # server error renders a page that needs neither the request nor the database.
 handler500 = "parcourspro.views.server_error"
+# A request refused before any view (bad Host, too many fields, too big): French, standalone.
+handler400 = "parcourspro.views.bad_request"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -66,10 +66,15 @@ def _minimal_context() -> dict:
     }
 
 
-def standalone_response(template_name: str, *, status: int) -> HttpResponse:
-    """`template_name` rendered with settings only; a plain French line if even that fails."""
+def standalone_response(
+    template_name: str, *, status: int, context: dict | None = None
+) -> HttpResponse:
+    """`template_name` rendered with settings only (and `context`, plain values the caller
+    computed without the request); a plain French line if even that fails."""
     try:
-        content = loader.get_template(template_name).render(_minimal_context())
+        content = loader.get_template(template_name).render(
+            {**_minimal_context(), **(context or {})}
+        )
     except Exception:  # noqa: BLE001 — an error page must answer, whatever broke
         logger.exception("Error page %s could not be rendered", template_name)
         content = (

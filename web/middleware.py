@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
+from allauth.idp.oidc.forms import RPInitiatedLogoutForm
 from django.conf import settings
 from django.db import OperationalError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from accounts.oidc import client_origins
+from accounts.oidc import client_origins, is_registered_post_logout_uri
 from enrollment.locking import BUSY_MESSAGE, Busy, is_lock_conflict
 from web.errors import database_unavailable_response, is_database_unreachable
 
@@ -86,3 +88,48 @@ class OIDCClientsFormActionMiddleware:
         if match is None:
             return False
         return match.namespace.startswith("idp") or (match.url_name or "").startswith("account_")
+
+
+class OIDCLogoutAddressMiddleware:
+    """RP-initiated logout (allauth.idp.oidc's logout endpoint): a `post_logout_redirect_uri`
+    is followed only when, read as a browser reads it, it is exactly one of the addresses
+    registered for the client (`accounts.oidc.is_registered_post_logout_uri`).
+
+    allauth compares it with urllib, which reads `https://evil.example\\@moodle.example/` as
+    moodle.example where browsers go to evil.example, and accepts any path on a registered
+    origin or added parameters (issue 23). Any other address is dropped before allauth sees
+    it: the request starts again without it (nor its `state`), allauth's logout goes on as
+    without an address (it asks the person when nothing proves who sent the request), and
+    ends on the page that says whether the person is logged out, with a link back to the
+    client's own address (AccountAdapter.get_logout_redirect_url)."""
+
+    KEPT = ("id_token_hint", "logout_hint", "client_id", "ui_locales")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or match.view_name != "idp:oidc:logout":
+            return None
+        params = request.POST if request.method == "POST" else request.GET
+        address = params.get("post_logout_redirect_uri")
+        if not address:
+            return None
+        form = RPInitiatedLogoutForm(params)
+        form.is_valid()
+        client = form.cleaned_data.get("client")
+        if client is not None and is_registered_post_logout_uri(client, address):
+            return None
+        logger.warning(
+            "Post-logout address refused for client %s: %r",
+            client.id if client else None,
+            address,
+        )
+        kept = {name: params.getlist(name) for name in self.KEPT if name in params}
+        if client is not None:
+            kept["client_id"] = [client.id]
+        return redirect(f"{request.path}?{urlencode(kept, doseq=True)}")

@@ -78,6 +78,13 @@ def test_worker_and_beat_run_celery(services):
     assert command_of(services["beat"]).startswith("celery -A parcourspro beat")
 
 
+@pytest.mark.parametrize("name", ("worker", "beat"))
+def test_worker_and_beat_are_started_again_when_they_die(services, name):
+    """A worker that exits (a crash at a Redis restart, a kill) is restarted by Docker,
+    unless someone stopped it (issue 23)."""
+    assert services[name]["restart"] == "unless-stopped"
+
+
 def test_dockerfile_installs_the_lock_and_collects_static():
     dockerfile = (BASE_DIR / "Dockerfile").read_text()
     assert dockerfile.startswith("# ") and "FROM python:3.11-slim" in dockerfile
@@ -99,6 +106,8 @@ def test_docker_compose_config_accepts_the_file():
     )
     assert result.returncode == 0, result.stderr
     resolved = yaml.safe_load(result.stdout)
+    for name in ("web", "worker", "beat"):
+        assert resolved["services"][name]["restart"] == "unless-stopped"
     web_env = resolved["services"]["web"]["environment"]
     assert web_env["SECRET_KEY"].startswith("change-me")
     assert web_env["EMAIL_URL"] == "smtp://mailpit:1025"

@@ -6,13 +6,14 @@ import html
 import sys
 
 import pytest
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.db.utils import ConnectionHandler
 from django.template import loader
 from django.test import Client
 from django.urls import reverse
 
-from parcourspro import views
+from parcourspro import urls, views
 from tests.factories import UserFactory
 from web.errors import DATABASE_RETRY_AFTER, is_database_unreachable
 from web.middleware import LockConflictMiddleware
@@ -108,6 +109,50 @@ def test_the_csrf_page_links_back_only_to_this_site(client):
     )
     assert response.status_code == 403
     assert "ailleurs.example" not in text_of(response)
+
+
+# --- 400: refused before any view -------------------------------------------------------------
+
+
+def test_a_bad_host_answers_a_french_400(client, settings):
+    settings.SITE_URL = "https://parcourspro.example"
+    response = client.get(reverse("catalog:home"), HTTP_HOST="evil.example")
+    page = text_of(response)
+    assert response.status_code == 400
+    assert in_the_sites_layout(page)
+    assert "<h1>Demande incorrecte</h1>" in page
+    assert "n'est pas celle de ParcoursPro" in page
+    assert 'href="https://parcourspro.example/"' in page
+    assert "Bad Request" not in page and "evil.example" not in page
+
+
+def test_ten_thousand_and_one_form_fields_answer_a_french_400(client):
+    fields = {f"champ{i}": "x" for i in range(10_001)}
+    response = client.post(reverse("account_login"), fields)
+    page = text_of(response)
+    assert response.status_code == 400
+    assert in_the_sites_layout(page)
+    assert "<h1>Demande incorrecte</h1>" in page
+    assert "Le formulaire envoyé est trop volumineux" in page
+    assert "Bad Request" not in page
+
+
+def test_a_body_too_big_answers_a_french_400(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = client.post(reverse("account_login"), {"login": "x" * 5000, "password": "y"})
+    assert response.status_code == 400
+    assert "Le formulaire envoyé est trop volumineux" in text_of(response)
+
+
+@pytest.mark.parametrize("error", [SuspiciousOperation("falsifié"), BadRequest("mal formé")])
+def test_any_other_refused_request_answers_a_french_400(rf, error):
+    """Whatever SuspiciousOperation or BadRequest: the handler, with nothing of the request."""
+    assert urls.handler400 == "parcourspro.views.bad_request"
+    response = views.bad_request(rf.get("/", HTTP_HOST="evil.example"), error)
+    page = text_of(response)
+    assert response.status_code == 400
+    assert "<h1>Demande incorrecte</h1>" in page
+    assert "ne respecte pas le format attendu" in page
 
 
 # --- 500 -------------------------------------------------------------------------------------

@@ -64,6 +64,7 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "catalog:action_detail": PUBLIC_PAGE,
     "catalog:faq": PUBLIC_PAGE,
     "accounts:structure_search": PUBLIC_PAGE,
+    "accounts:logged_out": PUBLIC_PAGE,  # after a logout asked by e-ParcoursPro
     "accounts:profile": private(200, 200),  # POST without data: the form with its errors
     # The cart and « Mon espace »: everyone has their own.
     # POST without data: the form and its errors for a full cart, « Mon espace » for an empty one

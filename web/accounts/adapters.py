@@ -2,11 +2,12 @@
 allauth's emails speak as the programme, in its layout, through the outbox."""
 
 from types import SimpleNamespace
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 
 from accounts import services
 from mailing.outbox import queue_message
@@ -31,6 +32,24 @@ class AccountAdapter(DefaultAccountAdapter):
                 if name in services.PROFILE_FIELDS:
                     setattr(user, name, value)
         return user
+
+    def set_password(self, user, password):
+        """allauth's password change and reset: the password is written, nothing else of the
+        row (allauth saves the whole user, from the copy read at the start of the request: a
+        confirmation of the person's attachment made meanwhile was undone)."""
+        user.set_password(password)
+        user.save(update_fields=["password"])
+
+    def get_logout_redirect_url(self, request):
+        """After a logout asked by e-ParcoursPro (allauth's OpenID Connect logout) that
+        goes back to no registered address: the page that says the person is logged out
+        (or still logged in, if they chose to stay), with the client's own address."""
+        match = request.resolver_match
+        if match is not None and match.view_name == "idp:oidc:logout":
+            url = reverse("accounts:logged_out")
+            client_id = request.POST.get("client_id") or request.GET.get("client_id")
+            return f"{url}?{urlencode({'client': client_id})}" if client_id else url
+        return super().get_logout_redirect_url(request)
 
     def get_current_site(self):
         """The programme, where allauth names « the site »: django.contrib.sites is not used,

@@ -13,6 +13,7 @@ from accounts.services import PROFILE_FIELDS, StructureProposal
 from common.choices import Department, EmploymentStatus, FieldOfActivity
 from common.identifiers import MESSAGES as IDENTIFIER_MESSAGES
 from common.identifiers import normalize_phone, normalize_siret, validate_phone, validate_siret
+from employers.attachments import pending_attachment
 from employers.models import Structure
 
 ERRORS = {
@@ -262,7 +263,21 @@ class SignupProfileForm(ProfileFieldsForm):
 
 
 class ProfileForm(ProfileFieldsForm, forms.ModelForm):
-    """The profile page. The view saves through `accounts.services.update_profile`."""
+    """The profile page. The view saves through `accounts.services.update_profile`.
+
+    The structure field shows the person's structure, or the structure they asked to join
+    while an approver has not confirmed it (issue 25: an empty field made the unchanged
+    profile fail with « Indiquez votre structure »). It carries what the page showed
+    (`show_hidden_initial`), so that `structure_changed()` tells whether the person changed it,
+    whatever happened meanwhile: an unchanged field never undoes a confirmation or a
+    detachment made since the page was shown (issue 23)."""
+
+    STRUCTURE_FIELDS = (
+        "structure_query",
+        "new_structure_name",
+        "new_structure_siret",
+        "new_structure_department",
+    )
 
     class Meta:
         model = User
@@ -270,12 +285,22 @@ class ProfileForm(ProfileFieldsForm, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        structure = self.instance.structure
-        if structure is not None and not self.is_bound:
-            self.initial["structure_query"] = selectors.structure_label(structure)
+        self.pending = pending_attachment(self.instance)
+        self.fields["structure_query"].show_hidden_initial = True
+        shown = self.current_structure()
+        if shown is not None:
+            self.initial["structure_query"] = selectors.structure_label(shown)
 
     def current_structure(self) -> Structure | None:
-        return self.instance.structure
+        """The person's structure, or the one they asked to join (so that it resolves even
+        if it no longer shows in the search)."""
+        if self.instance.structure is not None:
+            return self.instance.structure
+        return self.pending.structure if self.pending is not None else None
+
+    def structure_changed(self) -> bool:
+        """Whether the person changed the structure the page showed them."""
+        return any(name in self.changed_data for name in self.STRUCTURE_FIELDS)
 
     def save(self, commit=True):
         raise NotImplementedError("Save through accounts.services.update_profile().")

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 
 from accounts import selectors, services
 from accounts.models import User
+from accounts.oidc import client_post_logout_addresses
 from employers.attachments import attachment_pending_message, pending_attachment
 from web.accounts.forms import ProfileForm
 
@@ -18,16 +19,18 @@ def profile(request):
     user = User.objects.select_related("structure").get(pk=request.user.pk)
     form = ProfileForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
-        services.update_profile(form.instance, form.profile_data())
+        services.update_profile(
+            form.instance, form.profile_data(), structure_changed=form.structure_changed()
+        )
         messages.success(request, _("Votre profil est enregistré."))
         pending = pending_attachment(form.instance)
-        if pending is not None:
+        if pending is not None and form.structure_changed():
             messages.info(request, attachment_pending_message(pending))
         return redirect("accounts:profile")
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "profile_user": user, "pending_attachment": pending_attachment(user)},
+        {"form": form, "profile_user": user, "pending_attachment": form.pending},
     )
 
 
@@ -40,3 +43,18 @@ def structure_search(request):
         for s in structures
     ]
     return JsonResponse({"results": results})
+
+
+@require_safe
+def logged_out(request):
+    """Where a logout asked by e-ParcoursPro ends when it goes back to no registered address:
+    says whether the person is logged out of ParcoursPro (they may have chosen to stay), and
+    leads back to the client's own post-logout address."""
+    return render(
+        request,
+        "accounts/logged_out.html",
+        {
+            "still_logged_in": request.user.is_authenticated,
+            "back_urls": client_post_logout_addresses(request.GET.get("client", "")),
+        },
+    )

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from employers import attachments, services
 from employers.models import ApprovalReminder, ApproverInvitation, Attachment, Membership, Structure
 from web.admin.common import REFUSALS, ask_reason, reason_form
+from web.admin.saving import SavesWhatChangedMixin
 from web.enrollment.forms import ReasonForm
 
 
@@ -37,7 +38,7 @@ class CurrentMemberFilter(admin.SimpleListFilter):
 
 
 @admin.register(Structure)
-class StructureAdmin(admin.ModelAdmin):
+class StructureAdmin(SavesWhatChangedMixin, admin.ModelAdmin):
     list_display = ["name", "siret", "kind", "department", "current_membership", "is_validated"]
     list_filter = ["is_validated", CurrentMemberFilter, "kind", "department"]
     search_fields = ["name", "siret", "city", "postal_code"]

@@ -66,10 +66,12 @@ class EmailAdmin(admin.ModelAdmin):
     def send_now(self, request, queryset):
         """Send the selected unsent emails now (a sent one is never sent twice). An email given
         up after too many failures gets one more attempt, since staff ask for it."""
-        unsent = queryset.filter(sent_at__isnull=True)
-        ids = list(unsent.values_list("pk", flat=True))
-        unsent.filter(gave_up=True).update(gave_up=False)
-        skipped = queryset.count() - len(ids)
+        # One read of the selection, before anything changes: the queryset is lazy, and under
+        # the « abandonnés » filter it no longer matched once gave_up was cleared (« -101 »).
+        selection = list(queryset.values_list("pk", "sent_at"))
+        ids = [pk for pk, sent_at in selection if sent_at is None]
+        skipped = len(selection) - len(ids)
+        Email.objects.filter(pk__in=ids, gave_up=True).update(gave_up=False)
         sent = failed = 0
         for email_id in ids:
             if deliver(email_id):

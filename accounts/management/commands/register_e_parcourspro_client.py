@@ -26,20 +26,36 @@ class Command(BaseCommand):
             help="Identifiant du client (par défaut : %(default)s).",
         )
         parser.add_argument(
+            "--post-logout-redirect-uri",
+            action="append",
+            dest="post_logout_redirect_uris",
+            help=(
+                "Adresse où Moodle peut renvoyer la personne après sa déconnexion, à "
+                "l'identique (répétable ; par défaut la racine de Moodle : https://<moodle>/)."
+            ),
+        )
+        parser.add_argument(
             "--rotate-secret",
             action="store_true",
             help="Remplace le secret (l'ancien cesse aussitôt de fonctionner).",
         )
 
-    def handle(self, *args, redirect_uri, client_id, rotate_secret, **options):
+    def handle(
+        self, *args, redirect_uri, client_id, rotate_secret, post_logout_redirect_uris, **options
+    ):
         try:
             client, secret = register_e_parcourspro_client(
-                redirect_uri=redirect_uri, client_id=client_id, rotate_secret=rotate_secret
+                redirect_uri=redirect_uri,
+                client_id=client_id,
+                rotate_secret=rotate_secret,
+                post_logout_redirect_uris=post_logout_redirect_uris,
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(f"Client ID: {client.id}")
         self.stdout.write(f"Redirect URI: {client.get_redirect_uris()[0]}")
+        for address in client.get_post_logout_redirect_uris():
+            self.stdout.write(f"Post-logout redirect URI: {address}")
         if secret:
             self.stdout.write(f"Client secret: {secret}")
             self.stdout.write(
