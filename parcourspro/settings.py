@@ -306,6 +306,12 @@ E_PARCOURSPRO_URL = env("E_PARCOURSPRO_URL", default="https://e-parcourspro.cap-
 E_PARCOURSPRO_WS_TOKEN = env("E_PARCOURSPRO_WS_TOKEN", default="")
 E_PARCOURSPRO_STUDENT_ROLE_ID = env.int("E_PARCOURSPRO_STUDENT_ROLE_ID", default=5)
 E_PARCOURSPRO_WS_TIMEOUT = env.float("E_PARCOURSPRO_WS_TIMEOUT", default=10.0)
+# Course access (DESIGN.md, turn 3): from the session's first day to the end of its last day
+# plus this many days, to finish the last modules and keep the resources a while.
+E_PARCOURSPRO_ACCESS_DAYS = env.int("E_PARCOURSPRO_ACCESS_DAYS", default=30)
+# A job Moodle does not receive (down, in maintenance) is tried again, with a growing delay,
+# for this many days; then it fails and staff are emailed (DESIGN.md, turn 3).
+E_PARCOURSPRO_GIVE_UP_DAYS = env.float("E_PARCOURSPRO_GIVE_UP_DAYS", default=3)
 
 # Personal data (DESIGN.md, Decisions): what sent emails said is erased after this many days.
 EMAIL_BODY_RETENTION_DAYS = env.int("EMAIL_BODY_RETENTION_DAYS", default=365)
