@@ -40,7 +40,9 @@ def issuer(moodle, oidc_client):
     """The OAuth 2 service created in Moodle as docs/E-PARCOURSPRO.md § 2.1 says: discovery
     reads ParcoursPro's document and sets the default field mappings."""
     discovery = HttpClient().get("/.well-known/openid-configuration").json()
-    moodle.save_issuer(baseurl=ISSUER, image=f"{ISSUER}/e-parcourspro/logo.svg", discovery=discovery)
+    moodle.save_issuer(
+        baseurl=ISSUER, image=f"{ISSUER}/e-parcourspro/logo.svg", discovery=discovery
+    )
     return discovery
 
 
