@@ -579,11 +579,12 @@ class FakeMoodle:
         }
 
     def is_enrolled(self, user_id: int, course: int, at: int) -> bool:
-        """is_enrolled(): an active enrolment, started, not ended (timeend 0: never)."""
+        """lib/enrollib.php: `ue.status = active AND ue.timestart < now AND (ue.timeend = 0 OR
+        ue.timeend > now)`."""
         enrolment = self.enrolments.get((user_id, course))
         if enrolment is None or enrolment["status"] != "active":
             return False
-        return enrolment["timestart"] <= at and (
+        return enrolment["timestart"] < at and (
             enrolment["timeend"] == 0 or enrolment["timeend"] > at
         )
 
