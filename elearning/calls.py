@@ -69,7 +69,7 @@ def _enrolled_account(job: EnrolmentJob) -> int | None:
 
 
 def _found_account(job: EnrolmentJob, client: MoodleClient, person) -> int | None:
-    email = person.email if person is not None else ""
+    email = identity.login_email(person) if person is not None else ""
     account = identity.find_account(client, job.moodle_username, email=email)
     return account["id"] if account is not None else None
 

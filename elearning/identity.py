@@ -25,6 +25,12 @@ from .moodle import MoodleClient, MoodleError
 EMAIL_TAKEN = "email_taken"
 
 
+def login_email(person) -> str:
+    """The address Moodle sees at the login (the `email` claim: the person's primary address,
+    in lower case): the one its account must have."""
+    return person.email.strip().lower()
+
+
 def moodle_username(user) -> str:
     """The user's account number, ParcoursPro's key to their e-ParcoursPro account: the
     `username` and `idnumber` of the account ParcoursPro creates (and the OpenID Connect
@@ -49,7 +55,7 @@ def find_account(client: MoodleClient, number: str, *, email: str = "") -> dict 
 def _desired(person, *, fallback_names=("", "")) -> dict:
     first_name = person.first_name or fallback_names[0]
     last_name = person.last_name or fallback_names[1]
-    fields = {"email": person.email}
+    fields = {"email": login_email(person)}
     if first_name:
         fields["firstname"] = first_name
     if last_name:
@@ -74,13 +80,13 @@ def sync_account(client: MoodleClient, account: dict, person, *, number: str) ->
     if "email" in changes:
         others = [
             other
-            for other in client.users_by_field("email", person.email)
+            for other in client.users_by_field("email", login_email(person))
             if other["id"] != account["id"]
         ]
         if others:
             raise MoodleError(
                 EMAIL_TAKEN,
-                f"L'adresse {person.email} est déjà celle d'un autre compte e-ParcoursPro "
+                f"L'adresse {login_email(person)} est déjà celle d'un autre compte e-ParcoursPro "
                 f"(id {others[0]['id']}) : le compte id {account['id']} ne peut pas la prendre.",
             )
     warnings = client.update_user(account["id"], **changes)
@@ -97,7 +103,7 @@ def ensure_account(client: MoodleClient, person, *, number: str, fallback_names=
     """The Moodle id of the person's account, found (and brought up to date) or created:
     auth « oauth2 » (no Moodle password), username and idnumber the account number. If
     another job created it meanwhile, Moodle refuses the duplicate: that account is theirs."""
-    account = find_account(client, number, email=person.email)
+    account = find_account(client, number, email=login_email(person))
     if account is not None:
         sync_account(client, account, person, number=number)
         return account["id"]
@@ -107,11 +113,11 @@ def ensure_account(client: MoodleClient, person, *, number: str, fallback_names=
             username=number,
             firstname=fields.get("firstname", "-"),
             lastname=fields.get("lastname", "-"),
-            email=person.email,
+            email=login_email(person),
             idnumber=number,
         )
     except MoodleError:
-        account = find_account(client, number, email=person.email)
+        account = find_account(client, number, email=login_email(person))
         if account is None:
             raise
         sync_account(client, account, person, number=number)

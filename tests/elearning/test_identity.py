@@ -219,3 +219,14 @@ def test_an_empty_logo_becomes_favicon_ico_which_parcourspro_serves(moodle, clie
         answer = client.get(path)
         assert answer.status_code == 302
         assert answer["Location"].endswith(".svg")
+
+
+def test_the_account_has_the_address_moodle_sees_at_the_login(
+    issuer, moodle, oidc_client, django_capture_on_commit_callbacks
+):
+    """The `email` claim is the primary address in lower case: the account gets that one."""
+    person = MemberEmployeeFactory(email="Camille.Martin@Example.test")
+    registration = confirm_now(tutored_session(), django_capture_on_commit_callbacks, person)
+    enrolled = EnrolmentJob.objects.get(registration=registration).moodle_user_id
+    assert moodle.users[enrolled]["email"] == claims(person, oidc_client)["email"]
+    assert moodle.oauth_login(claims(person, oidc_client)) == enrolled
