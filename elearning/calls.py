@@ -18,7 +18,6 @@ NO_ACCOUNT_TO_ENROL = "Compte ParcoursPro supprimé avant l'inscription : rien �
 NO_ACCOUNT_TO_SUSPEND = "Aucun compte sur e-ParcoursPro : aucune inscription à suspendre."
 NO_PERSON_TO_UPDATE = "Compte ParcoursPro supprimé : rien à mettre à jour."
 NO_ACCOUNT_TO_UPDATE = "Aucun compte sur e-ParcoursPro : rien à mettre à jour."
-NOTHING_TO_UPDATE = "Le compte e-ParcoursPro était déjà à jour."
 
 
 def perform(job: EnrolmentJob, client: MoodleClient) -> str:
@@ -85,7 +84,5 @@ def update_account(job: EnrolmentJob, client: MoodleClient) -> str:
         job.last_error = NO_ACCOUNT_TO_UPDATE
         return State.SKIPPED
     job.moodle_user_id = account["id"]
-    sent = identity.sync_account(client, account, person, number=job.moodle_username)
-    if not sent:
-        job.last_error = NOTHING_TO_UPDATE
+    identity.sync_account(client, account, person, number=job.moodle_username, force=True)
     return State.DONE

@@ -63,17 +63,22 @@ def _desired(person, *, fallback_names=("", "")) -> dict:
     return fields
 
 
-def sync_account(client: MoodleClient, account: dict, person, *, number: str) -> list[str]:
+def sync_account(
+    client: MoodleClient, account: dict, person, *, number: str, force: bool = False
+) -> list[str]:
     """Make the account's email and names the person's, and give an adopted account the
-    person's number as idnumber (when it has none). Returns the fields sent (none when all
-    agree). Refuses (`EMAIL_TAKEN`) when another account holds the person's address:
-    Moodle's update would skip it silently, and logins would land on that other account."""
+    person's number as idnumber (when it has none). Compares what Moodle let the token see
+    of the account; `force` (the person changed them) sends them all. Returns the fields sent
+    (none when all agree). Refuses (`EMAIL_TAKEN`) when another account holds the person's
+    address: Moodle's update would skip it silently, and logins would land on that other
+    account."""
     changes = {
         key: value
         for key, value in _desired(person).items()
-        if str(account.get(key, "")).lower() != str(value).lower()
+        if force or (key in account and str(account[key]).lower() != str(value).lower())
     }
-    if not account.get("idnumber"):
+    # An account ParcoursPro did not create (found by its address) gets the person's number.
+    if not account.get("idnumber") and account.get("username") != number:
         changes["idnumber"] = number
     if not changes:
         return []

@@ -244,7 +244,7 @@ def run_job(job_id: int, *, client: MoodleClient | None = None) -> str | None:
             with transaction.atomic():
                 job.state = calls.perform(job, client)
             job.error_code = job.error_debuginfo = ""
-            if job.state == State.DONE and job.last_error != calls.NOTHING_TO_UPDATE:
+            if job.state == State.DONE:
                 job.last_error = ""
         except MoodleUnavailable as error:
             _retry_or_give_up(job, error, now)

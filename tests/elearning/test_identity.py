@@ -230,3 +230,27 @@ def test_the_account_has_the_address_moodle_sees_at_the_login(
     enrolled = EnrolmentJob.objects.get(registration=registration).moodle_user_id
     assert moodle.users[enrolled]["email"] == claims(person, oidc_client)["email"]
     assert moodle.oauth_login(claims(person, oidc_client)) == enrolled
+
+
+def test_what_the_token_cannot_see_is_not_rewritten_at_each_enrolment(
+    moodle, django_capture_on_commit_callbacks
+):
+    """Without moodle/site:viewfullnames Moodle returns no names: an enrolment of an account
+    that is ParcoursPro's does not rewrite them (nor need core_user_update_users)."""
+    moodle.capabilities.discard("moodle/site:viewfullnames")
+    person = MemberEmployeeFactory()
+    number = str(person.pk)
+    moodle.add_user(number, auth="oauth2", email=person.email, idnumber=number)
+    confirm_now(tutored_session(), django_capture_on_commit_callbacks, person)
+    assert "core_user_update_users" not in moodle.functions_called()
+
+
+def test_an_address_change_is_sent_even_when_the_token_cannot_see_addresses(
+    moodle, django_capture_on_commit_callbacks
+):
+    moodle.capabilities.discard("moodle/site:viewuseridentity")
+    person = MemberEmployeeFactory()
+    registration = confirm_now(tutored_session(), django_capture_on_commit_callbacks, person)
+    enrolled = EnrolmentJob.objects.get(registration=registration).moodle_user_id
+    change_email(person, "invisible@example.test", django_capture_on_commit_callbacks)
+    assert moodle.users[enrolled]["email"] == "invisible@example.test"
