@@ -24,7 +24,7 @@ def tutorial_url() -> str:
 def _staff_context(job) -> dict:
     change = reverse("admin:elearning_enrolmentjob_change", args=[job.pk])
     return {
-        "kind": job.get_kind_display(),
+        "kind": str(job.get_kind_display()),
         "person": job.moodle_username,
         "course": job.course_id,
         "code": job.error_code,
