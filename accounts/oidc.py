@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import string
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -20,6 +21,10 @@ from django.db import transaction
 from oauthlib.oauth2.rfc6749 import errors
 
 E_PARCOURSPRO_NAME = "e-ParcoursPro"
+# A secret's characters: letters and digits, so that none needs escaping anywhere and none
+# starts with « - » (a command line would read it as an option).
+SECRET_ALPHABET = string.ascii_letters + string.digits
+SECRET_LENGTH = 50
 E_PARCOURSPRO_SCOPES = ["openid", "profile", "email"]
 MOODLE_CALLBACK_PATH = "/admin/oauth2callback.php"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
@@ -42,9 +47,9 @@ class OIDCAdapter(DefaultOIDCAdapter):
     never changes (Moodle's username), the email comes with its real verification state."""
 
     def generate_client_secret(self) -> str:
-        """Letters, digits, « - » and « _ » only: pasted into Moodle's form, a shell or an
-        HTTP Basic header, nothing needs escaping."""
-        return secrets.token_urlsafe(40)
+        """50 letters and digits (about 297 bits): pasted into Moodle's form, a shell or an
+        HTTP Basic header, nothing needs escaping, and it never starts with « - »."""
+        return "".join(secrets.choice(SECRET_ALPHABET) for _ in range(SECRET_LENGTH))
 
     def get_issuer(self) -> str:
         return settings.IDP_OIDC_ISSUER or super().get_issuer()
@@ -200,12 +205,14 @@ def register_e_parcourspro_client(
     client_id: str,
     rotate_secret: bool = False,
     post_logout_redirect_uris: list[str] | None = None,
+    name: str | None = None,
 ) -> tuple[Client, str | None]:
-    """Creates or updates e-ParcoursPro's client: confidential, scopes « openid profile
-    email », authorization code (and refresh token), no consent screen (a trusted client),
-    PKCE optional (Moodle sends none), its own post-logout addresses (by default Moodle's
-    root). Returns the client and its secret in clear, which exists only when the client is
-    created or its secret rotated (only a hash is kept)."""
+    """Creates or updates e-ParcoursPro's client: named `name` (« e-ParcoursPro » for a new
+    client given none; an existing one keeps its name unless given one), confidential, scopes
+    « openid profile email », authorization code (and refresh token), no consent screen (a
+    trusted client), PKCE optional (Moodle sends none), its own post-logout addresses (by
+    default Moodle's root). Returns the client and its secret in clear, which exists only
+    when the client is created or its secret rotated (only a hash is kept)."""
     redirect_uri = _checked_redirect_uri(redirect_uri)
     post_logout = [
         checked_post_logout_uri(uri)
@@ -213,11 +220,16 @@ def register_e_parcourspro_client(
     ]
     if not client_id.strip():
         raise ValidationError("Donnez un identifiant de client (--client-id).")
+    if name is not None and not name.strip():
+        raise ValidationError("Donnez un nom de client non vide (--name).")
     client = Client.objects.select_for_update().filter(id=client_id).first()
     created = client is None
     if created:
         client = Client(id=client_id)
-    client.name = E_PARCOURSPRO_NAME
+    if name is not None:
+        client.name = name.strip()
+    elif created:
+        client.name = E_PARCOURSPRO_NAME
     client.type = Client.Type.CONFIDENTIAL
     client.set_scopes(E_PARCOURSPRO_SCOPES)
     client.set_default_scopes(E_PARCOURSPRO_SCOPES)

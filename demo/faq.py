@@ -1,7 +1,12 @@
 """The programme's FAQ (Q1–Q14) that `manage.py seed_demo` fills in: (category, question,
 answer), in the order of the FAQ page."""
 
+from django.conf import settings
+
 from catalog.models import FaqEntry
+
+# The login tutorial (web/elearning), absolute so that the FAQ page links it.
+TUTORIAL_URL = f"{settings.SITE_URL}/e-parcourspro/premiere-connexion/"
 
 FAQ = [
     (
@@ -101,8 +106,11 @@ FAQ = [
         "Comment accéder à e-ParcoursPro pour une autoformation ?",
         "Les autoformations tutorées se suivent sur la plateforme e-ParcoursPro "
         "(https://e-parcourspro.cap-metiers.pro), avec les mêmes identifiants que sur "
-        "ParcoursPro ; un tutoriel de connexion vous est envoyé.\n\nL'inscription se fait "
-        "d'abord sur ParcoursPro, comme pour toute action.",
+        "ParcoursPro : sur la page de connexion d'e-ParcoursPro, cliquez sur le bouton "
+        "« ParcoursPro (mêmes identifiants) ».\n\nL'inscription se fait d'abord sur "
+        "ParcoursPro, comme pour toute action. Une fois votre demande confirmée, vous êtes "
+        "inscrit·e sur e-ParcoursPro et recevez par courriel le tutoriel de connexion, qui est "
+        f"aussi en ligne : {TUTORIAL_URL}",
     ),
     (
         FaqEntry.Category.FUNDING,

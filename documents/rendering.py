@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -28,6 +29,7 @@ def render_html(template: str, context: dict) -> str:
                 "programme_email": settings.PROGRAMME_CONTACT_EMAIL,
                 "programme_phone": settings.PROGRAMME_CONTACT_PHONE,
                 "e_parcourspro_url": settings.E_PARCOURSPRO_URL,
+                "e_parcourspro_help_url": settings.SITE_URL + reverse("elearning:first_login"),
                 **context,
             },
         )

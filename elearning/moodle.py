@@ -1,14 +1,20 @@
 """A small client of Moodle's REST web services (e-ParcoursPro, Q13).
 
-Moodle's protocol: a form-encoded POST to `/webservice/rest/server.php` with `wstoken`,
-`wsfunction` and `moodlewsrestformat=json`; arrays are flattened (`users[0][username]`).
-The reply is JSON; an error is still HTTP 200, with a body
-`{"exception": ..., "errorcode": ..., "message": ...}`.
+Moodle's protocol (`webservice/rest/server.php`, `webservice/rest/locallib.php`): a
+form-encoded POST with `wstoken`, `wsfunction` and `moodlewsrestformat=json`; arrays are
+flattened (`users[0][username]`). The reply is JSON, errors included, always with HTTP 200:
+`{"exception": <class>, "errorcode": ..., "message": ...}`, plus `debuginfo` only when the
+site's debugging is on (`webservice_rest_server::generate_error`: `if (debugging() and
+isset($ex->debuginfo))`). With the web services or the REST protocol off, `server.php` ends
+with `die;`: an empty HTTP 200.
 
-Two kinds of failure: `MoodleError` when Moodle answered and refused (a wrong course id, a
-missing capability, an invalid token): retrying will not help, staff must act. And
-`MoodleUnavailable` when it did not answer usefully (refused connection, timeout, 5xx, a
-maintenance page): retried later.
+Three kinds of failure:
+- `MoodleError`: Moodle answered and refused (a wrong course, a missing capability, an
+  invalid token). Retrying will not help: staff must act (`elearning.errors` says how).
+- `MoodleUnexpected`: something answered, but not what the function returns (an empty body,
+  an HTML page, JSON of another shape). Recorded as it came; staff must act.
+- `MoodleUnavailable`: no useful answer (refused connection, timeout, 5xx, Moodle's own
+  maintenance mode): tried again later.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
@@ -28,6 +35,15 @@ logger = logging.getLogger(__name__)
 ENDPOINT = "/webservice/rest/server.php"
 # HTTP statuses worth retrying; any other 4xx is a configuration error (wrong address).
 TRANSIENT_HTTP = {408, 425, 429}
+# Moodle's refusals that pass by themselves: the site in maintenance mode
+# (`webservice_server::authenticate_user` throws moodle_exception('sitemaintenance')).
+TRANSIENT_ERRORCODES = {"sitemaintenance"}
+# How much of an unexpected answer is kept for staff.
+ANSWER_LIMIT = 1000
+
+# ParcoursPro's own codes, beside Moodle's, for answers that are not Moodle's.
+EMPTY_ANSWER = "empty_answer"
+UNEXPECTED_ANSWER = "unexpected_answer"
 
 
 class MoodleError(Exception):
@@ -41,12 +57,30 @@ class MoodleError(Exception):
         self.debuginfo = debuginfo
 
     def describe(self) -> str:
-        parts = [self.message]
+        """Moodle's message, its exception class and, when Moodle sent it, its debuginfo."""
+        parts = [self.message or self.errorcode]
         if self.exception:
             parts.append(f"({self.exception})")
         if self.debuginfo:
             parts.append(f"— {self.debuginfo}")
         return " ".join(parts)
+
+
+class MoodleUnexpected(Exception):
+    """Something answered, but not what the web-service function returns."""
+
+    def __init__(self, function: str, reason: str, answer: str = "", *, code: str = ""):
+        self.function = function
+        self.reason = reason
+        self.answer = answer[:ANSWER_LIMIT]
+        self.errorcode = code or UNEXPECTED_ANSWER
+        super().__init__(f"{function} : {reason}")
+
+    def describe(self) -> str:
+        text = f"{self.function} : {self.reason}"
+        if self.answer:
+            text += f" Réponse reçue : « {self.answer} »"
+        return text
 
 
 class MoodleUnavailable(Exception):
@@ -68,6 +102,24 @@ def flatten(params: dict, prefix: str = "") -> list[tuple[str, str]]:
     return pairs
 
 
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _is_user(value) -> bool:
+    return isinstance(value, dict) and _is_id(value.get("id"))
+
+
+def _expect(function: str, payload, check: Callable[[object], bool], what: str):
+    if not check(payload):
+        raise MoodleUnexpected(
+            function,
+            f"réponse inattendue ({what} attendu).",
+            json.dumps(payload, ensure_ascii=False),
+        )
+    return payload
+
+
 @dataclass(frozen=True)
 class MoodleClient:
     url: str
@@ -83,7 +135,8 @@ class MoodleClient:
         )
 
     def call(self, function: str, **params):
-        """Call one web-service function; its decoded JSON reply (None for a void one)."""
+        """Call one web-service function; its decoded JSON reply (None for a void one:
+        Moodle sends `null`). Raises MoodleError, MoodleUnexpected or MoodleUnavailable."""
         body = urlencode(
             [
                 ("wstoken", self.token),
@@ -114,44 +167,100 @@ class MoodleClient:
             ) from error
         except (URLError, http.client.HTTPException, OSError) as error:
             raise MoodleUnavailable(f"{function} : {error}") from error
+        text = raw.decode("utf-8", errors="replace")
+        if not text.strip():
+            raise MoodleUnexpected(
+                function,
+                "réponse vide (HTTP 200 sans contenu) : c'est ce que Moodle répond quand les "
+                "services web ou le protocole REST sont désactivés (webservice/rest/server.php).",
+                code=EMPTY_ANSWER,
+            )
         try:
-            payload = json.loads(raw) if raw.strip() else None
-        except ValueError as error:
-            # A maintenance or proxy error page answered instead of Moodle.
-            raise MoodleUnavailable(f"{function} : réponse illisible ({raw[:80]!r})") from error
+            payload = json.loads(text)
+        except ValueError:
+            raise MoodleUnexpected(function, "réponse qui n'est pas du JSON.", text) from None
         if isinstance(payload, dict) and "exception" in payload:
-            raise MoodleError(
+            error = MoodleError(
                 str(payload.get("errorcode") or "unknown"),
                 str(payload.get("message") or ""),
                 exception=str(payload.get("exception") or ""),
                 debuginfo=str(payload.get("debuginfo") or ""),
             )
+            if error.errorcode in TRANSIENT_ERRORCODES:
+                raise MoodleUnavailable(
+                    f"{function} : {error.errorcode} — {error.describe()}"
+                ) from error
+            raise error
         return payload
 
-    # The three functions ParcoursPro uses.
+    # The functions ParcoursPro uses, each checking the shape of its answer.
+
+    def site_info(self) -> dict:
+        """`core_webservice_get_site_info`: who the token is, and the service's functions."""
+        function = "core_webservice_get_site_info"
+        return _expect(
+            function,
+            self.call(function),
+            lambda p: (
+                isinstance(p, dict)
+                and isinstance(p.get("functions"), list)
+                and all(isinstance(f, dict) and "name" in f for f in p["functions"])
+            ),
+            "un objet avec la liste « functions »",
+        )
+
+    def users_by_field(self, field: str, value: str) -> list[dict]:
+        """`core_user_get_users_by_field`: the accounts whose `field` is `value`, as far as the
+        token's capabilities let it see them (user_get_user_details)."""
+        function = "core_user_get_users_by_field"
+        return _expect(
+            function,
+            self.call(function, field=field, values=[value]),
+            lambda p: isinstance(p, list) and all(_is_user(u) for u in p),
+            "une liste de comptes avec leur id",
+        )
 
     def user_by_username(self, username: str) -> dict | None:
-        users = self.call("core_user_get_users_by_field", field="username", values=[username])
+        users = self.users_by_field("username", username)
         return users[0] if users else None
 
     def create_user(
         self, *, username: str, firstname: str, lastname: str, email: str, idnumber: str
     ) -> int:
         """Create an account that logs in through ParcoursPro (auth=oauth2); its Moodle id."""
-        created = self.call(
-            "core_user_create_users",
-            users=[
-                {
-                    "username": username,
-                    "auth": "oauth2",
-                    "firstname": firstname,
-                    "lastname": lastname,
-                    "email": email,
-                    "idnumber": idnumber,
-                }
-            ],
+        function = "core_user_create_users"
+        created = _expect(
+            function,
+            self.call(
+                function,
+                users=[
+                    {
+                        "username": username,
+                        "auth": "oauth2",
+                        "firstname": firstname,
+                        "lastname": lastname,
+                        "email": email,
+                        "idnumber": idnumber,
+                    }
+                ],
+            ),
+            lambda p: isinstance(p, list) and len(p) == 1 and _is_user(p[0]),
+            "une liste d'un compte créé avec son id",
         )
-        return int(created[0]["id"])
+        return created[0]["id"]
+
+    def update_user(self, user_id: int, **fields) -> list:
+        """`core_user_update_users` for one account; Moodle's warnings (none from versions
+        that return nothing). Moodle skips, without an error, an address another account
+        holds: the caller checks that first."""
+        function = "core_user_update_users"
+        answer = _expect(
+            function,
+            self.call(function, users=[{"id": user_id, **fields}]),
+            lambda p: p is None or (isinstance(p, dict) and isinstance(p.get("warnings"), list)),
+            "rien, ou un objet avec la liste « warnings »",
+        )
+        return [] if answer is None else answer["warnings"]
 
     def enrol(
         self,
@@ -163,18 +272,26 @@ class MoodleClient:
         timeend: int,
         suspend: bool,
     ) -> None:
-        """Enrol (or update the enrolment of) a user in a course with the manual method;
-        `suspend` suspends the enrolment, which is how Moodle withdraws without erasing."""
-        self.call(
-            "enrol_manual_enrol_users",
-            enrolments=[
-                {
-                    "roleid": role_id,
-                    "userid": user_id,
-                    "courseid": course_id,
-                    "timestart": timestart,
-                    "timeend": timeend,
-                    "suspend": 1 if suspend else 0,
-                }
-            ],
+        """Enrol (or update the enrolment of) a user in a course with the manual method:
+        `enrol_plugin::enrol_user` updates an existing enrolment's timestart, timeend and
+        status when they differ; `suspend` suspends it, which is how Moodle withdraws
+        without erasing."""
+        function = "enrol_manual_enrol_users"
+        _expect(
+            function,
+            self.call(
+                function,
+                enrolments=[
+                    {
+                        "roleid": role_id,
+                        "userid": user_id,
+                        "courseid": course_id,
+                        "timestart": timestart,
+                        "timeend": timeend,
+                        "suspend": 1 if suspend else 0,
+                    }
+                ],
+            ),
+            lambda p: p is None,
+            "null",
         )

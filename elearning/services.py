@@ -5,11 +5,19 @@ the commit.
   when a registration becomes confirmed, an « enrol » job is recorded; when a confirmed
   registration is cancelled (withdrawal, session cancelled, account deleted), a « suspend »
   job. Both in the transaction of the change (`registration_moved`, which
-  `enrollment.services.transitions.move` calls): a rollback leaves no job, a commit leaves
-  one that nothing can lose.
-- `run_job` makes the calls. Moodle unavailable → the job stays pending and is tried again
-  later, with a growing delay (the sweep); Moodle refuses → the job fails, with Moodle's
-  error, for staff to fix and « Relancer » (`relaunch`).
+  `enrollment.services.transitions.move` calls):
+  a rollback leaves no job, a commit leaves one that nothing can lose.
+- The enrolment gives access from the session's first day to the end of its last day plus
+  `E_PARCOURSPRO_ACCESS_DAYS` (`access.access_window`), and follows the session's dates.
+- When the person's address or name changes, an « account » job brings their e-ParcoursPro
+  account up to date: Moodle's login finds the account by its address (`account_changes`,
+  `identity`).
+- `run_job` makes the calls (`calls`). Moodle unavailable → the job stays pending and is tried again
+  later, with a growing delay (the sweep), for `E_PARCOURSPRO_GIVE_UP_DAYS`; then it fails
+  and staff are told once. Moodle refuses, or answers something else than the function's
+  reply (an empty body, HTML, JSON of another shape) → the job fails at once with what came,
+  and staff are told, to fix and « Relancer » (`relaunch`). No job's failure stops the
+  sweep.
 - Without `E_PARCOURSPRO_WS_TOKEN`, jobs are recorded but nothing is sent: they wait.
 
 The Celery tasks live here, beside what they run, under the names they had in the former
@@ -30,10 +38,11 @@ from django.utils import timezone
 from catalog.models import ActionKind
 from enrollment.models import Registration, RegistrationStatus
 
-from . import notifications
+from . import calls, notifications
+from .access import access_window
 from .identity import moodle_username
 from .models import EnrolmentJob
-from .moodle import MoodleClient, MoodleError, MoodleUnavailable
+from .moodle import MoodleClient, MoodleError, MoodleUnavailable, MoodleUnexpected
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +54,6 @@ Status = RegistrationStatus
 FIRST_RETRY_DELAY = dt.timedelta(minutes=1)
 MAX_RETRY_DELAY = dt.timedelta(hours=1)
 
-NO_ACCOUNT_TO_ENROL = "Compte ParcoursPro supprimé avant l'inscription : rien à faire."
-NO_ACCOUNT_TO_SUSPEND = "Aucun compte sur e-ParcoursPro : aucune inscription à suspendre."
 LATER_JOB_EXISTS = (
     "Une opération plus récente existe pour cette personne et ce parcours : "
     "relancer celle-ci la contredirait."
@@ -60,6 +67,11 @@ def is_enabled() -> bool:
 
 def retry_delay(attempts: int) -> dt.timedelta:
     return min(FIRST_RETRY_DELAY * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
+
+
+def give_up_after() -> dt.timedelta:
+    """How long a job Moodle does not receive is tried again (E_PARCOURSPRO_GIVE_UP_DAYS)."""
+    return dt.timedelta(days=settings.E_PARCOURSPRO_GIVE_UP_DAYS)
 
 
 # --- Recording -------------------------------------------------------------------------------
@@ -89,15 +101,15 @@ def registration_moved(registration: Registration, *, from_status: str, to_statu
 def record(registration: Registration, *, kind: str, course_id: int) -> EnrolmentJob:
     """Record a job for the registration (once per registration and kind), run after the
     commit."""
-    session = registration.session
+    timestart, timeend = access_window(registration.session)
     job, created = EnrolmentJob.objects.get_or_create(
         registration=registration,
         kind=kind,
         defaults={
             "moodle_username": moodle_username(registration.user),
             "course_id": course_id,
-            "timestart": session.starts_at,
-            "timeend": session.ends_at,
+            "timestart": timestart,
+            "timeend": timeend,
         },
     )
     if created:
@@ -132,9 +144,10 @@ def enrol_confirmed(action, *, now: dt.datetime | None = None) -> int:
 
 def follow_session_dates(sender, *, instance, **kwargs) -> int:
     """`post_save` receiver of sessions: when staff move a session's dates, its participants'
-    enrolments follow (Moodle's `enrol_manual_enrol_users` updates the dates of an existing
-    enrolment). An enrolment already withdrawn stays suspended. Returns how many enrolments
-    are sent again."""
+    course access follows (Moodle's `enrol_manual_enrol_users` → `enrol_plugin::enrol_user`
+    updates an existing enrolment's timestart and timeend when they differ). An enrolment
+    already withdrawn stays suspended. Returns how many enrolments are sent again."""
+    timestart, timeend = access_window(instance)
     jobs = (
         EnrolmentJob.objects.select_for_update(of=("self",))
         .filter(
@@ -142,7 +155,7 @@ def follow_session_dates(sender, *, instance, **kwargs) -> int:
             registration__session_id=instance.pk,
             registration__status__in=(Status.CONFIRMED, Status.ATTENDED),
         )
-        .exclude(timestart=instance.starts_at, timeend=instance.ends_at)
+        .exclude(timestart=timestart, timeend=timeend)
         .exclude(registration__enrolment_jobs__kind=Kind.SUSPEND)
         .order_by("pk")
     )
@@ -150,10 +163,11 @@ def follow_session_dates(sender, *, instance, **kwargs) -> int:
     with transaction.atomic():
         # Waits for a worker sending the job (it holds the row): the new dates go after it.
         for job in jobs:
-            job.timestart, job.timeend = instance.starts_at, instance.ends_at
+            job.timestart, job.timeend = timestart, timeend
             job.state, job.attempts, job.done_at = State.PENDING, 0, None
-            job.error_code = job.last_error = ""
-            job.next_attempt_at = timezone.now()
+            job.error_code = job.last_error = job.error_debuginfo = ""
+            job.next_attempt_at = job.pending_since = timezone.now()
+            job.gave_up_at = None
             job.save()
             enqueue(job.pk)
             moved += 1
@@ -179,63 +193,46 @@ def _earlier_pending(job: EnrolmentJob):
     )
 
 
-def _perform(job: EnrolmentJob, client: MoodleClient) -> str:
-    """Make the job's calls; its new state. Raises MoodleError / MoodleUnavailable."""
-    person = job.registration.user if job.registration_id else None
-    if job.kind == Kind.ENROL and person is None:
-        job.last_error = NO_ACCOUNT_TO_ENROL
-        return State.SKIPPED
-    account = client.user_by_username(job.moodle_username)
-    if account is not None:
-        job.moodle_user_id = int(account["id"])
-    elif job.kind == Kind.SUSPEND:
-        job.last_error = NO_ACCOUNT_TO_SUSPEND
-        return State.SKIPPED
-    else:
-        job.moodle_user_id = _create_account(job, person, client)
-    client.enrol(
-        user_id=job.moodle_user_id,
-        course_id=job.course_id,
-        role_id=settings.E_PARCOURSPRO_STUDENT_ROLE_ID,
-        timestart=int(job.timestart.timestamp()),
-        timeend=int(job.timeend.timestamp()),
-        suspend=job.kind == Kind.SUSPEND,
-    )
-    job.last_error = ""
-    job.error_code = ""
-    return State.DONE
+def _fail(job: EnrolmentJob, *, code: str, message: str, debuginfo: str = "") -> None:
+    """The job fails with what Moodle (or whatever answered) said; staff are told."""
+    job.state = State.FAILED
+    job.error_code = code[:100]
+    job.last_error = message[:4000]
+    job.error_debuginfo = debuginfo[:4000]
+    notifications.job_failed(job)
 
 
-def _create_account(job: EnrolmentJob, person, client: MoodleClient) -> int:
-    """Create the person's account; if another job (another course, another worker) created
-    it meanwhile, Moodle refuses the duplicate username: that account is theirs."""
-    registration = job.registration
-    try:
-        return client.create_user(
-            username=job.moodle_username,
-            firstname=person.first_name or registration.first_name or "-",
-            lastname=person.last_name or registration.last_name or "-",
-            email=person.email,
-            idnumber=str(person.pk),
-        )
-    except MoodleError:
-        account = client.user_by_username(job.moodle_username)
-        if account is None:
-            raise
-        return int(account["id"])
+def _retry_or_give_up(job: EnrolmentJob, error: MoodleUnavailable, now: dt.datetime) -> None:
+    """Moodle did not answer: try again later, with a growing delay, until the give-up time
+    has passed since the job became pending; then it fails and staff are told, once."""
+    job.error_code = job.error_debuginfo = ""
+    job.last_error = str(error)[:4000]
+    if now - job.pending_since < give_up_after():
+        job.next_attempt_at = now + retry_delay(job.attempts)
+        logger.warning("e-ParcoursPro unavailable, job %s retried later: %s", job.pk, error)
+        return
+    job.state = State.FAILED
+    job.gave_up_at = now
+    job.error_code = "gave_up"
+    job.last_error = (
+        f"Abandonnée après {job.attempts} tentatives depuis le "
+        f"{timezone.localtime(job.pending_since):%d/%m/%Y %H:%M} : {error}"
+    )[:4000]
+    notifications.job_gave_up(job)
 
 
 def run_job(job_id: int, *, client: MoodleClient | None = None) -> str | None:
     """Run one pending job, at most once at a time (row lock, skipping a job another worker
     holds). Returns its new state, or None when it was not run: not pending, held
-    elsewhere, waiting for an earlier job of the same person and course, or enrolment off."""
+    elsewhere, waiting for an earlier job of the same person and course, or enrolment off.
+    Whatever goes wrong while it runs ends in its state, never in an exception."""
     if not is_enabled():
         return None
     client = client or MoodleClient.from_settings()
     with transaction.atomic():
         job = (
             EnrolmentJob.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("registration__user")
+            .select_related("registration__user", "registration__session__action")
             .filter(pk=job_id, state=State.PENDING)
             .first()
         )
@@ -244,17 +241,21 @@ def run_job(job_id: int, *, client: MoodleClient | None = None) -> str | None:
         now = timezone.now()
         job.attempts += 1
         try:
-            job.state = _perform(job, client)
+            # A savepoint: a database error inside leaves the job's own row writable.
+            with transaction.atomic():
+                job.state = calls.perform(job, client)
+            job.error_code = job.error_debuginfo = ""
+            if job.state == State.DONE:
+                job.last_error = ""
         except MoodleUnavailable as error:
-            job.last_error = str(error)[:2000]
-            job.error_code = ""
-            job.next_attempt_at = now + retry_delay(job.attempts)
-            logger.warning("e-ParcoursPro unavailable, job %s retried later: %s", job.pk, error)
+            _retry_or_give_up(job, error, now)
         except MoodleError as error:
-            job.state = State.FAILED
-            job.error_code = error.errorcode[:100]
-            job.last_error = error.describe()[:2000]
-            notifications.job_failed(job)
+            _fail(job, code=error.errorcode, message=error.message, debuginfo=error.debuginfo)
+        except MoodleUnexpected as error:
+            _fail(job, code=error.errorcode, message=error.describe())
+        except Exception as error:  # noqa: BLE001 — any other failure is the job's outcome
+            logger.exception("e-ParcoursPro job %s failed", job.pk)
+            _fail(job, code="internal_error", message=f"{type(error).__name__} : {error}")
         if job.state != State.PENDING:
             job.done_at = now
             transaction.on_commit(partial(enqueue_next_in_line, job.pk), robust=True)
@@ -290,9 +291,10 @@ def enqueue_next_in_line(job_id: int) -> None:
 
 
 def run_due_jobs(*, limit: int = 200, client: MoodleClient | None = None) -> int:
-    """The sweep: run the pending jobs whose time has come, oldest first; stop at the first
-    sign that Moodle is down (the others would only wait for their timeouts). Returns the
-    number of jobs finished."""
+    """The sweep: run the pending jobs whose time has come, oldest first. A job that fails
+    (Moodle's refusal, an unexpected answer, an error of ours) never stops it; Moodle not
+    answering does, as the others would only wait for their own timeouts (they stay due,
+    and the next sweep tries again). Returns the number of jobs finished."""
     if not is_enabled():
         return 0
     client = client or MoodleClient.from_settings()
@@ -303,7 +305,11 @@ def run_due_jobs(*, limit: int = 200, client: MoodleClient | None = None) -> int
     )
     finished = 0
     for job_id in due:
-        state = run_job(job_id, client=client)
+        try:
+            state = run_job(job_id, client=client)
+        except Exception:  # noqa: BLE001 — e.g. the database lost: the next job may run
+            logger.exception("e-ParcoursPro job %s could not be run", job_id)
+            continue
         if state == State.PENDING:
             break
         finished += state is not None
@@ -340,9 +346,18 @@ def relaunch(job_ids) -> tuple[list[EnrolmentJob], list[tuple[EnrolmentJob, str]
                 refused.append((job, LATER_JOB_EXISTS))
                 continue
             job.state = State.PENDING
-            job.next_attempt_at = timezone.now()
-            job.done_at = None
-            job.save(update_fields=["state", "next_attempt_at", "done_at", "updated_at"])
+            job.next_attempt_at = job.pending_since = timezone.now()
+            job.done_at = job.gave_up_at = None
+            job.save(
+                update_fields=[
+                    "state",
+                    "next_attempt_at",
+                    "pending_since",
+                    "done_at",
+                    "gave_up_at",
+                    "updated_at",
+                ]
+            )
             enqueue(job.pk)
             relaunched.append(job)
     return relaunched, refused

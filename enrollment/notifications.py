@@ -21,7 +21,7 @@ Status = RegistrationStatus
 
 
 def _links() -> dict[str, str]:
-    my_space, employer_space, catalogue = _paths(
+    my_space, employer_space, catalogue, e_parcourspro_help = _paths(
         get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
     )
     return {
@@ -30,15 +30,21 @@ def _links() -> dict[str, str]:
         "catalogue_url": settings.SITE_URL + catalogue,
         "programme_email": settings.PROGRAMME_CONTACT_EMAIL,
         "e_parcourspro_url": settings.E_PARCOURSPRO_URL,
+        "e_parcourspro_help_url": settings.SITE_URL + e_parcourspro_help,
         "late_cancellation_days": settings.LATE_CANCELLATION_DAYS,
     }
 
 
 @functools.lru_cache(maxsize=8)
-def _paths(urlconf: str, prefix: str) -> tuple[str, str, str]:
+def _paths(urlconf: str, prefix: str) -> tuple[str, str, str, str]:
     """The paths every email links to, reversed once per URL configuration and prefix (a
     cart's validation records its emails under its session's lock: issue 16)."""
-    names = ("enrollment:my_space", "employers:space", "catalog:catalogue")
+    names = (
+        "enrollment:my_space",
+        "employers:space",
+        "catalog:catalogue",
+        "elearning:first_login",  # the login tutorial of FAQ Q13, on every convocation
+    )
     return tuple(reverse(name, urlconf=urlconf) for name in names)
 
 

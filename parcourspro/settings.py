@@ -8,7 +8,6 @@ switch it to its production parts.
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 
 from parcourspro import oidc_keys
 
@@ -249,94 +248,8 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# The broker is a doorbell; the database is the record (emails, enrolment jobs and documents
-# are rows that periodic sweeps finish). So:
-# - A worker waits for its broker as long as it is away, rather than exit after 100 tries.
-CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # No acknowledgement emulation: a message leaves Redis when a worker takes it. With it,
-    # kombu restores the unacknowledged messages when Celery closes the channel of a lost
-    # connection, after Celery has already detached that connection's transport; the
-    # restore then reads the broker's address from nothing and raises AttributeError
-    # (kombu.transport.redis.Channel._connparams), which Celery does not treat as a
-    # connection error: the worker exited at a Redis restart with a task in hand (issue 23).
-    # Without emulation, kombu's plain QoS logs what it cannot restore and the worker
-    # reconnects. What is lost (the message of a task in hand when Redis restarts, or when
-    # the worker is killed) is what a restarted Redis without persistence loses anyway, and
-    # the sweeps do it from the database.
-    "ack_emulation": False,
-    # Opening a publishing channel: two attempts, no pause between them.
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    # A broker that does not answer is given up quickly: a request that publishes after its
-    # commit must not wait on it (tests/parcourspro/test_broker_down.py).
-    "socket_connect_timeout": 0.25,
-    "socket_timeout": 2,
-}
-# The whole time spent opening a publishing channel, over its attempts.
-CELERY_BROKER_CONNECTION_TIMEOUT = 1
-# A publish that fails is tried once more at once on a fresh connection (a connection the
-# pool kept from before a Redis restart is dead), then given up: kombu's default policy
-# (3 retries, 0.2 s apart) made each cart validation wait 0.6 s with the broker down.
-# common.tasks logs the failure; the sweeps do the work.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0,
-    "interval_max": 0,
-}
-# A task in hand when the connection is lost finishes (its message cannot be given back
-# without acknowledgement emulation anyway); stopping an email in the middle of its SMTP
-# conversation could send it twice.
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
-CELERY_TIMEZONE = TIME_ZONE
-# Modules whose tasks live beside their services (besides the `tasks` modules Celery finds in
-# each app): imported by the worker at start. Their tasks keep the names of the former
-# `<app>.tasks` modules. tests/parcourspro/test_celery_tasks.py checks the schedule's.
-CELERY_IMPORTS = ("mailing.outbox", "documents.services", "elearning.services")
-CELERY_BEAT_SCHEDULE = {
-    "send-unsent-emails": {"task": "mailing.tasks.sweep_unsent_emails", "schedule": 60.0},
-    "run-enrolment-jobs": {"task": "elearning.tasks.sweep_enrolment_jobs", "schedule": 60.0},
-    "release-structure-cap": {
-        "task": "enrollment.tasks.release_structure_caps",
-        "schedule": crontab(minute=5),
-    },
-    "lapse-pending-requests": {
-        "task": "enrollment.tasks.lapse_overdue_requests",
-        "schedule": crontab(minute=15),
-    },
-    "remind-approvers": {
-        "task": "employers.tasks.remind_approvers",
-        "schedule": crontab(minute=25),
-    },
-    "remind-participants": {
-        "task": "enrollment.tasks.remind_participants",
-        "schedule": crontab(minute=45),
-    },
-    # A safety net: every service serves the waiting lists it touches, and follow-ups after
-    # a freed quota or a new membership are queued on commit.
-    "serve-waitlists": {
-        "task": "enrollment.tasks.serve_waitlists",
-        "schedule": crontab(minute=35),
-    },
-    "erase-old-email-bodies": {
-        "task": "mailing.tasks.erase_old_email_bodies",
-        "schedule": crontab(hour=3, minute=35),
-    },
-    # Certificates of completion for attendance recorded before the session's end.
-    "certificates-of-ended-sessions": {
-        "task": "documents.tasks.certificates_of_ended_sessions",
-        "schedule": crontab(minute=50),
-    },
-    # Confirmation emails still waiting for their convocation (its task lost or out of
-    # retries: the storage was unavailable).
-    "send-waiting-convocations": {
-        "task": "documents.tasks.send_waiting_convocations",
-        "schedule": crontab(minute="*/10"),
-    },
-}
+# The broker's connection, the publishing policy, the modules that hold tasks and the beat
+# schedule: parcourspro/celery.py.
 
 # Programme rules (DESIGN.md R5, R8, R9; FAQ Q3, Q9, Q11, Q12, Q13).
 STRUCTURE_CAP_RELEASE_DAYS = env.int("STRUCTURE_CAP_RELEASE_DAYS", default=15)
@@ -361,6 +274,12 @@ E_PARCOURSPRO_URL = env("E_PARCOURSPRO_URL", default="https://e-parcourspro.cap-
 E_PARCOURSPRO_WS_TOKEN = env("E_PARCOURSPRO_WS_TOKEN", default="")
 E_PARCOURSPRO_STUDENT_ROLE_ID = env.int("E_PARCOURSPRO_STUDENT_ROLE_ID", default=5)
 E_PARCOURSPRO_WS_TIMEOUT = env.float("E_PARCOURSPRO_WS_TIMEOUT", default=10.0)
+# Course access (DESIGN.md, turn 3): from the session's first day to the end of its last day
+# plus this many days, to finish the last modules and keep the resources a while.
+E_PARCOURSPRO_ACCESS_DAYS = env.int("E_PARCOURSPRO_ACCESS_DAYS", default=30)
+# A job Moodle does not receive (down, in maintenance) is tried again, with a growing delay,
+# for this many days; then it fails and staff are emailed (DESIGN.md, turn 3).
+E_PARCOURSPRO_GIVE_UP_DAYS = env.float("E_PARCOURSPRO_GIVE_UP_DAYS", default=3)
 
 # Personal data (DESIGN.md, Decisions): what sent emails said is erased after this many days.
 EMAIL_BODY_RETENTION_DAYS = env.int("EMAIL_BODY_RETENTION_DAYS", default=365)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("web.enrollment.urls")),
     path("", include("web.operations.urls")),
     path("", include("web.catalog.urls")),
+    path("", include("web.elearning.urls")),
 ]
 
 # OpenID Connect provider of e-ParcoursPro: /.well-known/openid-configuration, /.well-known/

@@ -146,6 +146,57 @@ def test_register_command_is_idempotent_and_shows_the_secret_once():
     assert Client.objects.count() == 1
 
 
+def test_the_client_is_named_as_given_and_keeps_its_name(settings):
+    """Issue 24, item 6: the name given to register_e_parcourspro_client is the client's."""
+    client, _ = register_e_parcourspro_client(
+        redirect_uri=CALLBACK, client_id="moodle-cap", name="Moodle de Cap Métiers"
+    )
+    assert Client.objects.get(id="moodle-cap").name == "Moodle de Cap Métiers"
+    register_e_parcourspro_client(redirect_uri=CALLBACK, client_id="moodle-cap")
+    assert Client.objects.get(id="moodle-cap").name == "Moodle de Cap Métiers"
+    out = StringIO()
+    call_command(
+        "register_e_parcourspro_client",
+        redirect_uri=CALLBACK,
+        client_id="moodle-cap",
+        name="e-ParcoursPro (Cap Métiers)",
+        stdout=out,
+    )
+    assert Client.objects.get(id="moodle-cap").name == "e-ParcoursPro (Cap Métiers)"
+    assert "Client name: e-ParcoursPro (Cap Métiers)" in out.getvalue()
+    fresh, _ = register_e_parcourspro_client(redirect_uri=CALLBACK, client_id="autre")
+    assert fresh.name == "e-ParcoursPro"
+    with pytest.raises(CommandError, match="nom de client"):
+        call_command(
+            "register_e_parcourspro_client", redirect_uri=CALLBACK, name=" ", stdout=StringIO()
+        )
+
+
+def test_a_generated_secret_never_starts_with_a_dash():
+    """Letters and digits only: `--client-secret -x…` would be read as an option."""
+    secrets = {OIDCAdapter().generate_client_secret() for _ in range(2000)}
+    assert len(secrets) == 2000
+    assert all(len(s) == 50 and s.isascii() and s.isalnum() for s in secrets)
+
+
+def test_the_command_gives_moodles_form_its_https_addresses(settings):
+    settings.IDP_OIDC_ISSUER = "https://parcourspro.example"
+    out = StringIO()
+    call_command("register_e_parcourspro_client", redirect_uri=CALLBACK, stdout=out)
+    assert "Service base URL: https://parcourspro.example" in out.getvalue()
+    assert "Logo URL: https://parcourspro.example/e-parcourspro/logo.svg" in out.getvalue()
+    assert "Attention" not in out.getvalue()
+
+
+def test_the_command_warns_that_moodle_refuses_http(settings):
+    """core\\oauth2\\issuer::validate_baseurl and endpoint::validate_url: https only."""
+    settings.IDP_OIDC_ISSUER = ""
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    out = StringIO()
+    call_command("register_e_parcourspro_client", redirect_uri=CALLBACK, stdout=out)
+    assert "Moodle refuse une « URL de base de service »" in out.getvalue()
+
+
 @pytest.mark.parametrize(
     "uri",
     ["http://moodle.example/admin/oauth2callback.php", "moodle.example/callback", "https://*.x/"],

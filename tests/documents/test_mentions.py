@@ -73,6 +73,7 @@ CONVOCATION = [
 DISTANCE_CONVOCATION = [
     "e-ParcoursPro",
     "mêmes identifiants que ParcoursPro",
+    "Mode d'emploi de la première connexion",
     "Mardi 6 avril",
     "Mercredi 7 avril",
     "09h00 – 12h30",

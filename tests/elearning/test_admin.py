@@ -28,7 +28,13 @@ def confirm(session, django_capture_on_commit_callbacks):
         return enrollment.confirm(registration, by=UserFactory(is_staff=True))
 
 
-def test_a_failed_job_shows_moodles_error(staff_client, moodle, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("debugging", ["", "normal"])
+def test_a_failed_job_shows_moodles_error_and_what_to_do(
+    staff_client, moodle, debugging, django_capture_on_commit_callbacks
+):
+    """An unknown course: Moodle's errorcode and message, its debuginfo when its debugging
+    is on, and what to do in French."""
+    moodle.debugging = debugging
     registration = confirm(tutored_session(course_id=77), django_capture_on_commit_callbacks)
     job = EnrolmentJob.objects.get(registration=registration)
     # A name no admin page holds (a drawn « Barre » is in « Barre latérale »).
@@ -36,15 +42,36 @@ def test_a_failed_job_shows_moodles_error(staff_client, moodle, django_capture_o
     registration.user.save(update_fields=["last_name"])
     body = staff_client.get(reverse(CHANGELIST)).content.decode()
     assert "En échec" in body
-    assert "invalidrecord" in body
-    assert "find data record in database table course." in body
+    assert "invalidparameter : Invalid parameter value detected" in body
+    assert ("Context does not exist" in body) == bool(debugging)
     assert f"#{registration.user_id}" in body
     assert registration.user.last_name not in body  # the job names nobody
     change = staff_client.get(reverse("admin:elearning_enrolmentjob_change", args=[job.pk]))
     assert change.status_code == 200
-    assert "dml_missing_record_exception" in change.content.decode()
+    page = change.content.decode().replace("&#x27;", "'")
+    if debugging:
+        assert "Le cours n'existe pas sur e-ParcoursPro" in page
+    else:
+        assert "activez le débogage de Moodle" in page
     failed_only = staff_client.get(reverse(CHANGELIST), {"state__exact": "failed"})
     assert failed_only.context["cl"].result_count == 1
+
+
+def test_a_given_up_job_is_shown_and_filtered(staff_client, moodle, settings):
+    registration = confirm_nothing_sent(settings)
+    job = EnrolmentJob.objects.get(registration=registration)
+    job.state, job.error_code, job.gave_up_at = "failed", "gave_up", job.created_at
+    job.last_error = "Abandonnée après 60 tentatives"
+    job.save()
+    answer = staff_client.get(reverse(CHANGELIST), {"gave_up_at__isempty": "0"})
+    assert answer.context["cl"].result_count == 1
+    assert "gave_up : Abandonnée après 60 tentatives" in answer.content.decode()
+
+
+def confirm_nothing_sent(settings):
+    settings.E_PARCOURSPRO_WS_TOKEN = ""
+    registration = awaiting_provider(tutored_session())
+    return enrollment.confirm(registration, by=UserFactory(is_staff=True))
 
 
 def test_relaunch_from_the_admin(staff_client, moodle, django_capture_on_commit_callbacks):

@@ -10,11 +10,13 @@ from django.utils import timezone
 
 from catalog.models import ActionKind
 from elearning import services
+from elearning.access import access_window
 from elearning.models import EnrolmentJob
 from enrollment import services as enrollment
 from enrollment.models import RegistrationStatus
 from enrollment.privacy import delete_account
 from mailing.models import Email
+from parcourspro.celery import app as celery_app
 from tests.elearning.fake_moodle import closed_port_url
 from tests.factories import (
     MemberEmployeeFactory,
@@ -48,8 +50,13 @@ def withdraw(registration, django_capture_on_commit_callbacks):
 
 
 def account_of(moodle, user):
-    [account] = [u for u in moodle.users.values() if u["username"] == str(user.pk)]
+    [account] = [u for u in moodle.people() if u["username"] == str(user.pk)]
     return account
+
+
+def window_of(session):
+    start, end = access_window(session)
+    return int(start.timestamp()), int(end.timestamp())
 
 
 def test_q13_confirmed_participant_is_created_then_enrolled(
@@ -63,16 +70,20 @@ def test_q13_confirmed_participant_is_created_then_enrolled(
     assert account["idnumber"] == str(user.pk)
     assert account["email"] == user.email
     assert account["firstname"] == user.first_name
+    timestart, timeend = window_of(session)
     assert moodle.enrolments[(account["id"], 42)] == {
         "roleid": 5,
-        "timestart": int(session.starts_at.timestamp()),
-        "timeend": int(session.ends_at.timestamp()),
+        "timestart": timestart,
+        "timeend": timeend,
         "status": "active",
     }
     job = EnrolmentJob.objects.get(registration=registration)
     assert (job.kind, job.state, job.attempts) == (Kind.ENROL, State.DONE, 1)
     assert job.moodle_user_id == account["id"]
+    # Looked for by username, idnumber, then email (an account Moodle's login created).
     assert moodle.functions_called() == [
+        "core_user_get_users_by_field",
+        "core_user_get_users_by_field",
         "core_user_get_users_by_field",
         "core_user_create_users",
         "enrol_manual_enrol_users",
@@ -86,7 +97,7 @@ def test_an_existing_moodle_account_is_not_created_again(
     existing = moodle.add_user(str(user.pk), auth="oauth2", email=user.email)
     confirm_now(tutored_session(course_id=42), django_capture_on_commit_callbacks, user=user)
     assert "core_user_create_users" not in moodle.functions_called()
-    assert len(moodle.users) == 1
+    assert len(moodle.people()) == 1
     assert moodle.enrolments[(existing, 42)]["status"] == "active"
 
 
@@ -97,27 +108,54 @@ def test_an_account_created_meanwhile_by_another_job_is_used(
     refuses the second creation, and the second job enrols the account the first made."""
     user = MemberEmployeeFactory()
     existing = moodle.add_user(str(user.pk), auth="oauth2", email=user.email)
-    moodle.blind_lookups = 1
+    moodle.blind_lookups = 3  # by username, idnumber and email: nobody yet
     registration = confirm_now(
         tutored_session(course_id=42), django_capture_on_commit_callbacks, user=user
     )
     job = EnrolmentJob.objects.get(registration=registration)
     assert (job.state, job.moodle_user_id) == (State.DONE, existing)
-    assert len(moodle.users) == 1
+    assert len(moodle.people()) == 1
     assert moodle.enrolments[(existing, 42)]["status"] == "active"
 
 
-def test_an_address_used_by_another_moodle_account_fails_the_creation(
+def test_an_account_moodle_created_at_a_login_is_the_one_enrolled(
     moodle, django_capture_on_commit_callbacks
 ):
-    """Someone already had a Moodle account of their own with this address: Moodle refuses
-    the creation; staff see why (docs: « En cas d'échec »)."""
+    """The person logged in to e-ParcoursPro before any enrolment: Moodle's login created
+    their account (username = their address). ParcoursPro finds it by its address, marks it
+    with their number (idnumber) and enrols it: no second account, no refusal."""
+    user = MemberEmployeeFactory()
+    theirs = moodle.add_user(user.email.lower(), auth="oauth2", email=user.email)
+    registration = confirm_now(tutored_session(), django_capture_on_commit_callbacks, user=user)
+    job = EnrolmentJob.objects.get(registration=registration)
+    assert (job.state, job.moodle_user_id) == (State.DONE, theirs)
+    assert moodle.users[theirs]["idnumber"] == str(user.pk)
+    assert "core_user_create_users" not in moodle.functions_called()
+    assert moodle.enrolments[(theirs, 42)]["status"] == "active"
+
+
+@pytest.mark.parametrize("debugging", ["", "normal"])
+def test_an_address_the_token_cannot_see_fails_the_creation_with_what_to_do(
+    moodle, debugging, django_capture_on_commit_callbacks
+):
+    """Without moodle/site:viewuseridentity the token does not find the person's account by
+    its address, and Moodle refuses the creation. Staff read Moodle's error, its debuginfo
+    when Moodle's debugging is on, and what to do."""
+    moodle.capabilities.discard("moodle/site:viewuseridentity")
+    moodle.debugging = debugging
     user = MemberEmployeeFactory()
     moodle.add_user("ancien.compte", auth="manual", email=user.email)
     registration = confirm_now(tutored_session(), django_capture_on_commit_callbacks, user=user)
     job = EnrolmentJob.objects.get(registration=registration)
     assert (job.state, job.error_code) == (State.FAILED, "invalidparameter")
-    assert "Email address already exists" in job.last_error
+    assert job.last_error == "Invalid parameter value detected"
+    email = Email.objects.get(template="e_parcourspro_job_failed")
+    if debugging:
+        assert job.error_debuginfo == f"Email address already exists: {user.email}"
+        assert "moodle/site:viewuseridentity" in email.body_text
+    else:
+        assert job.error_debuginfo == ""
+        assert "activez le débogage de Moodle" in email.body_text
     assert moodle.enrolments == {}
 
 
@@ -157,6 +195,9 @@ def test_the_delay_between_attempts_doubles_up_to_an_hour():
 def test_a_moodle_error_fails_the_job_tells_staff_and_is_not_retried(
     moodle, django_capture_on_commit_callbacks
 ):
+    """An unknown course: Moodle's validate_context refuses it as an invalid parameter
+    (« Context does not exist », in the debuginfo only when its debugging is on)."""
+    moodle.debugging = "normal"
     # A name no email holds by chance (a drawn name may be a common word).
     person = MemberEmployeeFactory(last_name="Quintavalle-Oyarzabal")
     registration = confirm_now(
@@ -164,10 +205,15 @@ def test_a_moodle_error_fails_the_job_tells_staff_and_is_not_retried(
     )
     job = EnrolmentJob.objects.get(registration=registration)
     assert job.state == State.FAILED
-    assert job.error_code == "invalidrecord"
-    assert "Can't find data record in database table course." in job.last_error
+    assert (job.error_code, job.last_error, job.error_debuginfo) == (
+        "invalidparameter",
+        "Invalid parameter value detected",
+        "Context does not exist",
+    )
     email = Email.objects.get(template="e_parcourspro_job_failed")
-    assert "invalidrecord" in email.body_text
+    assert "invalidparameter" in email.body_text
+    assert "Context does not exist" in email.body_text
+    assert "Le cours n'existe pas sur e-ParcoursPro" in email.body_text
     assert registration.user.last_name not in email.body_text  # names nobody
     calls = len(moodle.calls)
     with time_machine.travel(timezone.now() + dt.timedelta(days=1)):
@@ -179,7 +225,12 @@ def test_a_moodle_error_fails_the_job_tells_staff_and_is_not_retried(
         relaunched, refused = services.relaunch([job.pk])
     assert (len(relaunched), refused) == (1, [])
     job.refresh_from_db()
-    assert (job.state, job.attempts) == (State.DONE, 2)
+    assert (job.state, job.attempts, job.error_code, job.error_debuginfo) == (
+        State.DONE,
+        2,
+        "",
+        "",
+    )
     assert moodle.enrolments[(job.moodle_user_id, 77)]["status"] == "active"
 
 
@@ -189,7 +240,7 @@ def test_q13_withdrawal_suspends_the_enrolment(moodle, django_capture_on_commit_
     suspend = EnrolmentJob.objects.get(registration=registration, kind=Kind.SUSPEND)
     assert suspend.state == State.DONE
     assert moodle.enrolments[(suspend.moodle_user_id, 42)]["status"] == "suspended"
-    assert len(moodle.users) == 1
+    assert len(moodle.people()) == 1
 
 
 def test_a_cancelled_session_suspends_its_participants(moodle, django_capture_on_commit_callbacks):
@@ -310,7 +361,7 @@ def test_a_committed_confirmation_is_enrolled_after_the_commit(moodle):
 
 
 def test_the_sweep_is_scheduled_by_celery_beat(settings):
-    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    schedule = {entry["task"] for entry in celery_app.conf.beat_schedule.values()}
     assert "elearning.tasks.sweep_enrolment_jobs" in schedule
 
 
@@ -343,17 +394,18 @@ def test_q13_enrolment_follows_the_session_when_staff_move_its_dates(
     with django_capture_on_commit_callbacks(execute=True):
         session.save()
     staying_account = account_of(moodle, staying.user)
+    timestart, timeend = window_of(session)
     assert moodle.enrolments[(staying_account["id"], 42)] == {
         "roleid": 5,
-        "timestart": int(session.starts_at.timestamp()),
-        "timeend": int(session.ends_at.timestamp()),
+        "timestart": timestart,
+        "timeend": timeend,
         "status": "active",
     }
     assert moodle.enrolments[(account_of(moodle, leaving.user)["id"], 42)]["status"] == (
         "suspended"
     )
     job = EnrolmentJob.objects.get(registration=staying, kind=Kind.ENROL)
-    assert (job.state, job.timestart) == (State.DONE, session.starts_at)
+    assert (job.state, job.timestart) == (State.DONE, access_window(session)[0])
     # Saved again without a change of dates: nothing is sent.
     calls = len(moodle.functions_called())
     with django_capture_on_commit_callbacks(execute=True):

@@ -14,6 +14,7 @@ from enrollment import services
 from enrollment.models import Registration
 from enrollment.services import remind_approvers
 from mailing.models import Email
+from parcourspro.celery import app as celery_app
 from tests.emails import rendered
 from tests.factories import MemberEmployeeFactory, register, session_of
 
@@ -44,7 +45,7 @@ def run_at(when):
 
 
 def test_the_task_is_scheduled_by_celery_beat():
-    entries = [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()]
+    entries = [e["task"] for e in celery_app.conf.beat_schedule.values()]
     assert "employers.tasks.remind_approvers" in entries
 
 

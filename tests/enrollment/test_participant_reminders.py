@@ -13,6 +13,7 @@ from enrollment import rules, services
 from enrollment.models import Registration, RegistrationStatus
 from enrollment.services import remind_participants
 from mailing.models import Email
+from parcourspro.celery import app as celery_app
 from tests.emails import rendered
 from tests.factories import PARIS, UserFactory, register, session_of
 
@@ -140,7 +141,7 @@ def test_the_days_are_settings(settings, employee, member_structure):
 def test_the_defaults_and_the_schedule():
     assert settings.SESSION_REMINDER_DAYS == 7
     assert settings.SHORT_FORMAT_REMINDER_DAYS == 1
-    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    schedule = {entry["task"] for entry in celery_app.conf.beat_schedule.values()}
     assert "enrollment.tasks.remind_participants" in schedule
 
 

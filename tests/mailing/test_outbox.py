@@ -6,7 +6,6 @@ import pickle
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
@@ -27,6 +26,7 @@ from mailing.outbox import (
     still_waiting,
     sweep_unsent_emails,
 )
+from parcourspro.celery import app as celery_app
 from tests.factories import StructureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +135,7 @@ def test_erasing_an_email_erases_its_context_too():
 
 
 def test_the_retention_task_runs_daily():
-    entries = {e["task"]: e["schedule"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    entries = {e["task"]: e["schedule"] for e in celery_app.conf.beat_schedule.values()}
     schedule = entries["mailing.tasks.erase_old_email_bodies"]
     assert len(schedule.hour) == 1 and len(schedule.minute) == 1  # once a day
 

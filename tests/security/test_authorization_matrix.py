@@ -63,6 +63,10 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "catalog:catalogue": PUBLIC_PAGE,
     "catalog:action_detail": PUBLIC_PAGE,
     "catalog:faq": PUBLIC_PAGE,
+    # e-ParcoursPro's login tutorial (FAQ Q13) and the logo Moodle's login page shows.
+    "elearning:first_login": PUBLIC_PAGE,
+    "elearning:logo": expect(302, 405),
+    "elearning:favicon": expect(302, 405),
     "accounts:structure_search": PUBLIC_PAGE,
     "accounts:logged_out": PUBLIC_PAGE,  # after a logout asked by e-ParcoursPro
     "accounts:profile": private(200, 200),  # POST without data: the form with its errors

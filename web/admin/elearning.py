@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from elearning import services
+from elearning.errors import advice
 from elearning.models import EnrolmentJob
 
 DISABLED_NOTICE = _(
@@ -32,7 +33,7 @@ class EnrolmentJobAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
-    list_filter = ("state", "kind")
+    list_filter = ("state", "kind", ("gave_up_at", admin.EmptyFieldListFilter))
     search_fields = ("=moodle_username", "=course_id", "error_code", "last_error")
     date_hierarchy = "created_at"
     list_select_related = ("registration",)
@@ -49,7 +50,12 @@ class EnrolmentJobAdmin(admin.ModelAdmin):
         "attempts",
         "error_code",
         "last_error",
+        "error_debuginfo",
+        "what_to_do",
+        "pending_since",
         "next_attempt_at",
+        "gave_up_at",
+        "welcomed_at",
         "created_at",
         "updated_at",
         "done_at",
@@ -86,10 +92,20 @@ class EnrolmentJobAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("dernière erreur"))
     def error(self, obj):
+        """Moodle's errorcode, message and, when its debugging sent it, debuginfo."""
         if not obj.last_error:
             return "—"
-        text = Truncator(obj.last_error).chars(160)
+        text = obj.last_error
+        if obj.error_debuginfo:
+            text = f"{text} — {obj.error_debuginfo}"
+        text = Truncator(text).chars(200)
         return f"{obj.error_code} : {text}" if obj.error_code else text
+
+    @admin.display(description=_("que faire"))
+    def what_to_do(self, obj):
+        if obj.state != EnrolmentJob.State.FAILED:
+            return "—"
+        return advice(obj.error_code, f"{obj.last_error} {obj.error_debuginfo}") or "—"
 
     @admin.action(description=_("Relancer les opérations sélectionnées"))
     def relaunch(self, request, queryset):
