@@ -35,6 +35,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.conf import settings
 from django.db import connection
 
 from catalog.models import ActionKind
@@ -61,12 +62,23 @@ def _redis_answers() -> bool:
         return False
 
 
-pytestmark = [
-    pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx)"),
-    pytest.mark.skipif(not _redis_answers(), reason="Redis does not answer on 127.0.0.1:6379"),
-    pytest.mark.postgres_only,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = pytest.mark.skipif(
+    NGINX is None, reason="nginx is not installed (apt-get install nginx)"
+)
+
+
+def two_nodes(test):
+    """The marks of a test through the two nodes."""
+    for mark in (
+        pytest.mark.skipif(not _redis_answers(), reason="Redis does not answer on 127.0.0.1:6379"),
+        pytest.mark.skipif(
+            not settings.IS_POSTGRES, reason="two servers share PostgreSQL, not a SQLite file"
+        ),
+        pytest.mark.postgres_only,
+        pytest.mark.django_db(transaction=True),
+    ):
+        test = mark(test)
+    return test
 
 
 def _free_port() -> int:
@@ -263,6 +275,7 @@ class Browser(requests.Session):
         )
 
 
+@two_nodes
 def test_a_session_opened_on_one_node_works_on_the_other(nodes, project_hashers):
     user = UserFactory()
     browser = Browser()
@@ -286,6 +299,7 @@ def places_said(base: str, session) -> str:
     return unescape(re.search(r"Places :</strong>\s*([^<]*)<", block).group(1).strip())
 
 
+@two_nodes
 def test_a_place_taken_through_one_node_is_seen_at_once_through_the_other(nodes, project_hashers):
     session = session_of(ActionKind.WEBINAR, capacity=1)
     user = UserFactory()
@@ -302,6 +316,7 @@ def test_a_place_taken_through_one_node_is_seen_at_once_through_the_other(nodes,
     assert places_said(nodes["both"], session) == "Complet — liste d'attente"
 
 
+@two_nodes
 def test_carts_validated_through_both_nodes_at_once_stay_exact(nodes, project_hashers):
     capacity, people = 3, 10
     session = session_of(ActionKind.WEBINAR, capacity=capacity)
@@ -349,3 +364,34 @@ def test_carts_validated_through_both_nodes_at_once_stay_exact(nodes, project_ha
         )
     )
     assert last_seated < first_waiting
+
+
+def test_the_shipped_site_configuration_is_valid(tmp_path):
+    """deploy/nginx.conf, with proxy.conf where it says to put it and a certificate, passes
+    `nginx -t`."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-subj", "/CN=parcourspro.example", "-keyout", str(tmp_path / "key.pem")]
+        + ["-out", str(tmp_path / "cert.pem")],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    site = site.replace("/etc/nginx/parcourspro/proxy.conf", str(ROOT / "deploy" / "proxy.conf"))
+    site = re.sub(r"ssl_certificate /\S+;", f"ssl_certificate {tmp_path}/cert.pem;", site)
+    site = re.sub(r"ssl_certificate_key /\S+;", f"ssl_certificate_key {tmp_path}/key.pem;", site)
+    assert "cert.pem" in site and "key.pem" in site
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
+        "events {}\n"
+        f"http {{ access_log off; include {tmp_path}/site.conf; }}\n"
+    )
+    result = subprocess.run(
+        [NGINX, "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
