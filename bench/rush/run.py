@@ -15,12 +15,13 @@ Run it with the application's Python (.venv/bin/python); Locust comes from its o
    CREATE DATABASE … TEMPLATE: seconds).
 2. The servers, as the Dockerfile and docker-compose.yml run them: gunicorn with 3 sync
    workers (plus bench/rush/gunicorn_conf.py, whose hooks record each request's CPU), a
-   Celery worker, Redis as cache (`--cache-url`, db 14) and broker (db 15), both flushed;
+   Celery worker and beat, Redis as cache (`--cache-url`, db 14) and broker (db 15), both flushed;
    DEBUG off; emails to an SMTP sink run by this script; TRUSTED_PROXY_COUNT=1 (Locust sends
    each person's X-Forwarded-For, as the proxy of docs/DEPLOYMENT.md would).
 3. Locust, headless (locustfile.py): professionals, approvers and visitors at once, RATE
    validations a second offered for DURATION seconds.
-4. The worker is given 60 s to send what the rush recorded; the rules are checked
+4. gunicorn finishes its last requests and stops; the worker is given 90 s to send what the
+   rush recorded; the rules are checked
    (checks.py); the report (Markdown) is printed and written to bench/rush/results/.
 
 Exits non-zero when a rule fails, a request fails, or nothing was validated. Only 127.0.0.1
@@ -150,36 +151,68 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-def cpu_seconds(*, port: int, celery_name: str, database: str, locust_pid: int) -> dict:
-    """CPU (user + system, seconds) used so far by each kind of process of this rush, read
-    from /proc: its gunicorn (master and workers: their command line names its port), its
-    Celery worker (its --hostname), PostgreSQL's backends on its database, Redis (shared with
-    whatever else uses it on this machine), Locust, and this script."""
-    tick = os.sysconf("SC_CLK_TCK")
-    totals: Counter[str] = Counter()
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if "gunicorn" in command and f"{HOST}:{port}" in command:
-            kind = "gunicorn (3 workers and master)"
-        elif celery_name in command:
-            kind = "celery worker"
-        elif command.startswith("postgres:") and f" {database} " in command:
-            kind = "postgres backends"
-        elif "redis-server" in command:
-            kind = "redis (shared)"
-        elif int(pid) == locust_pid:
-            kind = "locust"
-        elif int(pid) == os.getpid():
-            kind = "run.py (SMTP sink)"
-        else:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        totals[kind] += (int(fields[11]) + int(fields[12])) / tick
-    return dict(totals)
+class CpuSampler(threading.Thread):
+    """CPU (user + system, seconds) that each kind of process of this rush spends while it
+    runs, read from /proc twice a second: its gunicorn (master and workers: their command
+    line names its port), its Celery worker and beat (their --hostname or schedule),
+    PostgreSQL's backends on its database, Redis (shared with whatever else uses it on this
+    machine), and this script (the SMTP sink). Sampled rather than read twice: a backend
+    that ends during the rush (CONN_MAX_AGE) keeps its share, one that starts is counted
+    from zero. Locust's own is read from its rusage when it exits."""
+
+    def __init__(self, *, port: int, celery_name: str, database: str):
+        super().__init__(daemon=True)
+        self.port, self.celery_name, self.database = port, celery_name, database
+        self.first: dict[int, tuple[str, float]] = {}
+        self.last: dict[int, float] = {}
+        self.running = True
+        self.sample(baseline=True)
+
+    def kind(self, pid: int, command: str) -> str | None:
+        if "gunicorn" in command and f"{HOST}:{self.port}" in command:
+            return "gunicorn (3 workers and master)"
+        if self.celery_name in command:
+            return "celery worker and beat"
+        if command.startswith("postgres:") and f" {self.database} " in command:
+            return "postgres backends"
+        if "redis-server" in command:
+            return "redis (shared)"
+        if pid == os.getpid():
+            return "run.py (SMTP sink, sampling)"
+        return None
+
+    def sample(self, *, baseline: bool = False) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        for name in filter(str.isdigit, os.listdir("/proc")):
+            pid = int(name)
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                if pid not in self.first:
+                    command = Path(f"/proc/{pid}/cmdline").read_bytes()
+                    kind = self.kind(pid, command.replace(b"\0", b" ").decode())
+                    if kind is None:
+                        continue
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            seconds = (int(fields[11]) + int(fields[12])) / tick
+            if pid not in self.first:
+                self.first[pid] = (kind, seconds if baseline else 0.0)
+            self.last[pid] = seconds
+
+    def run(self) -> None:
+        while self.running:
+            time.sleep(0.5)
+            self.sample()
+
+    def stop(self) -> dict[str, float]:
+        self.running = False
+        self.join(timeout=5)
+        self.sample()
+        totals: Counter[str] = Counter()
+        for pid, (kind, first) in self.first.items():
+            totals[kind] += self.last[pid] - first
+        return dict(totals)
 
 
 class Sink:
@@ -333,7 +366,7 @@ def main() -> None:
     # 2. The servers.
     cpu_dir = RESULTS / "cpu"
     cpu_dir.mkdir(exist_ok=True)
-    for old in cpu_dir.glob("*.jsonl"):
+    for old in [*cpu_dir.glob("*.jsonl"), *RESULTS.glob("celerybeat-*")]:
         old.unlink()
     from aiosmtpd.controller import Controller
 
@@ -385,6 +418,15 @@ def main() -> None:
             "celery.log",
         )
         processes.append(celery)
+        schedule = RESULTS / f"celerybeat-{celery_name}"
+        processes.append(
+            start(
+                [str(VENV_BIN / "celery"), "-A", "parcourspro", "beat", "--loglevel=WARNING"]
+                + ["--schedule", str(schedule)],
+                env,
+                "beat.log",
+            )
+        )
         wait_for_healthz(f"http://{HOST}:{port}", gunicorn)
 
         # 3. The rush.
@@ -432,23 +474,23 @@ def main() -> None:
             "locust.log",
         )
         processes.append(locust)
-        names = {"port": port, "celery_name": celery_name, "database": run_db}
-        before = cpu_seconds(**names, locust_pid=locust.pid)
+        sampler = CpuSampler(port=port, celery_name=celery_name, database=run_db)
+        sampler.start()
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         fired = time.perf_counter()
         locust.wait(timeout=args.duration + 120)
         wall = time.perf_counter() - fired
-        after = cpu_seconds(**names, locust_pid=locust.pid)
-        cpu_used = {k: v - before.get(k, 0.0) for k, v in after.items() if k != "locust"}
+        cpu_used = sampler.stop()
         # Locust has exited: its CPU is that of the one child reaped meanwhile.
         reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu_used["locust"] = (
             reaped.ru_utime + reaped.ru_stime - children.ru_utime - children.ru_stime
         )
 
-        # 4. The outbox drained, the rules.
-        deadline = time.monotonic() + 60
-        waiting_for = None
+        # 4. What the last requests recorded (gunicorn finishes them as it stops), then the
+        # outbox drained by the worker, the rules.
+        stop(gunicorn)
+        deadline = time.monotonic() + 90  # past a sweep of beat's (every 60 s)
         while time.monotonic() < deadline:
             with psycopg.connect(f"host=127.0.0.1 user=postgres dbname={run_db}") as conn:
                 waiting_for = conn.execute(
