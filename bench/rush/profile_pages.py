@@ -1,8 +1,8 @@
 """The rush's logged-in pages in-process, on its data: CPU, SQL queries and cProfile's top
 entries of each (the pages that issue 26 wants at most 8 ms of CPU).
 
-    .venv/bin/python bench/rush/profile.py                      # every page, 30 runs each
-    .venv/bin/python bench/rush/profile.py --page "Employer Space" --runs 50 --top 25
+    .venv/bin/python bench/rush/profile_pages.py                      # every page, 30 runs each
+    .venv/bin/python bench/rush/profile_pages.py --page "Employer Space" --runs 50 --top 25
 
 Runs on a copy of the rush's template database (`pp_rush_bench_profile`, made from
 `pp_rush_bench` in seconds; run.py builds it), with the shared cache of production
@@ -23,6 +23,7 @@ import pstats
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -32,12 +33,19 @@ sys.path.insert(0, str(HERE.parent))
 from load import database_url  # noqa: E402
 
 
+def _count(queries, execute, sql, params, many, context):
+    """An execute wrapper (Django's, documented) that keeps each statement's SQL."""
+    queries.append(sql)
+    return execute(sql, params, many, context)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--template", default="pp_rush_bench")
     parser.add_argument("--page", help="one page kind only (as in the rush's report)")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--sort", default="tottime", help="cProfile's order: tottime, cumulative")
     parser.add_argument("--cache-url", default="rediscache://127.0.0.1:6379/14")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
@@ -62,7 +70,6 @@ def main() -> None:
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
     from catalog.models import Session
@@ -119,7 +126,8 @@ def main() -> None:
             client.get(url)
             cpu.append((time.process_time() - started_cpu) * 1000)
             wall.append((time.perf_counter() - started) * 1000)
-        with CaptureQueriesContext(connection) as queries:
+        queries: list[str] = []
+        with connection.execute_wrapper(partial(_count, queries)):
             client.get(url)
         profiler = cProfile.Profile()
         profiler.enable()
@@ -127,7 +135,7 @@ def main() -> None:
             client.get(url)
         profiler.disable()
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.top)
+        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
         print(
             f"## {name} ({url}): CPU median {statistics.median(cpu):.1f} ms, wall "
             f"{statistics.median(wall):.1f} ms, {len(queries)} queries"
