@@ -252,6 +252,38 @@ def worker_cpu(directory: Path) -> dict[str, list[float]]:
     return by_kind
 
 
+SERVER_PARTS = {
+    "gunicorn (3 workers and master)": "application nodes (gunicorn)",
+    "postgres backends": "PostgreSQL",
+    "celery worker and beat": "Celery worker and beat",
+    "redis (shared)": "Redis",
+}
+
+
+def sizing(cpu_used: dict, validated: int, *, target: int) -> list[str]:
+    """The server's CPU a validation, in the rush's mix of people (approvers' and visitors'
+    requests shared out over the validations), and the cores it takes at `target`
+    validations a minute: busy, and provisioned at half busy (sync workers queue requests
+    when all are busy: headroom keeps the waits, hence the p95, near the service times)."""
+    if not validated:
+        return []
+    lines = [
+        "",
+        f"Sizing at {target} validations a minute, in this rush's mix of people:",
+        "",
+        "| part | CPU ms a validation | cores busy | cores at half busy |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    total = 0.0
+    for kind, part in SERVER_PARTS.items():
+        per_validation = cpu_used.get(kind, 0.0) / validated
+        busy = per_validation * target / 60
+        total += busy
+        lines.append(f"| {part} | {per_validation * 1000:.0f} | {busy:.2f} | {busy * 2:.1f} |")
+    lines.append(f"| all | | {total:.2f} | {total * 2:.1f} |")
+    return lines
+
+
 def report(*, args, stats, cpu_by_kind, cpu_used, wall, results, outcome, build_info) -> str:
     aggregated = stats[-1]
     validated = len(outcome["validated"])
@@ -300,6 +332,7 @@ def report(*, args, stats, cpu_by_kind, cpu_used, wall, results, outcome, build_
             f"| {name} | {seconds:.1f} | {seconds / total:.0%} | "
             f"{seconds * 1000 / requests:.1f} | {seconds * 1000 / max(validated, 1):.0f} |"
         )
+    lines += sizing(cpu_used, validated, target=args.target)
     lines += ["", "| rule after the run | holds | figures |", "| --- | --- | --- |"]
     for sentence, holds, detail in results:
         lines.append(f"| {sentence} | {'yes' if holds else '**NO**'} | {detail} |")
@@ -322,6 +355,9 @@ def main() -> None:
     parser.add_argument("--visitors", type=int, default=12)
     parser.add_argument("--think", type=float, default=0.4, help="max pause between pages, s")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
+    parser.add_argument(
+        "--target", type=int, default=300, help="validations a minute the sizing is for"
+    )
     parser.add_argument("--cache-url", default="rediscache://127.0.0.1:6379/14")
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/15")
     parser.add_argument("--locust", default=str(HERE / ".venv" / "bin" / "locust"))
