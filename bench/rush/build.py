@@ -11,8 +11,10 @@ end (the outbox as a worker would leave it), so the run's worker starts with an 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import time
+import traceback
 from collections import Counter, defaultdict
 from decimal import Decimal
 
@@ -93,8 +95,36 @@ def approver_email(n: int) -> str:
     return f"approver-{n}@{DOMAIN}"
 
 
-def build(scale: dict | None = None, *, seed: int = 26, log=print) -> dict[str, float]:
-    """Fill an empty, migrated database; returns the seconds each step took."""
+def in_parallel(jobs: int, items: list, work) -> None:
+    """`work(items[n::jobs])` in `jobs` forked processes, each with its own database
+    connection; raises when one fails."""
+    from django.db import connections
+
+    connections.close_all()
+    children = []
+    for n in range(jobs):
+        pid = os.fork()
+        if pid == 0:  # the child
+            code = 0
+            try:
+                work(items[n::jobs])
+            except BaseException:
+                traceback.print_exc()
+                code = 1
+            finally:
+                connections.close_all()
+                os._exit(code)
+        children.append(pid)
+    failed = [pid for pid in children if os.waitpid(pid, 0)[1] != 0]
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {jobs} build processes failed")
+
+
+def build(
+    scale: dict | None = None, *, seed: int = 26, jobs: int = 2, log=print
+) -> dict[str, float]:
+    """Fill an empty, migrated database; returns the seconds each step took. The
+    registrations are made by `jobs` processes at once."""
     from allauth.account.models import EmailAddress
     from django.contrib.auth.hashers import make_password
     from django.db import connection
@@ -300,34 +330,43 @@ def build(scale: dict | None = None, *, seed: int = 26, log=print) -> dict[str, 
             taken.add((user.pk, session.pk))
             wanted[user].append(session)
             need -= 1
-    submitted = 0
-    for user, chosen in wanted.items():
-        for start in range(0, len(chosen), 3):
-            cart = chosen[start : start + 3]
-            for session in cart:
-                services.add_to_cart(user, session)
-            services.submit_cart(
-                user,
-                contact={
-                    "first_name": user.first_name,
-                    "last_name": user.last_name,
-                    "email": user.email,
-                    "phone": user.phone,
-                    "job_title": user.job_title,
-                },
-                motivations={s.pk: "Approfondir ma pratique auprès du public." for s in cart},
-            )
-            submitted += 1
-    step(f"{len(taken):,} requests in {submitted:,} validated carts (services)")
+
+    def validate(people) -> None:
+        # One person's carts one after another, in one process: their cart is one row.
+        for user, chosen in people:
+            for start in range(0, len(chosen), 3):
+                validate_cart(user, chosen[start : start + 3])
+
+    def validate_cart(user, cart) -> None:
+        for session in cart:
+            services.add_to_cart(user, session)
+        services.submit_cart(
+            user,
+            contact={
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "email": user.email,
+                "phone": user.phone,
+                "job_title": user.job_title,
+            },
+            motivations={s.pk: "Approfondir ma pratique auprès du public." for s in cart},
+        )
+
+    in_parallel(jobs, list(wanted.items()), validate)
+    carts = sum((len(chosen) + 2) // 3 for chosen in wanted.values())
+    step(f"{len(taken):,} requests in {carts:,} validated carts (services, {jobs} processes)")
 
     approver_of = {s.pk: a for s, a in zip(members, approvers, strict=True)}
     waiting = list(
         Registration.objects.filter(status=RegistrationStatus.PENDING_EMPLOYER).order_by("pk")
-    )
-    decided = 0
-    for registration in waiting[::2]:
-        services.approve(registration, by=approver_of[registration.structure_id])
-        decided += 1
+    )[::2]
+
+    def accept(registrations) -> None:
+        for registration in registrations:
+            services.approve(registration, by=approver_of[registration.structure_id])
+
+    in_parallel(jobs, waiting, accept)
+    decided = len(waiting)
     step(f"{decided:,} requests accepted by their approver (services)")
 
     Email.objects.filter(sent_at__isnull=True).update(sent_at=timezone.now())

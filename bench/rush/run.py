@@ -88,9 +88,9 @@ def run_stage(name: str, args: list[str]) -> None:
         import build
         from django.core.management import call_command
 
-        (data_path,) = args
+        data_path, jobs = args
         call_command("migrate", verbosity=0)
-        timings = build.build()
+        timings = build.build(jobs=int(jobs))
         build.export(Path(data_path))
         print(json.dumps(timings))
     elif name == "check":
@@ -348,6 +348,7 @@ def main() -> None:
     )
     parser.add_argument("--database", default="pp_rush_bench", help="template database")
     parser.add_argument("--build", action="store_true", help="rebuild the data first")
+    parser.add_argument("--jobs", type=int, default=2, help="processes building the data")
     parser.add_argument("--duration", type=int, default=120, help="seconds of rush")
     parser.add_argument("--rate", type=float, default=5, help="validations offered a second")
     parser.add_argument("--professionals", type=int, default=40)
@@ -390,7 +391,13 @@ def main() -> None:
         started = time.perf_counter()
         recreate(args.database)
         # The tasks the services publish go to the bench's broker, flushed after: none runs.
-        stage("build", args.database, str(data_path), CELERY_BROKER_URL=args.broker_url)
+        stage(
+            "build",
+            args.database,
+            str(data_path),
+            str(args.jobs),
+            CELERY_BROKER_URL=args.broker_url,
+        )
         flush_redis()
         now = dt.datetime.now(dt.UTC).isoformat()
         admin(f"COMMENT ON DATABASE \"{args.database}\" IS 'rush built {now}'")
