@@ -1,7 +1,8 @@
 """gunicorn's server hooks for the rush (`gunicorn -c bench/rush/gunicorn_conf.py`, with the
 Dockerfile's other arguments): the CPU time each request costs its sync worker, from the
 request's start to the end of its response (`resource.getrusage` of the worker process),
-recorded by kind (kinds.py) in one JSON-lines file per worker under RUSH_CPU_DIR."""
+recorded by kind (kinds.py) and by who asked (the X-Rush-Person header the locustfile sends:
+professional, approver, visitor) in one JSON-lines file per worker under RUSH_CPU_DIR."""
 
 import json
 import os
@@ -31,6 +32,7 @@ def pre_request(worker, req):
 def post_request(worker, req, environ, resp):
     cpu, wall = _started
     status = getattr(resp, "status_code", 0) or int(str(getattr(resp, "status", "0")).split()[0])
+    person = next((value for name, value in req.headers if name == "X-RUSH-PERSON"), "")
     _rows.append(
         json.dumps(
             [
@@ -38,6 +40,7 @@ def post_request(worker, req, environ, resp):
                 status,
                 round((_cpu() - cpu) * 1000, 3),
                 round((time.perf_counter() - wall) * 1000, 3),
+                person,
             ]
         )
     )

@@ -63,9 +63,12 @@ def _address() -> str:
 
 class Person(HttpUser):
     abstract = True
+    role = ""
 
     def on_start(self):
         self.client.headers["X-Forwarded-For"] = _address()
+        # Who asked, for the CPU by person that gunicorn's hooks record (gunicorn_conf.py).
+        self.client.headers["X-Rush-Person"] = self.role
 
     def page(self, method: str, url: str, *, expect=(200,), **kwargs):
         """One request, named by its kind, redirects not followed; a status outside `expect`
@@ -104,6 +107,7 @@ class Person(HttpUser):
 
 
 class Professional(Person):
+    role = "professional"
     fixed_count = COUNTS["professionals"]
     wait_time = constant_pacing(COUNTS["professionals"] / RATE if RATE else 1)
 
@@ -173,6 +177,7 @@ class Professional(Person):
 
 
 class Approver(Person):
+    role = "approver"
     fixed_count = COUNTS["approvers"]
     wait_time = between(1, 4)
 
@@ -219,6 +224,7 @@ class Approver(Person):
 
 
 class Visitor(Person):
+    role = "visitor"
     fixed_count = COUNTS["visitors"]
     wait_time = between(1, 4)
 

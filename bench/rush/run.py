@@ -241,15 +241,18 @@ def locust_stats(prefix: Path) -> list[dict]:
     return sorted(rows, key=lambda row: row["Name"] == "Aggregated")
 
 
-def worker_cpu(directory: Path) -> dict[str, list[float]]:
-    """Each request's CPU in its gunicorn worker (ms), by kind, as gunicorn_conf.py wrote
-    them."""
+def worker_cpu(directory: Path) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Each request's CPU in its gunicorn worker (ms), by page kind; and the seconds of it
+    by who asked (professional, approver, visitor), as gunicorn_conf.py wrote them."""
     by_kind = defaultdict(list)
+    by_person: Counter[str] = Counter()
     for path in directory.glob("worker-*.jsonl"):
         for line in path.read_text().splitlines():
-            name, _, cpu, _ = json.loads(line)
+            name, _, cpu, _, *person = json.loads(line)
+            person = person[0] if person else ""
             by_kind[name].append(cpu)
-    return by_kind
+            by_person[person or "other"] += cpu / 1000
+    return by_kind, dict(by_person)
 
 
 SERVER_PARTS = {
@@ -260,31 +263,46 @@ SERVER_PARTS = {
 }
 
 
-def sizing(cpu_used: dict, validated: int, *, target: int) -> list[str]:
-    """The server's CPU a validation, in the rush's mix of people (approvers' and visitors'
-    requests shared out over the validations), and the cores it takes at `target`
-    validations a minute: busy, and provisioned at half busy (sync workers queue requests
-    when all are busy: headroom keeps the waits, hence the p95, near the service times)."""
-    if not validated:
+def sizing(cpu_used, by_person, *, validated: int, wall: float, target: int) -> list[str]:
+    """The cores each part needs at `target` validations a minute. The application's load is
+    the professionals' (their whole journeys' CPU in gunicorn, by validation) at the target
+    rate, plus the approvers' and visitors' as they were (by second), plus gunicorn's own
+    work between requests (its processes' CPU over the requests'); the other parts follow
+    the application's load in the proportion measured. Provisioned at half busy: sync
+    workers queue the requests when all are busy, headroom keeps those waits — the p95 —
+    near the pages' own times."""
+    served = sum(by_person.values())
+    gunicorn = cpu_used.get("gunicorn (3 workers and master)", 0.0)
+    if not validated or not served or not gunicorn:
         return []
+    journey = by_person.get("professional", 0.0) / validated
+    others = (served - by_person.get("professional", 0.0)) / wall
+    overhead = gunicorn / served
+    app_busy = (journey * target / 60 + others) * overhead
+    scale = app_busy / (gunicorn / wall)
     lines = [
         "",
-        f"Sizing at {target} validations a minute, in this rush's mix of people:",
+        f"Sizing at {target} validations a minute: a professional's journey costs "
+        f"{journey * 1000:.0f} ms of CPU in gunicorn; approvers and visitors "
+        f"{others:.2f} core as in this rush; gunicorn's work between requests "
+        f"{(overhead - 1):.0%} more.",
         "",
-        "| part | CPU ms a validation | cores busy | cores at half busy |",
+        "| part | cores busy in this rush | cores busy at the target | at half busy |",
         "| --- | ---: | ---: | ---: |",
     ]
     total = 0.0
     for kind, part in SERVER_PARTS.items():
-        per_validation = cpu_used.get(kind, 0.0) / validated
-        busy = per_validation * target / 60
+        measured = cpu_used.get(kind, 0.0) / wall
+        busy = app_busy if kind.startswith("gunicorn") else measured * scale
         total += busy
-        lines.append(f"| {part} | {per_validation * 1000:.0f} | {busy:.2f} | {busy * 2:.1f} |")
+        lines.append(f"| {part} | {measured:.2f} | {busy:.2f} | {busy * 2:.1f} |")
     lines.append(f"| all | | {total:.2f} | {total * 2:.1f} |")
     return lines
 
 
-def report(*, args, stats, cpu_by_kind, cpu_used, wall, results, outcome, build_info) -> str:
+def report(
+    *, args, stats, cpu_by_kind, cpu_by_person, cpu_used, wall, results, outcome, build_info
+) -> str:
     aggregated = stats[-1]
     validated = len(outcome["validated"])
     lines = [
@@ -332,7 +350,14 @@ def report(*, args, stats, cpu_by_kind, cpu_used, wall, results, outcome, build_
             f"| {name} | {seconds:.1f} | {seconds / total:.0%} | "
             f"{seconds * 1000 / requests:.1f} | {seconds * 1000 / max(validated, 1):.0f} |"
         )
-    lines += sizing(cpu_used, validated, target=args.target)
+    lines += [
+        "",
+        "| who | gunicorn CPU s | per validation, ms |",
+        "| --- | ---: | ---: |",
+    ]
+    for person, seconds in sorted(cpu_by_person.items()):
+        lines.append(f"| {person} | {seconds:.1f} | {seconds * 1000 / max(validated, 1):.0f} |")
+    lines += sizing(cpu_used, cpu_by_person, validated=validated, wall=wall, target=args.target)
     lines += ["", "| rule after the run | holds | figures |", "| --- | --- | --- |"]
     for sentence, holds, detail in results:
         lines.append(f"| {sentence} | {'yes' if holds else '**NO**'} | {detail} |")
@@ -362,10 +387,18 @@ def main() -> None:
     parser.add_argument("--cache-url", default="rediscache://127.0.0.1:6379/14")
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/15")
     parser.add_argument("--locust", default=str(HERE / ".venv" / "bin" / "locust"))
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="write the last rush's report again (the same --professionals … --target)",
+    )
     parser.add_argument("--stage", help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args()
     if args.stage:
         run_stage(args.stage, rest)
+        return
+    if args.report_only:
+        write_report(args)
         return
     assert 0 < args.duration <= 900 and args.professionals + args.approvers + args.visitors <= 200
     if not Path(args.locust).exists():
@@ -559,18 +592,29 @@ def main() -> None:
         str(delivered_path),
         str(checks_path),
     )
-    results = json.loads(checks_path.read_text())
-    outcome = json.loads(outcome_path.read_text())
-    stats = locust_stats(prefix)
+    (RESULTS / "run.json").write_text(
+        json.dumps({"cpu_used": cpu_used, "wall": wall, "build_info": build_info})
+    )
+    write_report(args)
+
+
+def write_report(args) -> None:
+    """The report of the last rush, from what it left in bench/rush/results/."""
+    results = json.loads((RESULTS / "checks.json").read_text())
+    outcome = json.loads((RESULTS / "validations.json").read_text())
+    run = json.loads((RESULTS / "run.json").read_text())
+    stats = locust_stats(RESULTS / "locust")
+    cpu_by_kind, cpu_by_person = worker_cpu(RESULTS / "cpu")
     text = report(
         args=args,
         stats=stats,
-        cpu_by_kind=worker_cpu(cpu_dir),
-        cpu_used=cpu_used,
-        wall=wall,
+        cpu_by_kind=cpu_by_kind,
+        cpu_by_person=cpu_by_person,
+        cpu_used=run["cpu_used"],
+        wall=run["wall"],
         results=results,
         outcome=outcome,
-        build_info=build_info,
+        build_info=run["build_info"],
     )
     out = RESULTS / f"rush-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.md"
     out.write_text(text + "\n")
