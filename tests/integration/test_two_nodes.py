@@ -50,7 +50,7 @@ NGINX = shutil.which("nginx") or next(
 )
 REDIS = ("127.0.0.1", 6379)
 # The cache's and sessions' Redis database: this test's own.
-CACHE_URL = "rediscache://127.0.0.1:6379/13"
+CACHE_URL = "rediscache://127.0.0.1:6379/15"
 
 
 def _redis_answers() -> bool:
