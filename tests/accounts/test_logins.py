@@ -61,6 +61,8 @@ def test_the_login_form_offers_to_stay_logged_in_for_the_stated_lifetime(client,
     helptext = re.search(r'id="id_remember_helptext">(.*?)</div>', html, re.S).group(1)
     assert "gardée 30 jours sur cet appareil" in helptext
     assert "fin à la fermeture du navigateur" in helptext
+    # Next to the box: the box, its label, then the lifetime.
+    assert html.index(box) < html.index('<label for="id_remember">') < html.index(helptext)
     settings.SESSION_COOKIE_AGE = 7 * DAY
     assert "gardée 7 jours" in client.get(LOGIN).content.decode()
 

@@ -13,10 +13,10 @@ from django.utils.translation import ngettext
 def remember_help_text() -> str:
     days = settings.SESSION_COOKIE_AGE // (24 * 3600)
     return ngettext(
-        "Votre connexion est gardée %(days)d jour sur cet appareil. Sans cette case, elle "
-        "prend fin à la fermeture du navigateur : décochez-la sur un ordinateur partagé.",
-        "Votre connexion est gardée %(days)d jours sur cet appareil. Sans cette case, elle "
-        "prend fin à la fermeture du navigateur : décochez-la sur un ordinateur partagé.",
+        "Votre connexion est gardée %(days)d jour sur cet appareil ; sans cette case, elle "
+        "prend fin à la fermeture du navigateur. Ne la cochez pas sur un ordinateur partagé.",
+        "Votre connexion est gardée %(days)d jours sur cet appareil ; sans cette case, elle "
+        "prend fin à la fermeture du navigateur. Ne la cochez pas sur un ordinateur partagé.",
         days,
     ) % {"days": days}
 
