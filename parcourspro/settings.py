@@ -137,6 +137,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Passwords (issue 26): Argon2id, memory-hard, at twice OWASP's minimum (19 MiB, 4 passes
+# rather than 2) — above Django's PBKDF2 by OWASP's own equivalences (its 600,000 iterations
+# match 19 MiB × 2 passes; Django's 1,000,000 are 1.7 times that) — for a fifth of its CPU a
+# login on this project's machine (44 ms against 227 ms: docs/DEPLOYMENT.md, Sizing). The
+# PBKDF2 hashers stay after it: an existing hash is checked with them and upgraded to
+# Argon2id at the next login (Django's `check_password` setter).
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -201,6 +213,12 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SIGNUP_FORM_CLASS = "web.accounts.forms.SignupProfileForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ParcoursPro] "
 ACCOUNT_CHANGE_EMAIL = True
+# « Rester connecté·e » (issue 26): the login form offers it (allauth asks when this is
+# None); ticked, the session lasts SESSION_REMEMBER_DAYS (said next to the box), else it ends
+# with the browser. Fewer logins: each costs a password hash (Argon2id above).
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_FORMS = {"login": "web.accounts.login_form.LoginForm"}
+SESSION_COOKIE_AGE = env.int("SESSION_REMEMBER_DAYS", default=30) * 24 * 3600
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",

@@ -116,7 +116,7 @@ def test_cards_on_the_home_and_action_pages_have_no_bullets(page, live_server):
 def test_a_checkbox_sits_beside_its_label(page, live_server):
     page.set_viewport_size(DESKTOP)
     page.goto(f"{live_server.url}/accounts/login/")
-    checkbox = page.get_by_role("checkbox", name="Se souvenir de moi")
+    checkbox = page.get_by_role("checkbox", name="Rester connecté·e")
     label = page.locator(f"label[for='{checkbox.get_attribute('id')}']")
     box, text = checkbox.bounding_box(), label.bounding_box()
     assert box["x"] + box["width"] <= text["x"]  # the box first, then its words

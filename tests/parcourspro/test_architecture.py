@@ -41,7 +41,9 @@ MAX_LINES = 400
 def project_modules(apps=LAYER):
     for app in apps:
         for path in sorted((ROOT / app).rglob("*.py")):
-            if "migrations" not in path.relative_to(ROOT).parts:
+            parts = path.relative_to(ROOT).parts
+            # A virtualenv inside the tree (the rush's Locust, bench/rush/.venv) is not code.
+            if "migrations" not in parts and ".venv" not in parts:
                 yield app, path
 
 

@@ -1,0 +1,59 @@
+"""gunicorn's server hooks for the rush (`gunicorn -c bench/rush/gunicorn_conf.py`, with the
+Dockerfile's other arguments): the CPU time each request costs its sync worker, from the
+request's start to the end of its response (`resource.getrusage` of the worker process),
+recorded by kind (kinds.py) and by who asked (the X-Rush-Person header the locustfile sends:
+professional, approver, visitor) in one JSON-lines file per worker under RUSH_CPU_DIR."""
+
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from kinds import kind  # noqa: E402
+
+_OUT = Path(os.environ.get("RUSH_CPU_DIR", "."))
+_rows: list[str] = []
+_started = [0.0, 0.0]  # a sync worker serves one request at a time
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def pre_request(worker, req):
+    _started[:] = _cpu(), time.perf_counter()
+
+
+def post_request(worker, req, environ, resp):
+    cpu, wall = _started
+    status = getattr(resp, "status_code", 0) or int(str(getattr(resp, "status", "0")).split()[0])
+    person = next((value for name, value in req.headers if name == "X-RUSH-PERSON"), "")
+    _rows.append(
+        json.dumps(
+            [
+                kind(req.method, req.path, req.query or ""),
+                status,
+                round((_cpu() - cpu) * 1000, 3),
+                round((time.perf_counter() - wall) * 1000, 3),
+                person,
+            ]
+        )
+    )
+    if len(_rows) >= 100:
+        _flush(worker)
+
+
+def _flush(worker):
+    if _rows:
+        with open(_OUT / f"worker-{worker.pid}.jsonl", "a") as out:
+            out.write("\n".join(_rows) + "\n")
+        _rows.clear()
+
+
+def worker_exit(server, worker):
+    _flush(worker)

@@ -1,0 +1,143 @@
+"""The rush's report (run.py writes it after each run, `--report-only` again): Locust's
+figures by page kind, the CPU of each process and of each page kind and person in
+gunicorn, the sizing at a target rate, the rules after the run. Markdown."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+from collections import Counter, defaultdict
+from pathlib import Path
+
+
+def locust_stats(prefix: Path) -> list[dict]:
+    """Locust's rows by page kind, then its « Aggregated » row last."""
+    with open(f"{prefix}_stats.csv") as stats:
+        rows = list(csv.DictReader(stats))
+    return sorted(rows, key=lambda row: row["Name"] == "Aggregated")
+
+
+def worker_cpu(directory: Path) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Each request's CPU in its gunicorn worker (ms), by page kind; and the seconds of it
+    by who asked (professional, approver, visitor), as gunicorn_conf.py wrote them."""
+    by_kind = defaultdict(list)
+    by_person: Counter[str] = Counter()
+    for path in directory.glob("worker-*.jsonl"):
+        for line in path.read_text().splitlines():
+            name, _, cpu, _, *person = json.loads(line)
+            person = person[0] if person else ""
+            by_kind[name].append(cpu)
+            by_person[person or "other"] += cpu / 1000
+    return by_kind, dict(by_person)
+
+
+SERVER_PARTS = {
+    "gunicorn (3 workers and master)": "application nodes (gunicorn)",
+    "postgres backends": "PostgreSQL",
+    "celery worker and beat": "Celery worker and beat",
+    "redis (shared)": "Redis",
+}
+
+
+def sizing(cpu_used, by_person, *, validated: int, wall: float, target: int) -> list[str]:
+    """The cores each part needs at `target` validations a minute. The application's load is
+    the professionals' (their whole journeys' CPU in gunicorn, by validation) at the target
+    rate, plus the approvers' and visitors' as they were (by second), plus gunicorn's own
+    work between requests (its processes' CPU over the requests'); the other parts follow
+    the application's load in the proportion measured. Provisioned at half busy: sync
+    workers queue the requests when all are busy, headroom keeps those waits — the p95 —
+    near the pages' own times."""
+    served = sum(by_person.values())
+    gunicorn = cpu_used.get("gunicorn (3 workers and master)", 0.0)
+    if not validated or not served or not gunicorn:
+        return []
+    journey = by_person.get("professional", 0.0) / validated
+    others = (served - by_person.get("professional", 0.0)) / wall
+    overhead = gunicorn / served
+    app_busy = (journey * target / 60 + others) * overhead
+    scale = app_busy / (gunicorn / wall)
+    lines = [
+        "",
+        f"Sizing at {target} validations a minute: a professional's journey costs "
+        f"{journey * 1000:.0f} ms of CPU in gunicorn; approvers and visitors "
+        f"{others:.2f} core as in this rush; gunicorn's work between requests "
+        f"{(overhead - 1):.0%} more.",
+        "",
+        "| part | cores busy in this rush | cores busy at the target | at half busy |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    total = 0.0
+    for kind, part in SERVER_PARTS.items():
+        measured = cpu_used.get(kind, 0.0) / wall
+        busy = app_busy if kind.startswith("gunicorn") else measured * scale
+        total += busy
+        lines.append(f"| {part} | {measured:.2f} | {busy:.2f} | {busy * 2:.1f} |")
+    lines.append(f"| all | | {total:.2f} | {total * 2:.1f} |")
+    return lines
+
+
+def report(
+    *, args, stats, cpu_by_kind, cpu_by_person, cpu_used, wall, results, outcome, build_info
+) -> str:
+    aggregated = stats[-1]
+    validated = len(outcome["validated"])
+    when = build_info.get("when") or f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}"
+    lines = [
+        f"Rush of {when} UTC, commit `{build_info['commit']}`, "
+        f"{os.cpu_count()} cores (load average before: {build_info['load']}): "
+        f"{args.professionals} professionals, {args.approvers} approvers, {args.visitors} "
+        f"visitors; {args.rate:g} validations a second offered for {args.duration} s; gunicorn "
+        f"{args.workers} sync workers, a Celery worker, Redis, PostgreSQL `{args.database}_run`.",
+        "",
+        "| measured | value |",
+        "| --- | ---: |",
+        f"| requests served | {aggregated['Request Count']} "
+        f"({float(aggregated['Requests/s']):.1f} a second) |",
+        f"| failures | {aggregated['Failure Count']} |",
+        f"| validations (confirmation page reached) | {validated} "
+        f"({validated / wall * 60:.0f} a minute) |",
+        f"| carts refused by a rule | {outcome['refused']} |",
+        f"| journeys started (offered: {args.rate * args.duration:.0f}) | {outcome['journeys']} |",
+        f"| journeys that reached « Valider mon panier » | {outcome['offered']} |",
+        f"| approvers' decisions | {outcome['decisions']} |",
+        f"| p50 / p95, all requests | {aggregated['50%']} / {aggregated['95%']} ms |",
+        "",
+        "| page kind | requests | failures | p50 ms | p95 ms | gunicorn CPU ms, mean | "
+        "CPU s in all |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in sorted(stats[:-1], key=lambda r: r["Name"]):
+        cpu = cpu_by_kind.get(row["Name"], [])
+        mean = f"{sum(cpu) / len(cpu):.1f}" if cpu else "—"
+        lines.append(
+            f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} | "
+            f"{row['50%']} | {row['95%']} | {mean} | {sum(cpu) / 1000:.1f} |"
+        )
+    total = sum(cpu_used.values())
+    lines += [
+        "",
+        f"CPU during the rush ({wall:.0f} s, {os.cpu_count() * wall:.0f} CPU-seconds offered):",
+        "",
+        "| process | CPU s | share | ms a request | ms a validation |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    requests = int(aggregated["Request Count"]) or 1
+    for name, seconds in sorted(cpu_used.items(), key=lambda kv: -kv[1]):
+        lines.append(
+            f"| {name} | {seconds:.1f} | {seconds / total:.0%} | "
+            f"{seconds * 1000 / requests:.1f} | {seconds * 1000 / max(validated, 1):.0f} |"
+        )
+    lines += [
+        "",
+        "| who | gunicorn CPU s | per validation, ms |",
+        "| --- | ---: | ---: |",
+    ]
+    for person, seconds in sorted(cpu_by_person.items()):
+        lines.append(f"| {person} | {seconds:.1f} | {seconds * 1000 / max(validated, 1):.0f} |")
+    lines += sizing(cpu_used, cpu_by_person, validated=validated, wall=wall, target=args.target)
+    lines += ["", "| rule after the run | holds | figures |", "| --- | --- | --- |"]
+    for sentence, holds, detail in results:
+        lines.append(f"| {sentence} | {'yes' if holds else '**NO**'} | {detail} |")
+    return "\n".join(lines)
