@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "elearning",
     "web",
     "documents",
+    "surveys",
     "demo",
 ]
 
@@ -281,6 +282,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "documents.tasks.certificates_of_ended_sessions",
         "schedule": crontab(minute=50),
     },
+    # Satisfaction questionnaires (« à chaud » at the end, « à froid » after
+    # COLD_SURVEY_DAYS), their one reminder, and staff's warning of a poor mix (Q9).
+    "send-surveys": {"task": "surveys.tasks.send_surveys", "schedule": crontab(minute="*/15")},
+    "warn-poor-mixes": {"task": "surveys.tasks.warn_poor_mixes", "schedule": crontab(minute=55)},
 }
 
 # Programme rules (DESIGN.md R5, R8, R9; FAQ Q3, Q9, Q11, Q12, Q13).
@@ -306,6 +311,26 @@ E_PARCOURSPRO_URL = env("E_PARCOURSPRO_URL", default="https://e-parcourspro.cap-
 E_PARCOURSPRO_WS_TOKEN = env("E_PARCOURSPRO_WS_TOKEN", default="")
 E_PARCOURSPRO_STUDENT_ROLE_ID = env.int("E_PARCOURSPRO_STUDENT_ROLE_ID", default=5)
 E_PARCOURSPRO_WS_TIMEOUT = env.float("E_PARCOURSPRO_WS_TIMEOUT", default=10.0)
+
+# Satisfaction (DESIGN.md, turn 3; FAQ Q1): a questionnaire « à chaud » at the end of a
+# session, « à froid » COLD_SURVEY_DAYS after it (participants and their employer), one
+# reminder SURVEY_REMINDER_DAYS after sending, answers taken for SURVEY_OPEN_DAYS. Providers
+# and employers see aggregates of at least SURVEY_PRIVACY_THRESHOLD answers, never fewer.
+COLD_SURVEY_DAYS = env.int("COLD_SURVEY_DAYS", default=90)
+SURVEY_REMINDER_DAYS = env.int("SURVEY_REMINDER_DAYS", default=7)
+SURVEY_OPEN_DAYS = env.int("SURVEY_OPEN_DAYS", default=30)
+SURVEY_PRIVACY_THRESHOLD = env.int("SURVEY_PRIVACY_THRESHOLD", default=3)
+# Mixité (FAQ Q9: « favoriser la mixité des profils des participants »; Q1: exchanges across
+# the territories). A session's mix is poor when one structure holds more than
+# MIX_MAX_STRUCTURE_SHARE % of its participants (from MIX_MIN_PARTICIPANTS participants: at
+# 3, two colleagues, as Q9 allows, are already two thirds), or when its participants, from
+# MIX_SINGLE_DEPARTMENT_FROM of them, all come from one department. Staff are told once.
+MIX_MAX_STRUCTURE_SHARE = env.int("MIX_MAX_STRUCTURE_SHARE", default=50)
+MIX_MIN_PARTICIPANTS = env.int("MIX_MIN_PARTICIPANTS", default=4)
+MIX_SINGLE_DEPARTMENT_FROM = env.int("MIX_SINGLE_DEPARTMENT_FROM", default=6)
+# Late release (DESIGN.md, turn 3): a place freed less than this many days before the start.
+# The pilotage counts the places freed then and given again from the waiting list.
+LATE_OFFER_DAYS = env.int("LATE_OFFER_DAYS", default=7)
 
 # Personal data (DESIGN.md, Decisions): what sent emails said is erased after this many days.
 EMAIL_BODY_RETENTION_DAYS = env.int("EMAIL_BODY_RETENTION_DAYS", default=365)
