@@ -104,7 +104,7 @@ class Mix:
     @property
     def largest_share(self) -> int:
         """The largest structure's share of the participants, in whole percent."""
-        return round(100 * self.largest / self.participants) if self.participants else 0
+        return rules.rounded(100 * self.largest / self.participants) if self.participants else 0
 
     @property
     def is_poor(self) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
@@ -49,6 +50,15 @@ def days_after(moment: dt.datetime, days: int) -> dt.datetime:
     local = moment.astimezone(PROGRAMME_TIMEZONE)
     wall = local.replace(tzinfo=None) + dt.timedelta(days=days)
     return wall.replace(tzinfo=PROGRAMME_TIMEZONE).astimezone(dt.UTC)
+
+
+def rounded(value, places: int = 0):
+    """`value` rounded half up, as people round (4.25 → 4.3, 12.5 % → 13 %), whether the
+    database returned a float (SQLite) or a decimal (PostgreSQL); None stays None."""
+    if value is None:
+        return None
+    result = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return int(result) if places == 0 else float(result)
 
 
 # --- who is asked, and when ----------------------------------------------------------------

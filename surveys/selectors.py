@@ -98,18 +98,27 @@ class KindScores:
 
     @property
     def response_rate(self) -> int | None:
-        return round(100 * self.answers / self.sent) if self.sent else None
+        return rules.rounded(100 * self.answers / self.sent) if self.sent else None
 
     def mean(self, item: str) -> float | None:
         """The item's mean, to one decimal, or None below the privacy threshold."""
         value = self.means.get(item)
-        return round(value, 1) if self.shown and value is not None else None
+        return rules.rounded(value, 1) if self.shown and value is not None else None
+
+    @property
+    def rounded(self) -> dict:
+        """Each item's `mean`, for the templates."""
+        return {item: self.mean(item) for item in rules.ITEMS[self.kind]}
 
     @property
     def overall(self) -> float | None:
         """The mean of the items' means (each item weighs the same)."""
-        values = [self.means[item] for item in rules.ITEMS[self.kind] if self.means.get(item)]
-        return round(sum(values) / len(values), 1) if self.shown and values else None
+        values = [
+            float(self.means[item])
+            for item in rules.ITEMS[self.kind]
+            if self.means.get(item) is not None
+        ]
+        return rules.rounded(sum(values) / len(values), 1) if self.shown and values else None
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,10 @@ from mailing.models import Email
 from surveys import services
 from surveys.models import Survey
 from tests.factories import (
-    JobSeekerFactory,
     MemberEmployeeFactory,
     UserFactory,
     attend,
     confirmed,
-    register,
     session_of,
 )
 
