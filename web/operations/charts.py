@@ -21,7 +21,7 @@ from pygal.style import Style
 
 from web.operations.pilotage import Pilotage
 
-WIDTH = 800
+WIDTH = 640
 # Dark enough for white figures on the bars and for 3:1 against the white background.
 COLOURS = ("#00587a", "#9a4d00", "#5b2a86", "#1e6b30", "#8a1538")
 STYLE = Style(
@@ -35,11 +35,11 @@ STYLE = Style(
     colors=COLOURS,
     value_colors=("#ffffff",) * len(COLOURS),
     font_family="'Liberation Sans', Arial, Helvetica, sans-serif",
-    label_font_size=14,
-    major_label_font_size=14,
-    value_font_size=13,
-    legend_font_size=14,
-    title_font_size=16,
+    label_font_size=15,
+    major_label_font_size=15,
+    value_font_size=15,
+    legend_font_size=15,
+    title_font_size=17,
     no_data_font_size=20,
 )
 
@@ -63,7 +63,8 @@ def number(value, decimals: int = 0) -> str:
 
 def _bars(labels: list[str], series: list[tuple[str, list]], *, maximum=None, decimals=0):
     """A horizontal bar chart, first label on top, as a data: URL and its height."""
-    height = max(180, 70 + len(labels) * (16 * len(series) + 16))
+    legend = 26 * len(series) if len(series) > 1 else 0
+    height = max(180, 80 + legend + len(labels) * (20 * len(series) + 16))
     chart = pygal.HorizontalBar(
         style=STYLE,
         width=WIDTH,
@@ -72,15 +73,19 @@ def _bars(labels: list[str], series: list[tuple[str, list]], *, maximum=None, de
         print_values=True,
         show_legend=len(series) > 1,
         legend_at_bottom=True,
-        legend_at_bottom_columns=min(len(series), 3),
+        legend_at_bottom_columns=1,
         show_x_guides=True,
         show_y_guides=False,
         truncate_label=-1,
         truncate_legend=-1,
         margin=12,
         range=(0, maximum) if maximum else None,
+        # Counts are whole: no axis mark between two (« 0,2 »), a mark per unit at most.
+        order_min=0 if decimals == 0 else None,
+        y_labels=list(range(0, maximum + 1)) if maximum else None,
         no_data_text=_("Aucune donnée"),
-        value_formatter=lambda value: number(value, decimals),
+        value_formatter=lambda value: number(value, 0 if float(value).is_integer() else 1),
+        formatter=lambda value: number(value, decimals),
     )
     chart.x_labels = list(reversed(labels))
     for name, values in series:

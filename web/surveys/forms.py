@@ -22,10 +22,10 @@ SCALE = [
 QUESTIONS = {
     "objectives": _("Les objectifs de l'action ont-ils été atteints\u00a0?"),
     "content": _("Le contenu répondait-il à vos besoins\u00a0?"),
-    "trainer": _("L'intervenant·e vous a-t-il ou elle donné satisfaction\u00a0?"),
+    "trainer": _("Êtes-vous satisfait·e de l'intervenant·e\u00a0?"),
     "organisation": _(
-        "L'organisation (inscription, accueil, lieu ou connexion, horaires) vous a-t-elle "
-        "donné satisfaction\u00a0?"
+        "Êtes-vous satisfait·e de l'organisation (inscription, accueil, lieu ou connexion, "
+        "horaires)\u00a0?"
     ),
 }
 IMPACT = {
