@@ -35,10 +35,10 @@ Status = RegistrationStatus
 # e-ParcoursPro enrolments, 9 with the header in one query; the provider's page: 10 with the
 # conventions and their acceptances, then 8; the dashboard 9, then 7. Issue 28: « Mon espace »
 # lists the questionnaires to answer (one query), the dashboard holds the financer's view
-# (its filter form's themes and providers, fourteen grouped queries: 16 more).
+# (its filter form's themes and providers, thirteen grouped queries: 15 more).
 MY_SPACE_QUERIES = 10
 PROVIDER_SESSION_QUERIES = 8
-DASHBOARD_QUERIES = 23
+DASHBOARD_QUERIES = 22
 
 
 def timed_get(client, url, runs=5):
