@@ -32,7 +32,7 @@ def _answer(request, survey):
     context = {"survey": survey, "session": survey.session, "action": survey.session.action}
     if closed:
         return render(request, "surveys/closed.html", {**context, "reason": closed})
-    form = SurveyForm(request.POST or None, kind=survey.kind)
+    form = SurveyForm(request.POST if request.method == "POST" else None, kind=survey.kind)
     if request.method == "POST" and form.is_valid():
         try:
             services.answer_survey(
