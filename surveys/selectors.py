@@ -155,17 +155,39 @@ class SessionSatisfaction:
     satisfaction: Satisfaction
 
 
+def _pooled(overall: dict, rows: list[dict], threshold: int) -> dict:
+    """`overall` with each mean pooled from the sessions showing theirs only: a mean over all
+    answers, less the shown sessions' own, would give away a session's hidden one."""
+    pooled = dict(overall)
+    for kind in Kind.values:
+        shown = [row for row in rows if (row[f"{kind}_answers"] or 0) >= threshold]
+        for item in rules.ITEMS[kind]:
+            rated = [row for row in shown if row[f"{kind}_{item}"] is not None]
+            weight = sum(row[f"{kind}_answers"] for row in rated)
+            pooled[f"{kind}_{item}"] = (
+                sum(float(row[f"{kind}_{item}"]) * row[f"{kind}_answers"] for row in rated) / weight
+                if weight
+                else None
+            )
+    return pooled
+
+
 def provider_satisfaction(user) -> tuple[Satisfaction, list[SessionSatisfaction]]:
-    """The satisfaction of the sessions of `user`'s providers: over all of them, and per
-    session with questionnaires (most recent first). Three queries; every mean is withheld
-    below the privacy threshold."""
+    """The satisfaction of the sessions of `user`'s providers: over all of them (questionnaires
+    and answers counted, means pooled from the sessions that show theirs), and per session
+    with questionnaires (most recent first). Three queries; every mean is withheld below the
+    privacy threshold."""
+    threshold = settings.SURVEY_PRIVACY_THRESHOLD
     surveys = Survey.objects.filter(session__action__provider__users=user)
-    overall = satisfaction_of(surveys.aggregate(**satisfaction_aggregates()))
-    rows = surveys.values("session").annotate(**satisfaction_aggregates()).order_by("session")
+    rows = list(surveys.values("session").annotate(**satisfaction_aggregates()).order_by())
+    overall = surveys.aggregate(**satisfaction_aggregates())
     by_session = {row["session"]: satisfaction_of(row) for row in rows}
     sessions = (
         Session.objects.filter(pk__in=by_session)
         .select_related("action")
         .order_by("-starts_at", "-pk")
     )
-    return overall, [SessionSatisfaction(s, by_session[s.pk]) for s in sessions]
+    return (
+        satisfaction_of(_pooled(overall, rows, threshold)),
+        [SessionSatisfaction(s, by_session[s.pk]) for s in sessions],
+    )

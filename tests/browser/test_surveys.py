@@ -125,3 +125,39 @@ def test_the_financers_charts_load_and_pass_axe(page, live_server, viewport):
     assert page_width(page) <= viewport["width"]
     shot(page, f"pilotage-{viewport['width']}")
     assert_accessible(page)
+
+
+def test_the_provider_reads_means_of_three_answers_or_more_on_a_phone(page, live_server):
+    session = session_of(ActionKind.TRAINING, starts_at=timezone.now() - dt.timedelta(days=5))
+    provider = verified(UserFactory(email="prestataire@example.test", structure=None))
+    session.action.provider.users.add(provider)
+    now = timezone.now()
+    for index, score in enumerate((5, 4, 4)):
+        registration = RegistrationFactory(session=session, status=RegistrationStatus.ATTENDED)
+        survey = Survey.objects.create(
+            kind=Survey.Kind.HOT,
+            session=session,
+            registration=registration,
+            respondent=registration.user,
+            token=f"fournisseur-{index}-" + "p" * 30,
+            sent_at=now,
+            closes_at=now + dt.timedelta(days=30),
+            answered_at=now,
+        )
+        SurveyAnswer.objects.create(
+            survey=survey,
+            answered_at=now,
+            objectives=score,
+            content=score,
+            trainer=score,
+            organisation=score,
+        )
+    page.set_viewport_size(PHONE)
+    login(page, live_server, provider.email, DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/espace-prestataire/")
+    page.get_by_role("link", name="Voir la satisfaction de vos sessions").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "Satisfaction des participants"
+    assert "4,3" in page.locator(f"#satisfaction-{session.pk}").inner_text()
+    shot(page, "provider-phone")
+    assert_accessible(page)
