@@ -123,6 +123,14 @@ def test_the_financers_charts_load_and_pass_axe(page, live_server, viewport):
         )
     assert page.locator("#figure-fill").inner_text().endswith("11\u00a0%")
     assert page_width(page) <= viewport["width"]
+    if viewport == DESKTOP:  # each table fits beside its chart (phones scroll them)
+        assert (
+            page.eval_on_selector_all(
+                ".chart .table-wrapper",
+                "elements => elements.filter(e => e.scrollWidth > e.clientWidth + 1).length",
+            )
+            == 0
+        )
     shot(page, f"pilotage-{viewport['width']}")
     assert_accessible(page)
 
