@@ -64,6 +64,13 @@ app.conf.update(
     # the former `<app>.tasks` modules (tests/integration/test_task_registry.py).
     imports=("mailing.outbox",),
     beat_schedule={
+        # Satisfaction questionnaires (« à chaud » at the end, « à froid » after
+        # COLD_SURVEY_DAYS), their one reminder, and staff's warning of a poor mix (Q9).
+        "send-surveys": {"task": "surveys.tasks.send_surveys", "schedule": crontab(minute="*/15")},
+        "warn-poor-mixes": {
+            "task": "surveys.tasks.warn_poor_mixes",
+            "schedule": crontab(minute=55),
+        },
         "send-unsent-emails": {"task": "mailing.tasks.sweep_unsent_emails", "schedule": 60.0},
         "run-enrolment-jobs": {"task": "elearning.tasks.sweep_enrolment_jobs", "schedule": 60.0},
         "release-structure-cap": {

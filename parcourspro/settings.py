@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "elearning",
     "web",
     "documents",
+    "surveys",
     "demo",
 ]
 
@@ -298,6 +299,26 @@ E_PARCOURSPRO_ACCESS_DAYS = env.int("E_PARCOURSPRO_ACCESS_DAYS", default=30)
 # A job Moodle does not receive (down, in maintenance) is tried again, with a growing delay,
 # for this many days; then it fails and staff are emailed (DESIGN.md, turn 3).
 E_PARCOURSPRO_GIVE_UP_DAYS = env.float("E_PARCOURSPRO_GIVE_UP_DAYS", default=3)
+
+# Satisfaction (DESIGN.md, turn 3; FAQ Q1): a questionnaire « à chaud » at the end of a
+# session, « à froid » COLD_SURVEY_DAYS after it (participants and their employer), one
+# reminder SURVEY_REMINDER_DAYS after sending, answers taken for SURVEY_OPEN_DAYS. Providers
+# and employers see aggregates of at least SURVEY_PRIVACY_THRESHOLD answers, never fewer.
+COLD_SURVEY_DAYS = env.int("COLD_SURVEY_DAYS", default=90)
+SURVEY_REMINDER_DAYS = env.int("SURVEY_REMINDER_DAYS", default=7)
+SURVEY_OPEN_DAYS = env.int("SURVEY_OPEN_DAYS", default=30)
+SURVEY_PRIVACY_THRESHOLD = env.int("SURVEY_PRIVACY_THRESHOLD", default=3)
+# Mixité (FAQ Q9: « favoriser la mixité des profils des participants »; Q1: exchanges across
+# the territories). A session's mix is poor when one structure holds more than
+# MIX_MAX_STRUCTURE_SHARE % of its participants (from MIX_MIN_PARTICIPANTS participants: at
+# 3, two colleagues, as Q9 allows, are already two thirds), or when its participants, from
+# MIX_SINGLE_DEPARTMENT_FROM of them, all come from one department. Staff are told once.
+MIX_MAX_STRUCTURE_SHARE = env.int("MIX_MAX_STRUCTURE_SHARE", default=50)
+MIX_MIN_PARTICIPANTS = env.int("MIX_MIN_PARTICIPANTS", default=4)
+MIX_SINGLE_DEPARTMENT_FROM = env.int("MIX_SINGLE_DEPARTMENT_FROM", default=6)
+# Late release (DESIGN.md, turn 3): a place freed less than this many days before the start.
+# The pilotage counts the places freed then and given again from the waiting list.
+LATE_OFFER_DAYS = env.int("LATE_OFFER_DAYS", default=7)
 
 # Personal data (DESIGN.md, Decisions): what sent emails said is erased after this many days.
 EMAIL_BODY_RETENTION_DAYS = env.int("EMAIL_BODY_RETENTION_DAYS", default=365)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("espace-employeur/", include("web.employers.urls")),
     path("", include("web.enrollment.urls")),
     path("", include("web.operations.urls")),
+    path("", include("web.surveys.urls")),
     path("", include("web.catalog.urls")),
     path("", include("web.elearning.urls")),
 ]

@@ -106,7 +106,8 @@ def test_the_dashboard_reads_a_bounded_number_of_queries(
         register(UserFactory(), session)
         register(UserFactory(), session)
     client.force_login(staff)
-    with django_assert_max_num_queries(10):
+    # The financer's view (tests/surveys/test_pilotage_scale.py) adds its grouped queries.
+    with django_assert_max_num_queries(24):
         response = client.get(DASHBOARD)
     assert len(response.context["board"].sessions) == count
 

@@ -2,7 +2,8 @@
 
 Bottom to top, the domain: shared code (`common`: choices, text, identifiers, the task base)
 → the outbox (`mailing`) → `employers` → `accounts` and `catalog` → `enrollment` →
-`documents` and `elearning`, which follow registrations. Above every domain package, the
+`documents` and `elearning`, which follow registrations, and `surveys` (questionnaires and
+mixité), which reads them. Above every domain package, the
 pages (`web`: views, forms, filters, exports, template tags, middleware, the admin), then the
 project (`parcourspro`: settings, URLs, the Celery app), the demo and the benchmarks.
 
@@ -27,6 +28,7 @@ LAYER = {
     "enrollment": 4,
     "documents": 5,
     "elearning": 5,
+    "surveys": 5,
     "web": 6,
     "parcourspro": 7,
     "demo": 7,

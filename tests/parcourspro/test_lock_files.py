@@ -20,6 +20,7 @@ APP_PACKAGES = [
     "mailing",
     "operations",
     "parcourspro",
+    "surveys",
     "web",
 ]
 # Imported by the application only where its optional parts need them.

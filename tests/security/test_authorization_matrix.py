@@ -7,6 +7,7 @@ someone else answer 404, never 403 (their existence is not revealed).
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 import pytest
@@ -16,6 +17,7 @@ from django.utils import timezone
 from catalog.models import ActionKind
 from employers.attachments import request_attachment
 from enrollment import services
+from surveys.models import Survey
 from tests.factories import (
     DocumentFactory,
     MemberEmployeeFactory,
@@ -122,6 +124,14 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     # Already accepted: its approver's POST is told so (a redirect with the message).
     "documents:accept": private(405, 404, approver=(405, 302)),
     "documents:session_zip": private(404, 405, staff=(200, 405)),
+    # The financer's view's exports (the PDF is off with DOCUMENTS_ENABLED false, as here).
+    "operations:dashboard_csv": private(403, 405, staff=(200, 405)),
+    "operations:dashboard_pdf": private(403, 405, staff=(404, 405)),
+    # A questionnaire: the email's token is the key (POST without scores: the form, 400);
+    # from « Mon espace », the person's own only; the provider's aggregates.
+    "surveys:answer": expect(200, 400),
+    "surveys:my_answer": private(404, 404, professional=(200, 400)),
+    "surveys:provider": private(403, 405, provider=(200, 405), other_provider=(200, 405)),
 }
 
 
@@ -190,6 +200,15 @@ def world():
     invitation = services_invitation(first, people["approver"])
     newcomer = UserFactory(structure=None)
     attachment = request_attachment(newcomer, first)
+    survey = Survey.objects.create(
+        kind=Survey.Kind.HOT,
+        session=training,
+        registration=for_employer,
+        respondent=people["professional"],
+        token="matrix-" + "m" * 40,
+        sent_at=timezone.now(),
+        closes_at=timezone.now() + dt.timedelta(days=30),
+    )
     convention = DocumentFactory(session=workshop, structure=first)
     accepted(convention, people["approver"])
     kwargs = {
@@ -216,6 +235,8 @@ def world():
         "operations:provider_attendance": {"pk": workshop.pk},
         "operations:attendance_sheet": {"pk": workshop.pk},
         "operations:session_participants_csv": {"pk": workshop.pk},
+        "surveys:answer": {"token": survey.token},
+        "surveys:my_answer": {"pk": survey.pk},
     }
     queries = {"employers:export": {"structure": first.pk, "year": year}}
     return people, kwargs, queries

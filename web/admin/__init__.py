@@ -9,7 +9,16 @@ from django.contrib import admin
 from catalog.models import Session
 from enrollment.models import Registration
 
-from . import accounts, catalog, documents, elearning, employers, enrollment, mailing  # noqa: F401
+from . import (  # noqa: F401
+    accounts,
+    catalog,
+    documents,
+    elearning,
+    employers,
+    enrollment,
+    mailing,
+    surveys,
+)
 from .registrations import OperationsRegistrationAdmin
 from .sessions import OperationsSessionAdmin
 

@@ -14,7 +14,9 @@ import web.admin.catalog as catalog_admin
 from common.text import lowercase_first
 from enrollment import services
 from enrollment.models import Registration
+from surveys.mix import with_mix
 from web.admin.common import REFUSALS, ask_reason, reason_form, report
+from web.admin.surveys import PoorMixFilter, mix_column
 from web.operations import exports, selectors
 from web.operations.forms import CancelSessionForm
 
@@ -69,7 +71,17 @@ class OperationsSessionAdmin(BaseSessionAdmin):
     ]
 
     def get_list_display(self, request):
-        return [*super().get_list_display(request), "operations_links"]
+        return [*super().get_list_display(request), "mix", "operations_links"]
+
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), PoorMixFilter]
+
+    def get_queryset(self, request):
+        return with_mix(super().get_queryset(request))
+
+    @admin.display(description=gettext_lazy("mixité"))
+    def mix(self, obj):
+        return mix_column(obj)
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))

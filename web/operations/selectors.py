@@ -30,6 +30,7 @@ from catalog.selectors import with_places
 from employers.models import Membership
 from enrollment.attendance import HalfDay, half_days  # noqa: F401 — the sheet's columns
 from enrollment.models import Registration, RegistrationStatus
+from surveys.mix import mix_of, with_mix
 
 Status = RegistrationStatus
 
@@ -172,15 +173,17 @@ class Dashboard:
 
 
 def dashboard(*, now: dt.datetime | None = None) -> Dashboard:
-    """What staff watch: the next 30 days' sessions and their fill, requests pending at each
-    step, waiting lists, and structures without a membership whose employees asked for a
-    place. Four queries."""
+    """What staff watch: the next 30 days' sessions, their fill and their mix (Q9), requests
+    pending at each step, waiting lists, and structures without a membership whose employees
+    asked for a place. Four queries."""
     now = now or timezone.now()
     until = now + dt.timedelta(days=DASHBOARD_DAYS)
     sessions = list(
-        with_places(
-            Session.objects.filter(
-                status=Session.Status.PUBLISHED, starts_at__gte=now, starts_at__lt=until
+        with_mix(
+            with_places(
+                Session.objects.filter(
+                    status=Session.Status.PUBLISHED, starts_at__gte=now, starts_at__lt=until
+                )
             )
         )
         .annotate(
@@ -192,6 +195,7 @@ def dashboard(*, now: dt.datetime | None = None) -> Dashboard:
     )
     for session in sessions:
         session.fill_rate = round(100 * session.places_held / session.capacity)
+        session.mix = mix_of(session)
     pending = Registration.objects.filter(
         session__starts_at__gte=now, session__status=Session.Status.PUBLISHED
     ).aggregate(**{status: Count("pk", filter=Q(status=status)) for status in PENDING_STEPS})

@@ -38,4 +38,6 @@ urlpatterns = [
         name="registration_ics",
     ),
     path("pilotage/", views.dashboard, name="dashboard"),
+    path("pilotage/bilan.csv", views.dashboard_csv, name="dashboard_csv"),
+    path("pilotage/bilan.pdf", views.dashboard_pdf, name="dashboard_pdf"),
 ]

@@ -1,27 +1,35 @@
 """The provider space (R10), the participant's calendar file, the attendance sheet and the
-staff dashboard: parse, call one service, redirect; or render a selector."""
+staff dashboard with the financer's view: parse, call one service, redirect; or render a
+selector."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from catalog.models import ActionKind
+from common.choices import Department
 from common.text import de_name, lowercase_first
+from documents.rendering import render_pdf
 from documents.selectors import conventions_of_session
 from enrollment import services
 from enrollment.calendar import ics_filename, session_ics
 from enrollment.rules import RuleViolation
+from surveys.mix import thresholds
 from web.forms import RowForm
-from web.operations import exports, selectors
+from web.operations import charts, exports, pilotage, pilotage_export, selectors
 from web.operations.forms import AttendanceForm, DeclineForm
+from web.operations.pilotage_filters import PilotageFilterSet
 
 DECLINE = RowForm(DeclineForm, "decline")
 
@@ -204,13 +212,111 @@ def registration_ics(request, pk: int):
     return response
 
 
-# --- the staff dashboard -----------------------------------------------------------------------
+# --- the staff dashboard ----------------------------------------------------------------------
+
+# « … par département », « Département »: what the figures are broken down by, in words.
+BY = {
+    "department": gettext_lazy("département"),
+    "theme": gettext_lazy("thématique"),
+    "provider": gettext_lazy("prestataire"),
+    "kind": gettext_lazy("type d'action"),
+    "month": gettext_lazy("mois"),
+}
+
+
+def _financers_view(request):
+    """The financer's view: the filters, the figures and their charts."""
+    filterset = PilotageFilterSet(request.GET)
+    group = filterset.breakdown
+    board = pilotage.pilotage(filterset.qs, group)
+    by = str(BY[group])
+    threshold = settings.SURVEY_PRIVACY_THRESHOLD
+    return {
+        "filterset": filterset,
+        "pilotage": board,
+        "by": by,
+        "scope": _scope_text(filterset),
+        "threshold": threshold,
+        "late_days": settings.LATE_OFFER_DAYS,
+        "mix_limits": thresholds(),
+        "charts": [
+            charts.places(board, by),
+            charts.waiting_and_lost(board, by),
+            charts.late_release(board, by, settings.LATE_OFFER_DAYS),
+            charts.satisfaction(board, threshold),
+            charts.departments(board),
+            charts.mixes(board, by),
+        ],
+        "query": request.GET.urlencode(),
+        "documents_enabled": settings.DOCUMENTS_ENABLED,
+    }
+
+
+def _scope_text(filterset) -> str:
+    """What the figures cover, in words: the period, then the other criteria."""
+    period = filterset.period()
+    parts = []
+    if period["year"]:
+        parts.append(_("en %(year)s") % {"year": period["year"]})
+    if period["start"]:
+        parts.append(_("à partir du %(day)s") % {"day": date_format(period["start"], "j F Y")})
+    if period["end"]:
+        parts.append(_("jusqu'au %(day)s") % {"day": date_format(period["end"], "j F Y")})
+    text = (
+        _("Sessions commençant %(period)s") % {"period": ", ".join(parts)}
+        if parts
+        else _("Toutes les sessions")
+    )
+    data = getattr(filterset.form, "cleaned_data", {})
+    criteria = [str(data[name]) for name in ("theme", "provider") if data.get(name)]
+    if data.get("department"):
+        criteria.insert(0, str(Department(data["department"]).label))
+    if data.get("kind"):
+        criteria.append(str(ActionKind(data["kind"]).label))
+    return " — ".join([text, *criteria])
 
 
 @login_required
 @require_safe
 def dashboard(request):
-    """« Pilotage »: staff only."""
+    """« Pilotage »: staff only. What staff watch (the coming sessions, requests pending,
+    waiting lists, non-members) and the financer's view (what the programme achieved)."""
     if not request.user.is_staff:
         return render(request, "operations/staff_only.html", status=403)
-    return render(request, "operations/dashboard.html", {"board": selectors.dashboard()})
+    return render(
+        request,
+        "operations/dashboard.html",
+        {"board": selectors.dashboard(), **_financers_view(request)},
+    )
+
+
+@login_required
+@require_safe
+def dashboard_csv(request):
+    """The financer's view's figures, by group and in total, as CSV (staff only)."""
+    if not request.user.is_staff:
+        return render(request, "operations/staff_only.html", status=403)
+    view = _financers_view(request)
+    header, rows = pilotage_export.table(view["pilotage"], view["by"])
+    return exports.csv_response(f"pilotage-{timezone.localdate():%Y%m%d}.csv", header, rows)
+
+
+@login_required
+@require_safe
+def dashboard_pdf(request):
+    """The financer's view as a one-page PDF report for the funders (staff only). Rendered
+    by WeasyPrint in the request, where no transaction (nor row lock) is open."""
+    if not request.user.is_staff:
+        return render(request, "operations/staff_only.html", status=403)
+    if not settings.DOCUMENTS_ENABLED:
+        raise Http404
+    view = _financers_view(request)
+    pdf = render_pdf(
+        "documents/pilotage_report.html",
+        {**view, "charts": [view["charts"][i] for i in (0, 3, 4)], "now": timezone.now()},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="bilan-parcourspro-{timezone.localdate():%Y%m%d}.pdf"'
+    )
+    return response
