@@ -62,8 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "web.middleware.OIDCClientsFormActionMiddleware",
+    "web.middleware.CSPMiddleware",
     "web.middleware.OIDCLogoutAddressMiddleware",
     "web.middleware.LockConflictMiddleware",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
+import csp.middleware
 from allauth.idp.oidc.forms import RPInitiatedLogoutForm
 from django.conf import settings
 from django.db import OperationalError
@@ -56,18 +57,16 @@ class LockConflictMiddleware:
         return None
 
 
-class OIDCClientsFormActionMiddleware:
-    """Browsers apply CSP `form-action` to the redirects that follow a form: the login form
-    reached from e-ParcoursPro ends, through /identity/o/authorize, in a redirect to Moodle's
-    callback, and the logout form in one to Moodle. The pages therefore allow the origins of
-    the registered OpenID Connect clients (listed after CSPMiddleware, so its policy reads
-    this update). Only the pages that can lead there pay for the query."""
+class CSPMiddleware(csp.middleware.CSPMiddleware):
+    """django-csp's middleware, with the origins of the registered OpenID Connect clients in
+    `form-action` on the pages that can lead to them (django-csp's documented extension point,
+    `get_policy_parts`). Browsers apply `form-action` to the redirects that follow a form: the
+    login form reached from e-ParcoursPro ends, through /identity/o/authorize, in a redirect
+    to Moodle's callback, and the logout form in one to Moodle. Only those pages pay for the
+    query of the origins (cached: `accounts.oidc.client_origins`)."""
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
         if (
             settings.IDP_OIDC_ENABLED
             and response.get("Content-Type", "").startswith("text/html")
@@ -75,16 +74,16 @@ class OIDCClientsFormActionMiddleware:
         ):
             origins = client_origins()
             if origins:
-                update = dict(getattr(response, "_csp_update", None) or {})
+                update = dict(parts.update or {})
                 update["form-action"] = [*update.get("form-action", []), *origins]
-                response._csp_update = update
-        return response
+                parts.update = update
+        return parts
 
     @staticmethod
     def may_lead_to_a_client(request) -> bool:
         """The pages whose forms can end on a client: allauth's (login, reauthentication…)
         and the provider's own (consent, logout). The others cost no query."""
-        match = request.resolver_match
+        match = getattr(request, "resolver_match", None)
         if match is None:
             return False
         return match.namespace.startswith("idp") or (match.url_name or "").startswith("account_")

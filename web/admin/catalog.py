@@ -21,11 +21,11 @@ class ThemeAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_action_count=Count("actions"))
+        return super().get_queryset(request).annotate(number_of_actions=Count("actions"))
 
-    @admin.display(description=_("actions"), ordering="_action_count")
+    @admin.display(description=_("actions"), ordering="number_of_actions")
     def action_count(self, obj):
-        return obj._action_count
+        return obj.number_of_actions
 
 
 class ProviderForm(forms.ModelForm):
@@ -80,11 +80,11 @@ class ProviderAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_action_count=Count("actions"))
+        return super().get_queryset(request).annotate(number_of_actions=Count("actions"))
 
-    @admin.display(description=_("actions"), ordering="_action_count")
+    @admin.display(description=_("actions"), ordering="number_of_actions")
     def action_count(self, obj):
-        return obj._action_count
+        return obj.number_of_actions
 
 
 class DefaultDeadlineForm(forms.ModelForm):
@@ -242,15 +242,15 @@ class ActionAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                _next_start=Min(
+                next_session_start=Min(
                     "sessions__starts_at", filter=Q(sessions__starts_at__gt=timezone.now())
                 )
             )
         )
 
-    @admin.display(description=_("prochaine session"), ordering="_next_start")
+    @admin.display(description=_("prochaine session"), ordering="next_session_start")
     def next_start(self, obj):
-        return obj._next_start
+        return obj.next_session_start
 
     @admin.display(description=_("parcours e-ParcoursPro"), ordering="e_parcourspro_course_id")
     def e_parcourspro_course(self, obj):

@@ -60,14 +60,14 @@ class StructureAdmin(SavesWhatChangedMixin, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(_current_formula=Subquery(current.values("formula")[:1]))
+            .annotate(current_formula_value=Subquery(current.values("formula")[:1]))
         )
 
-    @admin.display(description=_("adhésion de l'année"), ordering="_current_formula")
+    @admin.display(description=_("adhésion de l'année"), ordering="current_formula_value")
     def current_membership(self, obj):
-        if not obj._current_formula:
+        if not obj.current_formula_value:
             return _("Non adhérente")
-        return Membership.Formula(obj._current_formula).label
+        return Membership.Formula(obj.current_formula_value).label
 
     @admin.action(description=_("Valider les structures proposées"))
     def validate_structures(self, request, queryset):

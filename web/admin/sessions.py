@@ -122,7 +122,7 @@ class OperationsSessionAdmin(BaseSessionAdmin):
         try:
             promoted = services.set_capacity(obj, capacity=capacity, by=request.user)
         except REFUSALS as refusal:
-            request._operations_capacity_refused = True
+            request.capacity_change_refused = True
             self.message_user(
                 request,
                 _("Le nombre de places n'a pas changé : %(reason)s")
@@ -145,7 +145,7 @@ class OperationsSessionAdmin(BaseSessionAdmin):
         )
 
     def response_change(self, request, obj):
-        if getattr(request, "_operations_capacity_refused", False):
+        if getattr(request, "capacity_change_refused", False):
             # Stay on the form, without « modifié avec succès », so that the refusal is read.
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
