@@ -390,12 +390,12 @@ def main() -> None:
     ensure_catalogue()
     from catalog import selectors
     from catalog.models import Action, Session
-    from web.catalog.filters import CatalogueFilterSet
+    from web.catalog.filters import CatalogueForm
 
     pages = targets(args.search)
     from django.http import QueryDict
 
-    matches = CatalogueFilterSet(QueryDict(args.search)).qs.count()
+    matches = CatalogueForm(QueryDict(args.search)).actions().count()
     load = run_python_loader if args.python_loader or not shutil.which("wrk") else run_wrk
     loader_name = "wrk" if load is run_wrk else "python threads"
     env = server_env(args.database, CACHE_URL=args.cache_url)

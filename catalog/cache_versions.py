@@ -56,7 +56,7 @@ def listing_version(query, version, places_version) -> str:
     """What a search's listing is keyed by: the catalogue's version, and the places' version
     too whenever the query names « places » at all — read from the query string before the
     form parses it, a superset of the searches that keep only sessions with places
-    (`filters.CatalogueFilterSet.criteria`): never too few invalidations."""
+    (`web.catalog.filters.CatalogueForm.criteria`): never too few invalidations."""
     return f"{version}.{places_version}" if query.get("places") else str(version)
 
 

@@ -1,13 +1,12 @@
-"""The catalogue's search form (django-filter); the query itself is built by the selector."""
+"""The catalogue's search form; the query itself is built by the selector."""
 
 from __future__ import annotations
 
-import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from catalog import selectors
-from catalog.models import Action, ActionKind, Session, Theme
+from catalog.models import ActionKind, Session, Theme
 from common.choices import Department
 
 AUDIENCE_CHOICES = [
@@ -17,7 +16,50 @@ AUDIENCE_CHOICES = [
 SORT_CHOICES = [("date", _("Prochaine session")), ("title", _("Titre (A → Z)"))]
 
 
-class CatalogueFilterForm(forms.Form):
+class CatalogueForm(forms.Form):
+    """The catalogue's GET form: invalid values are reported in French and then ignored. It
+    filters nothing itself: its valid part becomes the selector's criteria
+    (`selectors.catalogue_actions`), which the cached listing is keyed by."""
+
+    q = forms.CharField(label=_("Mots-clés"), required=False, max_length=200, strip=True)
+    kind = forms.ChoiceField(
+        label=_("Type d'action"),
+        choices=[("", _("Tous les types")), *ActionKind.choices],
+        required=False,
+    )
+    theme = forms.ModelChoiceField(
+        label=_("Thématique"),
+        queryset=Theme.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Toutes les thématiques"),
+    )
+    department = forms.ChoiceField(
+        label=_("Département"),
+        choices=[("", _("Tous les départements")), *Department.choices],
+        required=False,
+    )
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[("", _("Présentiel et à distance")), *Session.Format.choices],
+        required=False,
+    )
+    audience = forms.ChoiceField(
+        label=_("Public"),
+        choices=[("", _("Tous les publics")), *AUDIENCE_CHOICES],
+        required=False,
+    )
+    du = forms.DateField(
+        label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    au = forms.DateField(
+        label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    places = forms.BooleanField(
+        label=_("Seulement les sessions avec des places disponibles"), required=False
+    )
+    tri = forms.ChoiceField(label=_("Trier par"), choices=SORT_CHOICES, required=False)
+
     def clean(self):
         cleaned = super().clean()
         date_from, date_to = cleaned.get("du"), cleaned.get("au")
@@ -25,70 +67,10 @@ class CatalogueFilterForm(forms.Form):
             self.add_error("au", _("La date de fin doit être postérieure à la date de début."))
         return cleaned
 
-
-def _noop(queryset, name, value):
-    return queryset
-
-
-class CatalogueFilterSet(django_filters.FilterSet):
-    """Fields of the GET form; invalid values are reported in French and then ignored."""
-
-    q = django_filters.CharFilter(label=_("Mots-clés"), method=_noop, max_length=200, strip=True)
-    kind = django_filters.ChoiceFilter(
-        label=_("Type d'action"),
-        choices=ActionKind.choices,
-        method=_noop,
-        empty_label=_("Tous les types"),
-    )
-    theme = django_filters.ModelChoiceFilter(
-        label=_("Thématique"),
-        queryset=Theme.objects.all(),
-        to_field_name="slug",
-        method=_noop,
-        empty_label=_("Toutes les thématiques"),
-    )
-    department = django_filters.ChoiceFilter(
-        label=_("Département"),
-        choices=Department.choices,
-        method=_noop,
-        empty_label=_("Tous les départements"),
-    )
-    format = django_filters.ChoiceFilter(
-        label=_("Format"),
-        choices=Session.Format.choices,
-        method=_noop,
-        empty_label=_("Présentiel et à distance"),
-    )
-    audience = django_filters.ChoiceFilter(
-        label=_("Public"),
-        choices=AUDIENCE_CHOICES,
-        method=_noop,
-        empty_label=_("Tous les publics"),
-    )
-    du = django_filters.DateFilter(
-        label=_("Du"), method=_noop, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    au = django_filters.DateFilter(
-        label=_("Au"), method=_noop, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    places = django_filters.BooleanFilter(
-        label=_("Seulement les sessions avec des places disponibles"),
-        method=_noop,
-        widget=forms.CheckboxInput,
-    )
-    tri = django_filters.ChoiceFilter(
-        label=_("Trier par"), choices=SORT_CHOICES, method=_noop, empty_label=None
-    )
-
-    class Meta:
-        model = Action
-        fields: list[str] = []
-        form = CatalogueFilterForm
-
     def criteria(self) -> selectors.CatalogueCriteria:
         """The valid part of the form, as the selector's criteria."""
-        self.form.is_valid()
-        data = getattr(self.form, "cleaned_data", {})
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
         theme = data.get("theme")
         return selectors.CatalogueCriteria(
             q=data.get("q") or "",
@@ -120,5 +102,6 @@ class CatalogueFilterSet(django_filters.FilterSet):
             )
         )
 
-    def filter_queryset(self, queryset):
+    def actions(self):
+        """The actions the search lists (the selector's query for the valid criteria)."""
         return selectors.catalogue_actions(self.criteria())

@@ -47,7 +47,7 @@ from catalog.cache_versions import (
     listing_version,
 )
 from catalog.models import Action, Session
-from web.catalog.filters import CatalogueFilterSet
+from web.catalog.filters import CatalogueForm
 
 HOME_SESSIONS = 6
 
@@ -120,8 +120,8 @@ class CataloguePage:
         return any(card.in_cart for card in self.cards)
 
     @cached_property
-    def filterset(self) -> CatalogueFilterSet:
-        return CatalogueFilterSet(self.query, queryset=Action.objects.none())
+    def form(self) -> CatalogueForm:
+        return CatalogueForm(self.query)
 
     @cached_property
     def page(self) -> Page:
@@ -134,8 +134,8 @@ class CataloguePage:
 
     def _search(self, now: dt.datetime) -> tuple[dict, list[Card]]:
         """Run the search: the listing to keep and the cards, their rows read with it."""
-        filterset = self.filterset
-        page = Paginator(filterset.qs, selectors.CATALOGUE_PAGE_SIZE).get_page(
+        form = self.form
+        page = Paginator(form.actions(), selectors.CATALOGUE_PAGE_SIZE).get_page(
             self.query.get("page")
         )
         cards = [
@@ -160,7 +160,7 @@ class CataloguePage:
             "rows": [(card.action_pk, [pk for pk, *_ in card.sessions]) for card in cards],
             "count": page.paginator.count,
             "number": page.number,
-            "valid_until": _next_change(filterset.criteria(), now),
+            "valid_until": _next_change(form.criteria(), now),
         }
         return listing, cards
 

@@ -1,12 +1,11 @@
-"""The Employer Space's tables: their GET forms (django-filter: who, what, when, which state,
-the order), the links that keep them, and what their rows show; the queries are
+"""The Employer Space's tables: their GET forms (who, what, when, which state, the
+order), the links that keep them, and what their rows show; the queries are
 `enrollment.employer_requests`'."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import django_filters
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +17,7 @@ from catalog.dates import period_text
 from catalog.models import ActionKind
 from common.text import de_name
 from enrollment import employer_requests as tables
-from enrollment.models import Registration, RegistrationStatus
+from enrollment.models import RegistrationStatus
 from enrollment.rules import ANNUAL_MEMBER_ONLY_QUOTA, ANNUAL_TRAINING_QUOTA
 from web.forms import PageForm
 
@@ -33,58 +32,48 @@ REQUEST_STATUSES = [
 DECISION_STATUSES = [("", _("Toutes les décisions")), *tables.Decision.choices]
 
 
-def _noop(queryset, name, value):
-    return queryset
-
-
-class TableFilterForm(PageForm):
-    required_css_class = ""
-
-
-class TableFilterSet(django_filters.FilterSet):
-    """Fields of a table's GET form; invalid values are reported in French and then ignored.
+class TableForm(PageForm):
+    """A table's GET form: invalid values are reported in French and then ignored. It
+    filters nothing itself: its valid part becomes the selectors' criteria
+    (`enrollment.employer_requests`).
 
     The choices come from the page: `people` (employees and requesters), `years`,
     `structures` (the approver's; the filter is shown when they have several)."""
 
+    required_css_class = ""
     sorts: dict = {}
     default_sort = ""
 
-    employee = django_filters.ChoiceFilter(
-        label=_("Salarié·e"), method=_noop, empty_label=_("Tous les salariés")
-    )
-    kind = django_filters.ChoiceFilter(
+    employee = forms.ChoiceField(label=_("Salarié·e"), required=False)
+    kind = forms.ChoiceField(
         label=_("Type d'action"),
-        choices=ActionKind.choices,
-        method=_noop,
-        empty_label=_("Tous les types"),
+        choices=[("", _("Tous les types")), *ActionKind.choices],
+        required=False,
     )
-    year = django_filters.ChoiceFilter(
-        label=_("Année de la session"), method=_noop, empty_label=_("Toutes les années")
-    )
-    structure = django_filters.ChoiceFilter(
-        label=_("Structure"), method=_noop, empty_label=_("Toutes vos structures")
-    )
-    sort = django_filters.CharFilter(method=_noop, widget=forms.HiddenInput)
-
-    class Meta:
-        model = Registration
-        fields: list[str] = []
-        form = TableFilterForm
+    year = forms.ChoiceField(label=_("Année de la session"), required=False)
+    structure = forms.ChoiceField(label=_("Structure"), required=False)
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, data, *, people, years, structures):
-        super().__init__(data, queryset=Registration.objects.none())
-        self.filters["employee"].extra["choices"] = [
-            (str(person.pk), person.get_full_name() or person.email) for person in people
+        super().__init__(data)
+        self.fields["employee"].choices = [
+            ("", _("Tous les salariés")),
+            *((str(person.pk), person.get_full_name() or person.email) for person in people),
         ]
-        self.filters["year"].extra["choices"] = [(str(year), str(year)) for year in years]
-        self.filters["structure"].extra["choices"] = [(str(s.pk), s.name) for s in structures]
+        self.fields["year"].choices = [
+            ("", _("Toutes les années")),
+            *((str(year), str(year)) for year in years),
+        ]
+        self.fields["structure"].choices = [
+            ("", _("Toutes vos structures")),
+            *((str(s.pk), s.name) for s in structures),
+        ]
         self.several_structures = len(structures) > 1
 
     def criteria(self) -> tables.Criteria:
         """The valid part of the form, as the selectors' criteria."""
-        self.form.is_valid()
-        data = getattr(self.form, "cleaned_data", {})
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
         sort = data.get("sort") or ""
         return tables.Criteria(
             status=data.get("status") or "",
@@ -100,25 +89,21 @@ class TableFilterSet(django_filters.FilterSet):
         shown = ["status", "employee", "kind", "year"]
         if self.several_structures:
             shown.append("structure")
-        return [self.form[name] for name in shown]
+        return [self[name] for name in shown]
 
 
-class RequestFilterSet(TableFilterSet):
+class RequestForm(TableForm):
     sorts = tables.REQUEST_SORTS
     default_sort = tables.REQUEST_DEFAULT_SORT
 
-    status = django_filters.ChoiceFilter(
-        label=_("Statut"), choices=REQUEST_STATUSES, method=_noop, empty_label=None
-    )
+    status = forms.ChoiceField(label=_("Statut"), choices=REQUEST_STATUSES, required=False)
 
 
-class DecisionFilterSet(TableFilterSet):
+class DecisionForm(TableForm):
     sorts = tables.DECISION_SORTS
     default_sort = tables.DECISION_DEFAULT_SORT
 
-    status = django_filters.ChoiceFilter(
-        label=_("Décision"), choices=DECISION_STATUSES, method=_noop, empty_label=None
-    )
+    status = forms.ChoiceField(label=_("Décision"), choices=DECISION_STATUSES, required=False)
 
 
 def query_string(params, *, drop=(), **extra) -> str:
@@ -128,12 +113,12 @@ def query_string(params, *, drop=(), **extra) -> str:
     return urlencode(kept + [(k, v) for k, v in extra.items() if v])
 
 
-def sort_links(params, filterset) -> dict[str, dict]:
+def sort_links(params, form) -> dict[str, dict]:
     """Each sortable column's link (its order, the other way round when already sorted by it,
     with the filters kept) and its `aria-sort`."""
-    current = filterset.criteria().sort
+    current = form.criteria().sort
     columns = {}
-    for key in filterset.sorts:
+    for key in form.sorts:
         ascending = current == key
         descending = current == f"-{key}"
         columns[key] = {
@@ -143,19 +128,19 @@ def sort_links(params, filterset) -> dict[str, dict]:
     return columns
 
 
-def tables_context(request, structures, filterset_class):
+def tables_context(request, structures, form_class):
     """What both tables' pages share: the people they may name, the filter form, the sort
     links and the query strings that keep the filters."""
     people = tables.people_of(structures)
     this_year = timezone.localdate().year
     years = sorted(set(tables.request_years(structures)) | {this_year}, reverse=True)
-    filterset = filterset_class(request.GET, people=people, years=years, structures=structures)
+    form = form_class(request.GET, people=people, years=years, structures=structures)
     return {
         "people": people,
         "years": years,
-        "filterset": filterset,
-        "criteria": filterset.criteria(),
-        "columns": sort_links(request.GET, filterset),
+        "filters": form,
+        "criteria": form.criteria(),
+        "columns": sort_links(request.GET, form),
         "query": query_string(request.GET),
         "page_query": query_string(request.GET, drop=("page",)),
         "several_structures": len(structures) > 1,

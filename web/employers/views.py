@@ -28,8 +28,8 @@ from enrollment.models import RegistrationStatus
 from enrollment.rules import RuleViolation
 from web.employers.attachment_views import attach_refusal_errors, attachments_section
 from web.employers.filters import (
-    DecisionFilterSet,
-    RequestFilterSet,
+    DecisionForm,
+    RequestForm,
     present_rows,
     query_string,
     tables_context,
@@ -61,7 +61,7 @@ def _render_space(request, *, bound=None, bulk=None, status=200):
     structures = space.approved_structures(request.user)
     if not structures:
         return render(request, "employers/not_approver.html", status=403)
-    context = tables_context(request, structures, RequestFilterSet)
+    context = tables_context(request, structures, RequestForm)
     page = tables.requests_page(
         structures, context["criteria"], user=request.user, page=request.GET.get("page")
     )
@@ -255,7 +255,7 @@ def history(request):
     structures = space.approved_structures(request.user)
     if not structures:
         return render(request, "employers/not_approver.html", status=403)
-    context = tables_context(request, structures, DecisionFilterSet)
+    context = tables_context(request, structures, DecisionForm)
     context.pop("people")
     page = tables.decisions_page(structures, context["criteria"], page=request.GET.get("page"))
     return render(
