@@ -225,14 +225,20 @@ def published_action_or_404(slug: str) -> Action:
     return get_object_or_404(Action.objects.published(), slug=slug)
 
 
+# What the action page's description shows, rendered once a version (its `{% cache %}`-style
+# block): left out of the query of every request, read when the block is rendered.
+ACTION_DESCRIPTION = ("objectives", "audience", "prerequisites", "programme")
+
+
 def action_page_rows(slug: str, now: dt.datetime) -> tuple[Action, list[Session]]:
     """The published action with this slug (404 otherwise) and its sessions that have not
     started yet, in one query when it has some; places not counted (`with_places` counts
-    them)."""
+    them), the description's long texts not read (`ACTION_DESCRIPTION`)."""
     sessions = list(
         upcoming_sessions(now)
         .filter(action__slug=slug)
         .select_related("action")
+        .defer(*(f"action__{name}" for name in ACTION_DESCRIPTION))
         .order_by("starts_at", "pk")
     )
     action = sessions[0].action if sessions else published_action_or_404(slug)

@@ -246,10 +246,12 @@ class ActionPage:
     def head(self, request) -> SafeString:
         html = self.found.get(self.head_key)
         if html is None:
+            # The description's long texts, left out of the page's query, read once.
+            action = Action.objects.select_related("theme", "provider").get(pk=self.action.pk)
             html = render_to_string(
                 "catalog/_action_head.html",
                 {
-                    "action": self.action,
+                    "action": action,
                     "anonymous": self.anonymous,
                     "recommended_lead_weeks": settings.RECOMMENDED_LEAD_DAYS // 7,
                 },

@@ -5,18 +5,42 @@ the rows they show (`catalog.fragments`); what depends on the person is rendered
 at each request.
 """
 
+import hashlib
 from functools import partial
 
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from catalog import selectors
+from catalog.cache_versions import FRAGMENT_TIMEOUT
 from enrollment import eligibility, rules
 from enrollment import selectors as enrollment_selectors
 from web.catalog import fragments
+
+
+def same_for_every_visitor(request, key: str, render_page) -> HttpResponse:
+    """The page `render_page()` renders, kept whole in the cache for the visitors who are not
+    logged in and have no message waiting: every one of them sees the same page, and `key`
+    names the versions of the rows it shows (cache_page's way, keyed by what the page says
+    rather than by a duration: never stale). A logged-in person's page has their own parts
+    (the cart's marks, the header) and is made of the shared blocks instead."""
+    if request.user.is_authenticated or len(get_messages(request)):
+        return render_page()
+    digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
+    page_key = f"page:{get_language() or settings.LANGUAGE_CODE}:{request.path}:{digest}"
+    html = cache.get(page_key)
+    if html is not None:
+        return HttpResponse(html)
+    response = render_page()
+    if response.status_code == 200:
+        cache.set(page_key, response.content.decode(), FRAGMENT_TIMEOUT)
+    return response
 
 
 @require_safe
@@ -24,12 +48,15 @@ def home(request):
     """The page's content is one block, keyed by the versions of the next sessions open for
     registration that it shows."""
     now = timezone.now()
+    key = fragments.home_key(now)
     context = {
-        "next_sessions_key": fragments.home_key(now),
+        "next_sessions_key": key,
         # Read only when the block is not cached.
         "next_sessions": partial(selectors.next_sessions, fragments.HOME_SESSIONS, now),
     }
-    return render(request, "catalog/home.html", context)
+    return same_for_every_visitor(
+        request, key, partial(render, request, "catalog/home.html", context)
+    )
 
 
 @require_safe
@@ -38,7 +65,11 @@ def catalogue(request):
     person's cart are marked outside them (`catalogue.html`)."""
     catalogue = fragments.CataloguePage(request.GET, timezone.now())
     catalogue.mark_cart(enrollment_selectors.cart_session_ids(request.user))
-    return render(request, "catalog/catalogue.html", {"catalogue": catalogue})
+    return same_for_every_visitor(
+        request,
+        catalogue.key,
+        partial(render, request, "catalog/catalogue.html", {"catalogue": catalogue}),
+    )
 
 
 @require_safe
