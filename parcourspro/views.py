@@ -55,7 +55,9 @@ def broker_state() -> str:
     }
     try:
         with celery_app.connection_for_write(
-            connect_timeout=HEALTH_SOCKET_TIMEOUT, transport_options=options
+            settings.CELERY_BROKER_URL,
+            connect_timeout=HEALTH_SOCKET_TIMEOUT,
+            transport_options=options,
         ) as conn:
             conn.ensure_connection(max_retries=0, timeout=HEALTH_SOCKET_TIMEOUT)
     except Exception:  # noqa: BLE001 — any failure means the broker does not answer
