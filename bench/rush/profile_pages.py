@@ -49,9 +49,10 @@ def main() -> None:
     parser.add_argument("--cache-url", default="rediscache://127.0.0.1:6379/14")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
-    from run import admin, recreate
+    from run import admin, recreate, stage
 
     database = f"{args.template}_profile"
+    stage("migrate", args.template)  # data built by an earlier commit: its schema brought up
     recreate(database, template=args.template)
     os.environ.update(
         DJANGO_SETTINGS_MODULE="parcourspro.settings",

@@ -84,7 +84,11 @@ def run_stage(name: str, args: list[str]) -> None:
     import django
 
     django.setup()
-    if name == "build":
+    if name == "migrate":
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+    elif name == "build":
         import build
         from django.core.management import call_command
 
@@ -302,6 +306,8 @@ def main() -> None:
         now = dt.datetime.now(dt.UTC).isoformat()
         admin(f"COMMENT ON DATABASE \"{args.database}\" IS 'rush built {now}'")
         print(f"built in {time.perf_counter() - started:.0f} s")
+    # Data built by an earlier commit: its schema brought up to this one's migrations.
+    stage("migrate", args.database)
     started = time.perf_counter()
     recreate(run_db, template=args.database)
     print(f"copied to {run_db} in {time.perf_counter() - started:.1f} s")
