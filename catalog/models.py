@@ -313,6 +313,7 @@ class Session(VersionedModel):
     cap_released_at = models.DateTimeField(
         _("plafond par structure levé le"), null=True, blank=True, editable=False
     )
+    calendar_sequence = models.PositiveIntegerField(_("révision .ics"), default=0, editable=False)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
     objects = SessionQuerySet.as_manager()

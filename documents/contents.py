@@ -111,7 +111,9 @@ def convocation_source(registration: Registration) -> dict:
     return {
         "starts_at": session.starts_at.isoformat(),
         "ends_at": session.ends_at.isoformat(),
+        "format": session.format,
         "location": session.location,
+        "department": session.department,
         "remote_url": session.remote_url,
         "name": [registration.first_name, registration.last_name],
     }

@@ -9,7 +9,8 @@ people who may see the registration may download its documents; anyone else gets
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from catalog.models import Session
@@ -62,6 +63,35 @@ def conventions_for_approver(user) -> list[Document]:
     """The conventions of the structures the user approves: latest version first."""
     documents = Document.objects.filter(kind=Kind.CONVENTION, structure__approvers=user)
     return latest_by_owner(_latest_first(documents.select_related("session__action")))
+
+
+def to_accept() -> QuerySet[Document]:
+    """The conventions that await acceptance: the latest version of their structure and
+    session (the one the conventions page offers to accept), not accepted."""
+    newer = Document.objects.filter(
+        kind=Kind.CONVENTION,
+        session_id=OuterRef("session_id"),
+        structure_id=OuterRef("structure_id"),
+        version__gt=OuterRef("version"),
+    )
+    return Document.objects.filter(kind=Kind.CONVENTION, acceptance__isnull=True).exclude(
+        Exists(newer)
+    )
+
+
+def conventions_to_accept_count():
+    """How many conventions await the acceptance of the user row of the query this expression
+    is used in (an approver of their structure): the header's « Espace employeur »
+    (`enrollment.selectors.header_state`)."""
+    counted = (
+        to_accept()
+        .filter(structure__approvers=OuterRef("pk"))
+        .order_by()
+        .values("kind")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def conventions_of_session(session: Session) -> list[Document]:

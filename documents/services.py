@@ -1,10 +1,13 @@
 """Writes of the participation documents: a version generated when what the document says
-changed, a convention accepted, the convocation attached to the email that waits for it.
+changed, a convention accepted, the convocation attached to the email that waits for it. A
+new convention version is emailed to the structure's approvers, a new certificate to its
+participant (`notifications`), in the transaction that stores it.
 
 No PDF is rendered while a row is locked (DESIGN.md, turn 3): every version goes through
 `store_next_version`, which renders outside any transaction and stores in a short one if
-nothing moved meanwhile. `enrollment.services` calls `registration_moved` and
-`attendance_recorded` in the transaction of its changes; the work is queued after the commit.
+nothing moved meanwhile. `enrollment.services` calls `registration_moved`,
+`attendance_recorded` and `convocations_changed` in the transaction of its changes; the work
+is queued after the commit.
 The Celery tasks live here, beside what they run, under the names they had in the former
 `documents.tasks` (the beat schedule and queued messages keep working).
 """
@@ -32,8 +35,8 @@ from enrollment.models import Registration, RegistrationStatus
 from enrollment.notifications import CONVOCATION_AWAITED, convocation_awaited
 from mailing import outbox
 
-from . import contents, rendering
-from .models import STORAGE, ConventionAcceptance, Document
+from . import contents, notifications, rendering
+from .models import ConventionAcceptance, Document
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +91,8 @@ def store_next_version(
     versions: QuerySet[Document],
     draft_of: Callable[[Document | None, int], Draft | None],
     new: Callable[..., Document],
+    *,
+    stored: Callable[[Document], None] | None = None,
 ) -> Document | None:
     """The latest version of a document, or the next one when what the document says changed.
 
@@ -97,7 +102,9 @@ def store_next_version(
     stored if nothing moved meanwhile: the latest version is still the one it follows and the
     document still says what was rendered. Otherwise it is dropped and the comparison made
     again: the version another worker stored is returned when it says the same, else the next
-    one is rendered (`ATTEMPTS` times, then `Superseded`). Idempotent."""
+    one is rendered (`ATTEMPTS` times, then `Superseded`). `stored(version)` runs in the
+    transaction that stores a new version, once per version (its emails are recorded with
+    it). Idempotent."""
     for _attempt in range(ATTEMPTS):
         current = latest(versions)
         version = current.version + 1 if current else 1
@@ -111,6 +118,8 @@ def store_next_version(
             with transaction.atomic():
                 if _still(versions, current, draft_of, draft, version):
                     document.save()
+                    if stored is not None:
+                        stored(document)
                     return document
         except IntegrityError:  # another worker stored this version number meanwhile
             pass
@@ -164,7 +173,9 @@ def refresh_convention(session_id: int, structure_id: int) -> Document | None:
         )
 
     new = partial(Document, kind=Kind.CONVENTION, session=session, structure=structure)
-    return store_next_version(conventions_of(session, structure), draft_of, new)
+    return store_next_version(
+        conventions_of(session, structure), draft_of, new, stored=notifications.convention_to_accept
+    )
 
 
 def accept_convention(
@@ -284,6 +295,7 @@ def refresh_certificate(registration_id: int, *, now: dt.datetime | None = None)
         _versions_of(registration, Kind.CERTIFICATE),
         draft_of,
         _new_of(registration, Kind.CERTIFICATE),
+        stored=notifications.certificate_ready,
     )
 
 
@@ -327,6 +339,15 @@ def registration_moved(registration: Registration, *, from_status: str, to_statu
         send_convocation.delay_on_commit(registration.pk)
 
 
+def convocations_changed(registration_ids) -> None:
+    """The session's dates, place or link changed (`enrollment.services.change_session`, in
+    its transaction): each of these participants' convocation is made again after the commit
+    and attached to the email that waits for it."""
+    if settings.DOCUMENTS_ENABLED:
+        for registration_id in registration_ids:
+            send_convocation.delay_on_commit(registration_id)
+
+
 def attendance_recorded(registration: Registration) -> None:
     """The half-days of a participant were recorded (in the transaction of the change): the
     certificate, after the commit."""
@@ -354,12 +375,7 @@ def send_convocation(registration_id: int) -> int:
     except Exception as error:
         outbox.still_waiting(awaits, error)
         raise
-    attachment = {
-        "storage": STORAGE,
-        "name": document.file.name,
-        "filename": f"convocation-{registration_id}.pdf",
-        "mimetype": "application/pdf",
-    }
+    attachment = notifications.pdf_attachment(document, f"convocation-{registration_id}.pdf")
     return outbox.attach_and_release(awaits, attachment)
 
 

@@ -1,7 +1,9 @@
 """Who belongs to a structure (*rattachement*, DESIGN.md Decisions « Attachment »).
 
 Picking an existing structure is a request to join it; one of its approvers (or staff)
-confirms it. Until then the person has no structure: short formats only. Ending an
+confirms it. Until then the person has no structure: short formats only. Its deciders are
+asked once the person's address is verified (`tell_deciders`), never on behalf of an address
+nobody has proved to own: at signup, when the person confirms it. Ending an
 attachment with the person's live requests withdrawn is enrollment's
 (`enrollment.services.detach`), which calls `end_attachment` here.
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -92,7 +95,7 @@ def request_attachment(user, structure: Structure) -> Attachment | None:
     if existing is not None:
         return existing
     attachment = Attachment.objects.create(user=user, structure=structure)
-    _notify_deciders(attachment)
+    tell_deciders(attachment)
     return attachment
 
 
@@ -129,7 +132,21 @@ def join_proposed_structure(user, structure: Structure) -> None:
         _attach(user, structure, now=timezone.now())
 
 
-def _notify_deciders(attachment: Attachment) -> None:
+def address_verified(user) -> bool:
+    """Whether the person proved they own their address (allauth's primary EmailAddress,
+    verified): nobody is emailed on their behalf before."""
+    return EmailAddress.objects.filter(user_id=user.pk, primary=True, verified=True).exists()
+
+
+@transaction.atomic
+def tell_deciders(attachment: Attachment) -> bool:
+    """Ask the structure's approvers (staff when it has none) to confirm the request, once:
+    not before the person's address is verified (`address_verified`). True when asked now."""
+    if not address_verified(attachment.user):
+        return False
+    told = Attachment.objects.pending().filter(pk=attachment.pk, deciders_told_at__isnull=True)
+    if not told.update(deciders_told_at=timezone.now()):
+        return False  # already told, or no longer pending
     approvers = list(attachment.structure.approvers.all())
     context = {"attachment": attachment, "person": attachment.user, **_links()}
     for approver in approvers:
@@ -146,6 +163,19 @@ def _notify_deciders(attachment: Attachment) -> None:
             context=context,
             concerns=[attachment.user],
         )
+    return True
+
+
+def address_confirmed(user) -> bool:
+    """The person just verified their address (allauth's confirmation): the request to join a
+    structure they made before is sent to its deciders now. True when one was."""
+    attachment = (
+        Attachment.objects.pending()
+        .filter(user=user, deciders_told_at__isnull=True)
+        .select_related("structure", "user")
+        .first()
+    )
+    return attachment is not None and tell_deciders(attachment)
 
 
 def _end_accepted(user, *, now: dt.datetime) -> None:

@@ -286,6 +286,11 @@ class Attachment(models.Model):
         related_name="+",
     )
     reason = models.TextField(_("motif"), blank=True)
+    # When its approvers (or staff) were asked to confirm it: once the person's address is
+    # verified, never before (employers.attachments.tell_deciders).
+    deciders_told_at = models.DateTimeField(
+        _("valideurs prévenus le"), null=True, blank=True, editable=False
+    )
 
     objects = AttachmentQuerySet.as_manager()
 

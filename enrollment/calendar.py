@@ -1,5 +1,11 @@
 """The convocation's calendar file (.ics), in Europe/Paris time (R10): one event a day of the
-session, and the VTIMEZONE that RFC 5545 requires for the TZID the events use."""
+session, and the VTIMEZONE that RFC 5545 requires for the TZID the events use.
+
+Each event keeps its UID for the life of the request; its SEQUENCE is the session's
+`calendar_sequence`, one more at each change of what the events show (DESIGN.md, turn 3
+« Session changes »): a calendar program importing the new file replaces the events it
+holds, a cancelled session's events are marked CANCELLED, and a day the session no longer
+runs is cancelled rather than left behind."""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStand
 from catalog.models import Session
 
 from .models import Registration, RegistrationStatus
+from .rules import sessions_overlap
 
 
 def joining_link(registration: Registration) -> str:
@@ -41,6 +48,20 @@ def session_days(session: Session) -> list[tuple[dt.datetime, dt.datetime]]:
         )
         for day in days
     ]
+
+
+def sessions_clash(a: Session, b: Session) -> bool:
+    """Whether two sessions are held at the same time: some day's hours of one overlap some
+    day's hours of the other (`session_days`; `rules.sessions_overlap`). An evening webinar
+    during a training of several days does not clash with it: the training's days end at its
+    daily end time."""
+    if not sessions_overlap(a.starts_at, a.ends_at, b.starts_at, b.ends_at):
+        return False
+    return any(
+        sessions_overlap(a_start, a_end, b_start, b_end)
+        for a_start, a_end in session_days(a)
+        for b_start, b_end in session_days(b)
+    )
 
 
 def event_uid(registration: Registration, day_number: int) -> str:
@@ -75,9 +96,11 @@ def paris_timezone() -> Timezone:
     return timezone_
 
 
-def session_ics(registration: Registration) -> bytes:
+def session_ics(registration: Registration, *, before: Session | None = None) -> bytes:
     """An iCalendar file with one event a day of the registration's session; the joining
-    link only once the registration is confirmed."""
+    link only once the registration is confirmed. `before`: the session as it was before a
+    change, whose days beyond the new ones are sent as cancelled events (a session of two
+    days moved to one leaves no second day in the person's calendar)."""
     session = registration.session
     action = session.action
     calendar = Calendar()
@@ -94,13 +117,17 @@ def session_ics(registration: Registration) -> bytes:
     location = (link or "À distance") if session.is_remote else session.location
     stamp = timezone.now()
     days = session_days(session)
-    for number, (starts, ends) in enumerate(days, start=1):
+    dropped = session_days(before)[len(days) :] if before is not None else []
+    for number, (starts, ends) in enumerate([*days, *dropped], start=1):
         event = Event()
         event.add("uid", event_uid(registration, number))
+        event.add("sequence", session.calendar_sequence)
         event.add("summary", f"ParcoursPro — {action.title}")
         event.add("dtstart", starts)
         event.add("dtend", ends)
         event.add("dtstamp", stamp)
+        cancelled = session.is_cancelled or number > len(days)
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         event["location"] = vText(location)
         event.add("description", "\n".join(lines))
         event.add("url", settings.SITE_URL + action.get_absolute_url())
@@ -112,10 +139,10 @@ def ics_filename(registration: Registration) -> str:
     return f"parcourspro-{registration.session.action.slug}-{registration.session_id}.ics"
 
 
-def ics_attachment(registration: Registration) -> dict:
+def ics_attachment(registration: Registration, *, before: Session | None = None) -> dict:
     """The .ics as an outbox attachment (JSON-safe)."""
     return {
         "filename": ics_filename(registration),
-        "content": base64.b64encode(session_ics(registration)).decode(),
+        "content": base64.b64encode(session_ics(registration, before=before)).decode(),
         "mimetype": "text/calendar",
     }

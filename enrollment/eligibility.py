@@ -15,11 +15,14 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalog.dates import period_text
 from catalog.models import Action, Session
 from employers.attachments import pending_attachment
 from employers.selectors import member_years
 
 from . import rules, selectors
+from .calendar import sessions_clash
+from .models import HOLDING_STATUSES, Registration, RegistrationStatus
 from .services.policy import cap_released
 
 
@@ -101,7 +104,67 @@ WARNINGS = {
         "Cette session commence dans moins de %(delay)s : une fois votre demande acceptée, un "
         "désistement serait décompté de votre quota annuel."
     ),
+    # Beyond the FAQ, which forbids no overlap: said, never refused (rules.sessions_overlap).
+    "overlap_request": _(
+        "Cette session a lieu en même temps que « %(title)s » (%(dates)s), que vous avez déjà "
+        "demandée : vous ne pourrez pas suivre les deux. C'est un avertissement, pas un refus : "
+        "vous pouvez valider cette demande, puis vous désister de l'autre dans « Mon espace »."
+    ),
+    "overlap_cart": _(
+        "Cette session a lieu en même temps que « %(title)s » (%(dates)s), aussi dans votre "
+        "panier : vous ne pourrez pas suivre les deux. C'est un avertissement, pas un refus : "
+        "vous pouvez valider les deux demandes, mais mieux vaut retirer celle que vous ne "
+        "suivrez pas."
+    ),
 }
+
+# The requests that hold or wait for a place: a person may overlap them by mistake.
+LIVE_REQUEST_STATUSES = (RegistrationStatus.WAITLISTED, *HOLDING_STATUSES)
+
+
+def live_requests(user_id: int, *, now: dt.datetime):
+    """The person's requests that hold or wait for a place in a session not over yet, with
+    their sessions and actions (the overlaps' facts)."""
+    return (
+        Registration.objects.filter(
+            user_id=user_id, status__in=LIVE_REQUEST_STATUSES, session__ends_at__gt=now
+        )
+        .select_related("session__action")
+        .order_by("session__starts_at", "pk")
+    )
+
+
+def overlaps(registrations, others) -> dict[int, list[Registration]]:
+    """Each of `registrations` (id →) with the other requests of `others` held at the same
+    time (`calendar.sessions_clash`), for the same person; a request never overlaps itself
+    or another of the same session."""
+    result: dict[int, list[Registration]] = {}
+    for registration in registrations:
+        clashing = [
+            other
+            for other in others
+            if other.user_id == registration.user_id
+            and other.session_id != registration.session_id
+            and sessions_clash(registration.session, other.session)
+        ]
+        if clashing:
+            result[registration.pk] = clashing
+    return result
+
+
+def _overlap_warnings(session: Session, requested, in_cart) -> list[str]:
+    """Beyond the FAQ: `session` held at the same time as a session already requested, or as
+    another of the cart (each named once)."""
+    texts = []
+    for key, sessions in (("overlap_request", requested), ("overlap_cart", in_cart)):
+        for other in sessions:
+            if other.pk != session.pk and sessions_clash(session, other):
+                values = {
+                    "title": other.action.title,
+                    "dates": period_text(other.starts_at, other.ends_at),
+                }
+                texts.append(str(WARNINGS[key] % values))
+    return texts
 
 
 def _place_warning(session: Session, *, colleagues: int, now: dt.datetime) -> str:
@@ -158,7 +221,8 @@ def validation_warnings(
 ) -> dict[int, list[str]]:
     """What validating a request of `user` for each of `sessions` would lead to, told before:
     the waiting list (R7 full, R5 two colleagues before the cap's release), the yearly limits
-    (R6), a withdrawal that would be counted (R8). Session id → warnings.
+    (R6), a withdrawal that would be counted (R8), a session held at the same time as
+    another requested or in the cart (a warning, never a refusal). Session id → warnings.
 
     Sessions carry their action and `places_held` (`catalog.selectors.with_places`). The
     sessions `ahead` (the rest of the cart) are validated first, and count in the quota when
@@ -179,6 +243,10 @@ def validation_warnings(
         else {}
     )
 
+    requested = [r.session for r in live_requests(user.pk, now=now)]
+    # The other sessions the person would request with this one: the rest of the cart.
+    in_cart = [*ahead, *sessions] if cumulative else ahead
+
     def check(session) -> list[str]:
         place = _place_warning(session, colleagues=colleagues.get(session.pk, 0), now=now)
         year = _session_year(session)
@@ -187,7 +255,8 @@ def validation_warnings(
         counts_for_next = cumulative or session in ahead
         if counts_for_next and not (place or quota) and year in counted:
             counted[year] = counted[year].plus(session)
-        return [text for text in (place, quota, _late_warning(session, now)) if text]
+        texts = [text for text in (place, quota, _late_warning(session, now)) if text]
+        return texts + _overlap_warnings(session, requested, in_cart)
 
     for session in ahead:
         check(session)

@@ -4,7 +4,7 @@ decisions history, and a year's requests for the CSV export.
 Callers pass the structures the user approves for (`employer_space.approved_structures`), so
 that nothing of another structure is ever read. Each page is built in a fixed number of
 queries, whatever the number of requests: a count, the page's rows, their waiting-list
-positions and their owners' quota use.
+positions, their owners' other live requests (overlaps) and their owners' quota use.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import ExtractYear
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from catalog.models import MEMBER_ONLY_KINDS
 from employers.models import Structure
 
+from .eligibility import LIVE_REQUEST_STATUSES, overlaps
 from .employer_space import to_decide_q
 from .models import QUOTA_STATUSES, Registration, RegistrationEvent, RegistrationStatus
 from .selectors import with_waitlist_positions
@@ -160,12 +162,29 @@ def requests_page(structures, criteria: Criteria, *, user, page=1) -> Page:
     adds their quota use."""
     page = Paginator(requests(structures, criteria), ROWS_PER_PAGE).get_page(page)
     rows = with_waitlist_positions(page.object_list)
+    overlapping = overlapping_requests(rows)
     for registration in rows:
         registration.to_decide = is_to_decide(registration)
         registration.is_own = registration.user_id == user.pk
         registration.waitlist_text = employer_waitlist_text(registration)
+        registration.overlaps = registration.pk in overlapping
     page.object_list = rows
     return page
+
+
+def overlapping_requests(rows) -> set[int]:
+    """The ids of the live `rows` held at the same time as another live request of the same
+    person (badge « chevauche une autre demande »; a warning, never a refusal), in one query.
+    The other request may be for another structure: only the fact is shown, not what it is."""
+    live = [row for row in rows if row.status in LIVE_REQUEST_STATUSES and row.user_id]
+    if not live:
+        return set()
+    others = Registration.objects.filter(
+        user_id__in={row.user_id for row in live},
+        status__in=LIVE_REQUEST_STATUSES,
+        session__ends_at__gt=timezone.now(),
+    ).select_related("session")
+    return set(overlaps(live, list(others)))
 
 
 def decisions(structures, criteria: Criteria = Criteria()) -> QuerySet[RegistrationEvent]:

@@ -286,6 +286,19 @@ def check_places_left(*, capacity: int, held: int):
         raise _refuse("full")
 
 
+def sessions_overlap(
+    a_start: dt.datetime, a_end: dt.datetime, b_start: dt.datetime, b_end: dt.datetime
+) -> bool:
+    """Beyond the FAQ (issue 25): two periods overlap when one starts before the other ends.
+    One ending when the other starts (12:00 and 12:00) does not. Instants are compared, in
+    UTC: Python compares two times of one time zone by their wall clocks, and the night of
+    the autumn change has 2:30 twice. The FAQ forbids no overlap: a warning, never a refusal."""
+    a_start, a_end, b_start, b_end = (
+        moment.astimezone(dt.UTC) for moment in (a_start, a_end, b_start, b_end)
+    )
+    return a_start < b_end and b_start < a_end
+
+
 def approves_own_requests(*, user_id: int, approver_ids: set[int]) -> bool:
     """R4 (Q5, Decisions « Independent »): a person approves their own requests only when
     they are the one and only approver of their structure — an independent in their

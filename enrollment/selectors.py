@@ -285,11 +285,17 @@ class HeaderState:
     cart_count: int
     is_approver: bool
     is_provider: bool
+    # The latest convention versions of the person's structures that await acceptance (the
+    # Espace employeur's « Conventions de formation »), counted on its entry.
+    conventions_to_accept: int = 0
 
 
-def header_state(user) -> HeaderState:
-    """The person's cart count and whether they approve for a structure or act for a
-    provider, in one query (three before: every page of a logged-in person ran them)."""
+def header_state(user, *, conventions_to_accept=None) -> HeaderState:
+    """The person's cart count, whether they approve for a structure or act for a provider,
+    in one query (three before: every page of a logged-in person ran them); with
+    `conventions_to_accept`, an expression that counts them for the person's row (the pages
+    give `documents.selectors.conventions_to_accept_count()`: `documents` is above this
+    package), in the same query."""
     cart_count = (
         CartItem.objects.filter(cart__user=OuterRef("pk"))
         .order_by()
@@ -304,8 +310,9 @@ def header_state(user) -> HeaderState:
             cart_count=Coalesce(Subquery(cart_count, output_field=IntegerField()), Value(0)),
             is_approver=Exists(Structure.approvers.through.objects.filter(user=OuterRef("pk"))),
             is_provider=Exists(Provider.users.through.objects.filter(user=OuterRef("pk"))),
+            conventions_to_accept=conventions_to_accept or Value(0),
         )
-        .values_list("cart_count", "is_approver", "is_provider")
+        .values_list("cart_count", "is_approver", "is_provider", "conventions_to_accept")
         .first()
     )
     return HeaderState(*row) if row else HeaderState(0, False, False)

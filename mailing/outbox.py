@@ -203,14 +203,28 @@ def awaited(prefix: str, *, older_than: timedelta) -> list[str]:
 # --- Rendering and sending ---------------------------------------------------------------------
 
 
+# Every subject starts with it, so that people find and sort the programme's emails; allauth's
+# own are prefixed by ACCOUNT_EMAIL_SUBJECT_PREFIX, the same text.
+SUBJECT_PREFIX = "[ParcoursPro]"
+
+
 def render(template: str, context: dict) -> tuple[str, str, str]:
     """Subject, text and HTML bodies from templates/emails/<template>.{subject.txt,txt,html}:
     the one place where an email is rendered."""
     context = {"SITE_URL": settings.SITE_URL, **context}
-    subject = " ".join(_render_plain(f"emails/{template}.subject.txt", context).split())
+    subject = render_subject(template, context)
     text = _render_plain(f"emails/{template}.txt", context).strip() + "\n"
     html = render_to_string(f"emails/{template}.html", context)
     return subject, text, html
+
+
+def render_subject(template: str, context: dict) -> str:
+    """The subject of templates/emails/<template>.subject.txt on one line, prefixed
+    (`SUBJECT_PREFIX`) unless it already is."""
+    subject = " ".join(_render_plain(f"emails/{template}.subject.txt", context).split())
+    if not subject.startswith(SUBJECT_PREFIX):
+        subject = f"{SUBJECT_PREFIX} {subject}"
+    return subject
 
 
 def _render_plain(name: str, context: dict) -> str:

@@ -198,6 +198,8 @@ LOGIN_REDIRECT_URL = "/"
 
 # django-allauth: the email is the login, verified before the first login.
 ACCOUNT_ADAPTER = "web.accounts.adapters.AccountAdapter"
+# allauth's messages name a person by their name only (User.__str__ adds the address).
+ACCOUNT_USER_DISPLAY = "web.accounts.adapters.user_display"
 # How many reverse proxies in front of gunicorn append to X-Forwarded-For (0: none, the
 # client is REMOTE_ADDR). Login rate limits and the conventions' acceptances read the
 # person's address through it; a forged header is ignored beyond that count.

@@ -3,6 +3,7 @@ from dataclasses import astuple
 
 from django.conf import settings
 
+from documents.selectors import conventions_to_accept_count
 from employers.constants import BASE_MEMBERSHIP_PRICE, EXTENDED_MEMBERSHIP_PRICE
 from enrollment.selectors import header_state
 
@@ -19,14 +20,15 @@ def phone_uri(phone: str) -> str:
 
 
 def site(request):
-    """Programme contacts, membership prices, and the header's cart count and approver link,
-    in every template."""
+    """Programme contacts, membership prices, and the header's cart count, approver link (and
+    its conventions to accept) and provider link, in every template."""
     user = getattr(request, "user", None)
-    cart_count = 0
+    cart_count = conventions_to_accept = 0
     is_approver = False
     is_provider = False
     if user is not None and user.is_authenticated:
-        cart_count, is_approver, is_provider = astuple(header_state(user))
+        state = header_state(user, conventions_to_accept=conventions_to_accept_count())
+        cart_count, is_approver, is_provider, conventions_to_accept = astuple(state)
     return {
         "PROGRAMME_CONTACT_EMAIL": settings.PROGRAMME_CONTACT_EMAIL,
         "PROGRAMME_CONTACT_PHONE": settings.PROGRAMME_CONTACT_PHONE,
@@ -39,4 +41,5 @@ def site(request):
         "cart_count": cart_count,
         "is_approver": is_approver,
         "is_provider": is_provider,
+        "conventions_to_accept": conventions_to_accept,
     }

@@ -136,10 +136,13 @@ def main() -> None:
             client.get(url)
         profiler.disable()
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats(args.sort).print_stats(args.top)
+        # Python function calls a request: the same on a busy machine as on a quiet one.
         print(
             f"## {name} ({url}): CPU median {statistics.median(cpu):.1f} ms, wall "
-            f"{statistics.median(wall):.1f} ms, {len(queries)} queries"
+            f"{statistics.median(wall):.1f} ms, {len(queries)} queries, "
+            f"{stats.total_calls / 10:.0f} function calls"
         )
         print("\n".join(out.getvalue().splitlines()[6 : 9 + args.top]))
         print()

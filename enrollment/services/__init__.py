@@ -3,9 +3,10 @@
 Each service checks everything first, then writes, in one transaction. Emails are recorded in
 the same transaction (mailing outbox) and sent by Celery after the commit. One module per
 domain: `cart` (R3), `decisions` (R4, R10), `cancellation` (R8), `waitlist` (R5, R7, R9),
-`staff`; `transitions` holds the states, `move` and the locks; `policy` applies the rules of
-`enrollment.rules` to the database's facts; `messages` holds what the services say when they
-refuse (the rules' own texts are `rules.MESSAGES`).
+`staff`, `session_changes` (DESIGN.md, turn 3 « Session changes »); `transitions` holds the
+states, `move` and the locks; `policy` applies the rules of `enrollment.rules` to the
+database's facts; `messages` holds what the services say when they refuse (the rules' own
+texts are `rules.MESSAGES`).
 
 Lock order — one for the whole platform (`enrollment.locking` says why):
 sessions (id order) → users (id order) → registrations (id order) → the rest, all
@@ -31,8 +32,17 @@ from .cart import (
     save_cart_drafts,
     submit_cart,
 )
-from .decisions import approve, confirm, decline, refuse
+from .decisions import (
+    SelectionDecided,
+    approve,
+    approve_selection,
+    confirm,
+    decline,
+    refuse,
+    refuse_selection,
+)
 from .reminders import remind_approvers, remind_participants
+from .session_changes import change_session
 from .staff import cancel_session, mark_attendance, promote, record_half_days, set_capacity
 from .transitions import (
     CANCELLABLE_STATUSES,
@@ -50,11 +60,14 @@ __all__ = [
     "CancellationOutcome",
     "CartRefused",
     "InvalidTransition",
+    "SelectionDecided",
     "add_to_cart",
     "approve",
+    "approve_selection",
     "cancel",
     "cancel_session",
     "cancellation_outcome",
+    "change_session",
     "confirm",
     "decline",
     "detach",
@@ -64,6 +77,7 @@ __all__ = [
     "promote",
     "promote_waitlist",
     "refuse",
+    "refuse_selection",
     "release_structure_cap",
     "remind_approvers",
     "remind_participants",

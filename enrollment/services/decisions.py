@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils import timezone
 
 from .. import locking, notifications, rules
@@ -36,23 +38,28 @@ def check_approver(registration: Registration, by) -> None:
 
 
 @locking.retry_on_lock_conflict
-def approve(registration: Registration, *, by, now: dt.datetime | None = None) -> Registration:
+def approve(
+    registration: Registration, *, by, now: dt.datetime | None = None, notify: bool = True
+) -> Registration:
     """The employer accepts a request (R4); a waitlisted request is pre-approved, so that its
     promotion skips the employer step. At or after the registration deadline the request
-    lapses instead (R9), whatever the periodic task has done."""
+    lapses instead (R9), whatever the periodic task has done. `notify=False`: the person's
+    email is left to the caller (`approve_selection`: one for the lot)."""
     check_approver(registration, by)
     now = now or timezone.now()
 
     def work(registration, session):
         if registration.status == Status.LAPSED:
             raise RuleViolation("deadline", rules.message("deadline_passed"))
-        _approve_locked(registration, by=by, now=now)
+        _approve_locked(registration, by=by, now=now, notify=notify)
         return registration
 
     return decide_locked(registration, work=work, now=now)
 
 
-def _approve_locked(registration: Registration, *, by, now: dt.datetime) -> None:
+def _approve_locked(
+    registration: Registration, *, by, now: dt.datetime, notify: bool = True
+) -> None:
     registration.employer_approved_at = now
     registration.employer_approved_by = by
     fields = ["employer_approved_at", "employer_approved_by"]
@@ -68,14 +75,21 @@ def _approve_locked(registration: Registration, *, by, now: dt.datetime) -> None
         move(registration, Status.PENDING_PROVIDER, by=by, fields=fields)
     else:
         raise RuleViolation("not_pending", text("not_pending_employer"))
-    notifications.employer_decided(registration)
+    if notify:
+        notifications.employer_decided(registration)
 
 
 @locking.retry_on_lock_conflict
 def refuse(
-    registration: Registration, *, by, reason: str, now: dt.datetime | None = None
+    registration: Registration,
+    *,
+    by,
+    reason: str,
+    now: dt.datetime | None = None,
+    notify: bool = True,
 ) -> Registration:
-    """The employer refuses a request, with a reason (R4); its place goes to the waiting list."""
+    """The employer refuses a request, with a reason (R4); its place goes to the waiting list.
+    `notify=False`: the person's email is left to the caller (`refuse_selection`)."""
     check_approver(registration, by)
     reason = rules.check_reason_given(reason)
     now = now or timezone.now()
@@ -88,13 +102,56 @@ def refuse(
         held = registration.holds_place
         registration.decision_reason = reason
         move(registration, Status.REFUSED, by=by, reason=reason, fields=["decision_reason"])
-        notifications.employer_decided(registration)
+        if notify:
+            notifications.employer_decided(registration)
         if held:
             serve_waitlist(session, now=now)
         reconsider_after_commit(user_ids=[registration.user_id])
         return registration
 
     return decide_locked(registration, work=work, serve_waitlist=True, now=now)
+
+
+@dataclass(frozen=True)
+class SelectionDecided:
+    """What a decision on several requests did: those decided, and each refusal of the
+    services with its request (the others stand)."""
+
+    decided: tuple[Registration, ...]
+    refusals: tuple[tuple[Registration, Exception], ...]
+
+
+def approve_selection(registrations, *, by, now: dt.datetime | None = None) -> SelectionDecided:
+    """« Accepter la sélection »: each request accepted as `approve` does (its own
+    transaction: the requests may be of different sessions, locked each in turn); each
+    person then gets one email for all their decided requests, as their cart sent one."""
+    return _decide_selection(registrations, lambda r: approve(r, by=by, now=now, notify=False))
+
+
+def refuse_selection(
+    registrations, *, by, reason: str, now: dt.datetime | None = None
+) -> SelectionDecided:
+    """« Refuser la sélection »: each request refused with `reason` as `refuse` does; one
+    email per person for all their refused requests."""
+    return _decide_selection(
+        registrations, lambda r: refuse(r, by=by, reason=reason, now=now, notify=False)
+    )
+
+
+def _decide_selection(registrations, decide) -> SelectionDecided:
+    decided, refusals = [], []
+    try:
+        for registration in registrations:
+            try:
+                decided.append(decide(registration))
+            except (RuleViolation, PermissionDenied) as refusal:
+                refusals.append((registration, refusal))
+    finally:
+        # Even when an unexpected error stops the loop, the decisions taken are told.
+        if decided:
+            with transaction.atomic():
+                notifications.employer_decided_together(decided)
+    return SelectionDecided(tuple(decided), tuple(refusals))
 
 
 def check_provider(registration: Registration, by) -> None:

@@ -48,6 +48,7 @@ MESSAGES = {
     "staff_only_promote": _("Seule l'équipe Cap Métiers peut attribuer une place."),
     "staff_only_capacity": _("Seule l'équipe Cap Métiers modifie les places."),
     "staff_only_cancel_session": _("Seule l'équipe Cap Métiers annule une session."),
+    "staff_only_change_session": _("Seule l'équipe Cap Métiers modifie une session."),
     "not_waitlisted": _("Cette demande n'est pas en liste d'attente."),
     "no_free_place": _(
         "Plus aucune place libre dans cette session : augmentez le nombre de places ou "

@@ -85,8 +85,9 @@ def set_capacity(session: Session, *, capacity: int, by) -> list[Registration]:
 
 @locking.retry_on_lock_conflict
 def cancel_session(session: Session, *, by, reason: str) -> list[Registration]:
-    """Staff cancel a session: every live request is closed (not counted) and its owner and
-    approvers are told. Returns the closed requests."""
+    """Staff cancel a session: every live request is closed (not counted); their people and
+    approvers are told, one email each, and the confirmed participants get the calendar
+    file with its events cancelled (a higher SEQUENCE). Returns the closed requests."""
     if not by.is_staff:
         raise PermissionDenied(text("staff_only_cancel_session"))
     reason = rules.check_reason_given(reason)
@@ -95,7 +96,8 @@ def cancel_session(session: Session, *, by, reason: str) -> list[Registration]:
         if session.is_cancelled:
             return []
         session.status = Session.Status.CANCELLED
-        session.save(update_fields=["status"])
+        session.calendar_sequence += 1
+        session.save(update_fields=["status", "calendar_sequence"])
         registrations = list(
             Registration.objects.select_for_update(of=("self",), no_key=True)
             .filter(
@@ -103,8 +105,10 @@ def cancel_session(session: Session, *, by, reason: str) -> list[Registration]:
                 status__in=[Status.WAITLISTED, *HOLDING_STATUSES],
             )
             .select_related("user", "structure")
+            .prefetch_related("structure__approvers")
             .order_by("pk")
         )
+        calendars = [r.pk for r in registrations if r.status == Status.CONFIRMED]
         now = timezone.now()
         for registration in registrations:
             registration.session = session
@@ -117,7 +121,9 @@ def cancel_session(session: Session, *, by, reason: str) -> list[Registration]:
                 reason=registration.cancellation_reason,
                 fields=["cancelled_at", "cancellation_reason"],
             )
-            notifications.session_cancelled(registration, reason)
+        notifications.session_cancelled(
+            session, registrations=registrations, reason=reason, calendars=calendars
+        )
         CartItem.objects.filter(session=session).delete()
         reconsider_after_commit(user_ids=[r.user_id for r in registrations])
     return registrations

@@ -73,7 +73,7 @@ def test_the_employee_is_told_of_an_acceptance(approver, employee):
     (registration,) = register(employee, session_of(ActionKind.TRAINING))
     services.approve(registration, by=approver)
     (email,) = emails("employer_decision", employee.email)
-    assert email.subject.startswith("Votre employeur a accepté votre demande")
+    assert email.subject.startswith("[ParcoursPro] Votre employeur a accepté votre demande")
     assert "attend maintenant la confirmation du prestataire" in email.body_text
 
 
@@ -81,7 +81,7 @@ def test_the_employee_is_told_of_a_refusal_and_its_reason(approver, employee):
     (registration,) = register(employee, session_of(ActionKind.TRAINING))
     services.refuse(registration, by=approver, reason="Formation prévue en interne.")
     (email,) = emails("employer_decision", employee.email)
-    assert email.subject.startswith("Votre employeur a refusé votre demande")
+    assert email.subject.startswith("[ParcoursPro] Votre employeur a refusé votre demande")
     assert "Motif : Formation prévue en interne." in email.body_text
 
 
@@ -100,7 +100,7 @@ def test_r8_cancelling_an_approved_request_tells_the_approvers(approver, employe
     services.approve(registration, by=approver)
     services.cancel(registration, by=employee, reason="Déménagement")
     (notice,) = emails("cancellation_notice", approver.email)
-    assert notice.subject.startswith(f"Désistement {de_name(employee.first_name)}")
+    assert notice.subject.startswith(f"[ParcoursPro] Désistement {de_name(employee.first_name)}")
     assert emails("cancellation_notice", settings.PROGRAMME_CONTACT_EMAIL)
 
 
@@ -121,7 +121,7 @@ def test_r7_promotion_to_the_employer_step_asks_the_approvers_again(structure, a
     assert waiting.status == Status.PENDING_EMPLOYER
     promoted = emails("approval_requested", approver.email)[before:]
     assert len(promoted) == 1
-    assert promoted[0].subject.startswith("Une place s'est libérée")
+    assert promoted[0].subject.startswith("[ParcoursPro] Une place s'est libérée")
     assert emails("registration_promoted", second.email)
 
 

@@ -36,7 +36,7 @@ def test_a_waitlisted_request_gets_one_email_that_says_so():
     assert registration.status == Status.WAITLISTED
     [email] = emails_to(person)
     assert email.template == "registration_acknowledgement"
-    assert email.subject == f"Liste d'attente : {session.action.title}"
+    assert email.subject == f"[ParcoursPro] Liste d'attente : {session.action.title}"
     for body in (email.body_text, email.body_html):
         assert "vous êtes en liste d'attente" in body
         assert "dans l'ordre des demandes" in body
@@ -49,7 +49,7 @@ def test_a_cart_with_a_waitlisted_request_gets_one_email(employee):
     waitlisted, confirmed = register(employee, full, open_session)
     assert (waitlisted.status, confirmed.status) == (Status.WAITLISTED, Status.CONFIRMED)
     [email] = emails_to(employee)
-    assert email.subject == "Vos 2 demandes d'inscription sont enregistrées"
+    assert email.subject == "[ParcoursPro] Vos 2 demandes d'inscription sont enregistrées"
     assert "vous êtes en liste d'attente" in email.body_text
     assert "Votre inscription est confirmée." in email.body_text
 
@@ -59,13 +59,13 @@ def test_one_confirmed_request_says_so_in_the_subject():
     person = UserFactory()
     register(person, session)
     [email] = emails_to(person)
-    assert email.subject == f"Inscription confirmée : {session.action.title}"
+    assert email.subject == f"[ParcoursPro] Inscription confirmée : {session.action.title}"
 
 
 def test_one_request_awaiting_a_decision_keeps_the_plain_subject(employee):
     register(employee, session_of(ActionKind.TRAINING))
     [email] = emails_to(employee)
-    assert email.subject == "Votre demande d'inscription est enregistrée"
+    assert email.subject == "[ParcoursPro] Votre demande d'inscription est enregistrée"
 
 
 def test_a_withdrawal_offers_the_place_when_someone_waits():

@@ -79,7 +79,7 @@ def test_a_webinar_is_reminded_the_day_before_with_its_link_once():
     assert run_at(STARTS - dt.timedelta(hours=22)) == 0  # run twice: nothing more
     [email] = reminders(person)
     assert LINK in email.body_text and f'href="{LINK}"' in email.body_html
-    assert email.subject.startswith("Rappel")
+    assert email.subject.startswith("[ParcoursPro] Rappel")
     assert email.concerns.get() == person
     registration.refresh_from_db()
     assert registration.participant_reminded_at == STARTS - dt.timedelta(hours=23)

@@ -176,7 +176,7 @@ def test_an_email_is_recorded_unrendered_and_rendered_once_after_the_commit(
         assert mail.outbox == []  # not before the commit
     email.refresh_from_db()
     assert len(renderings) == 1
-    assert email.subject == "Vous n'êtes plus rattaché·e à Tremplin"
+    assert email.subject == "[ParcoursPro] Vous n'êtes plus rattaché·e à Tremplin"
     assert email.body_text.startswith("Bonjour Zéphirine,")
     assert email.context is None and email.sent_at is not None
     [message] = mail.outbox

@@ -114,8 +114,9 @@ def test_capacity_below_the_places_held_is_refused_other_fields_saved(client, st
     assert response.status_code == 302 and response.url == url
     session.refresh_from_db()
     assert (session.capacity, session.location) == (3, "Salle C")
-    [message] = messages_of(response)
-    assert message.startswith("Le nombre de places n'a pas changé : le nombre de places ne peut")
+    told, refused = messages_of(response)
+    assert told.startswith("Modification enregistrée (lieu) : 2 personnes ayant une demande")
+    assert refused.startswith("Le nombre de places n'a pas changé : le nombre de places ne peut")
 
 
 def test_the_session_form_links_to_the_sheet_and_the_csv(client, staff, training):

@@ -1,5 +1,6 @@
-"""django-allauth customisation: the professional profile is saved with the new user, and
-allauth's emails speak as the programme, in its layout, through the outbox."""
+"""django-allauth customisation: the professional profile is saved with the new user,
+allauth's emails speak as the programme, in its layout, through the outbox, and its messages
+name a person by their name (`user_display`, ACCOUNT_USER_DISPLAY)."""
 
 from types import SimpleNamespace
 from urllib.parse import urlencode, urlsplit
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts import services
+from employers import attachments
 from mailing.outbox import queue_message
 from web.accounts.forms import ProfileFieldsForm
 
@@ -32,6 +34,15 @@ class AccountAdapter(DefaultAccountAdapter):
                 if name in services.PROFILE_FIELDS:
                     setattr(user, name, value)
         return user
+
+    def confirm_email(self, request, email_address):
+        """The person proved they own the address: what was waiting for it is sent now (their
+        request to join a structure, to its approvers: nothing goes on behalf of an address
+        not verified)."""
+        confirmed = super().confirm_email(request, email_address)
+        if confirmed and email_address.primary:
+            attachments.address_confirmed(email_address.user)
+        return confirmed
 
     def set_password(self, user, password):
         """allauth's password change and reset: the password is written, nothing else of the
@@ -69,3 +80,9 @@ class AccountAdapter(DefaultAccountAdapter):
         }
         message = self.render_mail(template_prefix, email, context)
         queue_message(message, template=template_prefix.rsplit("/", 1)[-1])
+
+
+def user_display(user) -> str:
+    """How allauth's messages name a person (« Connecté·e en tant que Camille Durand. »): their
+    name, or their address when they gave none; never both (`User.__str__`, for staff's lists)."""
+    return user.get_full_name() or user.email

@@ -141,9 +141,24 @@ class SessionForm(DefaultDeadlineForm):
         ]
 
 
+# What an existing session changes on its own page only, where the change goes through
+# enrollment's services: its places (the waiting list), its status (the notices), its dates,
+# place and link (the people registered are told, DESIGN.md turn 3 « Session changes »).
+ON_SESSION_PAGE_ONLY = (
+    "starts_at",
+    "ends_at",
+    "format",
+    "department",
+    "location",
+    "remote_url",
+    "capacity",
+    "status",
+)
+
+
 class SessionInlineForm(DefaultDeadlineForm):
-    """An existing session's places and status change on its own page, where the change goes
-    through the waiting list and the notices (enrollment's services); new sessions are free."""
+    """An existing session's places, status, dates, place and link change on its own page
+    (`ON_SESSION_PAGE_ONLY`); new sessions are free."""
 
     class Meta:
         model = Session
@@ -162,7 +177,7 @@ class SessionInlineForm(DefaultDeadlineForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            for name in ("capacity", "status"):
+            for name in ON_SESSION_PAGE_ONLY:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("Modifiable depuis la page de la session.")
 

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 import web.admin.catalog as catalog_admin
+from catalog import changes
+from catalog.changes import Fact
 from common.text import lowercase_first
 from enrollment import services
 from enrollment.models import Registration
@@ -111,18 +113,73 @@ class OperationsSessionAdmin(BaseSessionAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        """Other fields are saved as usual; a new capacity goes through the service, which
-        refuses to drop below the places held and gives new places to the waiting list."""
-        if not (change and "capacity" in form.changed_data):
+        """A new session is saved as usual. A change goes through the services: what staff
+        changed but the places through `change_session`, which tells the people registered
+        and their approvers when the dates, the place or the link changed (DESIGN.md, turn 3
+        « Session changes »); a new capacity through `set_capacity`, which refuses to drop
+        below the places held and gives new places to the waiting list."""
+        if not change:
             super().save_model(request, obj, form, change)
             return
+        values = {
+            name: getattr(obj, name)
+            for name in form.changed_data
+            if name in changes.CHANGEABLE_FIELDS
+        }
+        if values:
+            try:
+                changed = services.change_session(obj, by=request.user, **values)
+            except REFUSALS as refusal:
+                request.operations_change_refused = True
+                self.message_user(
+                    request,
+                    _("La session n'a pas été modifiée : %(reason)s")
+                    % {"reason": lowercase_first(str(refusal))},
+                    messages.ERROR,
+                )
+                return
+            self._say_who_is_told(request, obj, changed)
+        if "capacity" in form.changed_data:
+            self._set_capacity(request, obj, form)
+
+    def _say_who_is_told(self, request, obj, changed) -> None:
+        if not changed.facts:
+            return
+        what = ", ".join(lowercase_first(str(fact.label)) for fact in Fact if fact in changed.facts)
+        if not changed.told:
+            self.message_user(
+                request,
+                _("Modification (%(what)s) enregistrée : aucune demande en cours à prévenir.")
+                % {"what": what},
+                messages.INFO,
+            )
+            return
+        count = len(changed.told)
+        if obj.action.is_member_only:
+            text = ngettext(
+                "Modification enregistrée (%(what)s) : %(count)d personne ayant une demande en "
+                "cours est prévenue par courriel, ainsi que ses valideurs.",
+                "Modification enregistrée (%(what)s) : %(count)d personnes ayant une demande en "
+                "cours sont prévenues par courriel, ainsi que leurs valideurs.",
+                count,
+            )
+        else:
+            text = ngettext(
+                "Modification enregistrée (%(what)s) : %(count)d personne ayant une demande en "
+                "cours est prévenue par courriel.",
+                "Modification enregistrée (%(what)s) : %(count)d personnes ayant une demande en "
+                "cours sont prévenues par courriel.",
+                count,
+            )
+        self.message_user(request, text % {"what": what, "count": count}, messages.INFO)
+
+    def _set_capacity(self, request, obj, form) -> None:
         capacity = obj.capacity
         obj.capacity = form.initial["capacity"]
-        super().save_model(request, obj, form, change)
         try:
             promoted = services.set_capacity(obj, capacity=capacity, by=request.user)
         except REFUSALS as refusal:
-            request.capacity_change_refused = True
+            request.operations_change_refused = True
             self.message_user(
                 request,
                 _("Le nombre de places n'a pas changé : %(reason)s")
@@ -145,7 +202,7 @@ class OperationsSessionAdmin(BaseSessionAdmin):
         )
 
     def response_change(self, request, obj):
-        if getattr(request, "capacity_change_refused", False):
+        if getattr(request, "operations_change_refused", False):
             # Stay on the form, without « modifié avec succès », so that the refusal is read.
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)

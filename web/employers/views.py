@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages import get_messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -172,25 +171,19 @@ def refuse(request, pk):
     return redirect(_space_url(request))
 
 
-def _decide_each(request, registrations, decide) -> int:
-    """`decide` each request in turn; each refusal of the services is reported by name, the
-    others stand. Returns how many were decided."""
-    decided = 0
-    for registration in registrations:
-        try:
-            decide(registration)
-        except (RuleViolation, PermissionDenied) as error:
-            messages.error(
-                request,
-                _("Demande %(of_name)s pour « %(title)s » : %(error)s")
-                % {
-                    **_who_and_what(registration),
-                    "error": lowercase_first(getattr(error, "message", error)),
-                },
-            )
-        else:
-            decided += 1
-    return decided
+def _report_refusals(request, outcome) -> int:
+    """Each refusal of the services on a selection, by name (the others stand). Returns how
+    many were decided."""
+    for registration, error in outcome.refusals:
+        messages.error(
+            request,
+            _("Demande %(of_name)s pour « %(title)s » : %(error)s")
+            % {
+                **_who_and_what(registration),
+                "error": lowercase_first(getattr(error, "message", error)),
+            },
+        )
+    return len(outcome.decided)
 
 
 @login_required
@@ -203,8 +196,8 @@ def bulk_approve(request):
     registrations = space.registrations_for_approver_or_404(
         request.user, form.cleaned_data["registrations"]
     )
-    accepted = _decide_each(
-        request, registrations, lambda r: enrollment.approve(r, by=request.user)
+    accepted = _report_refusals(
+        request, enrollment.approve_selection(registrations, by=request.user)
     )
     if accepted:
         messages.success(
@@ -231,8 +224,8 @@ def bulk_refuse(request):
     if form.errors:
         return _render_space(request, bulk=form, status=400)
     reason = form.cleaned_data["reason"]
-    refused = _decide_each(
-        request, registrations, lambda r: enrollment.refuse(r, by=request.user, reason=reason)
+    refused = _report_refusals(
+        request, enrollment.refuse_selection(registrations, by=request.user, reason=reason)
     )
     if refused:
         messages.success(

@@ -206,6 +206,12 @@ def cart_done(request, submission):
     )
     if not registrations:
         raise Http404
+    # Held at the same time as another request of the person: said again, never refused.
+    overlapping = eligibility.overlaps(
+        registrations, eligibility.live_requests(request.user.pk, now=timezone.now())
+    )
+    for registration in registrations:
+        registration.overlaps = overlapping.get(registration.pk, [])
     return render(request, "enrollment/cart_done.html", {"registrations": registrations})
 
 

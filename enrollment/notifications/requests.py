@@ -1,80 +1,23 @@
-"""The emails that registrations cause, recorded in the outbox of the current transaction."""
+"""The emails that a request's steps cause: validation, decisions, withdrawal, waiting list,
+reminders."""
 
 from __future__ import annotations
 
 import copy
-import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q
-from django.urls import get_script_prefix, get_urlconf, reverse
 
 from catalog.models import MEMBER_ONLY_KINDS
 from mailing.outbox import Outgoing, queue_email, queue_emails
 
-from .calendar import ics_attachment
-from .models import Registration, RegistrationStatus
+from ..calendar import ics_attachment
+from ..models import Registration, RegistrationStatus
+from .common import admin_url, approvers_of, links, to_professional
 
 Status = RegistrationStatus
-
-
-def _links() -> dict[str, str]:
-    my_space, employer_space, catalogue, e_parcourspro_help = _paths(
-        get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
-    )
-    return {
-        "my_space_url": settings.SITE_URL + my_space,
-        "employer_space_url": settings.SITE_URL + employer_space,
-        "catalogue_url": settings.SITE_URL + catalogue,
-        "programme_email": settings.PROGRAMME_CONTACT_EMAIL,
-        "e_parcourspro_url": settings.E_PARCOURSPRO_URL,
-        "e_parcourspro_help_url": settings.SITE_URL + e_parcourspro_help,
-        "late_cancellation_days": settings.LATE_CANCELLATION_DAYS,
-    }
-
-
-@functools.lru_cache(maxsize=8)
-def _paths(urlconf: str, prefix: str) -> tuple[str, str, str, str]:
-    """The paths every email links to, reversed once per URL configuration and prefix (a
-    cart's validation records its emails under its session's lock: issue 16)."""
-    names = (
-        "enrollment:my_space",
-        "employers:space",
-        "catalog:catalogue",
-        "elearning:first_login",  # the login tutorial of FAQ Q13, on every convocation
-    )
-    return tuple(reverse(name, urlconf=urlconf) for name in names)
-
-
-def _admin_url(structure) -> str:
-    """The structure's requests in the admin, where staff decide for it."""
-    changelist = reverse("admin:enrollment_registration_changelist")
-    return f"{settings.SITE_URL}{changelist}?structure__id__exact={structure.pk}"
-
-
-def _approvers(registration: Registration):
-    if registration.structure is None:
-        return []
-    return [
-        approver
-        for approver in registration.structure.approvers.all()
-        if approver.pk != registration.user_id
-    ]
-
-
-def _to_professional(template: str, registration: Registration, context: dict, **kwargs) -> None:
-    """An email to the professional, at the contact address of the request; none once the
-    request is anonymised (account deleted: the address is empty)."""
-    if registration.email:
-        queue_email(
-            template,
-            to=registration.email,
-            context=context,
-            concerns=[registration.user],
-            **kwargs,
-        )
 
 
 def cart_submitted(user, registrations: list[Registration]) -> None:
@@ -94,7 +37,7 @@ def cart_submitted(user, registrations: list[Registration]) -> None:
                 "registrations": registrations,
                 "calendars": len(calendars),
                 "waitlisted": any(r.status == Status.WAITLISTED for r in registrations),
-                **_links(),
+                **links(),
             },
             attachments=calendars,
             concerns=[user],
@@ -107,7 +50,7 @@ def cart_submitted(user, registrations: list[Registration]) -> None:
             Status.PENDING_EMPLOYER,
             Status.WAITLISTED,
         }:
-            approvers = _approvers(registration)
+            approvers = approvers_of(registration)
             for approver in approvers:
                 to_decide[approver].append(registration)
             if not approvers and _waits_for_nobody(registration):
@@ -116,7 +59,7 @@ def cart_submitted(user, registrations: list[Registration]) -> None:
         Outgoing(
             "approval_requested",
             to=approver.email,
-            context={"approver": approver, "employee": user, "registrations": requests, **_links()},
+            context={"approver": approver, "employee": user, "registrations": requests, **links()},
             concerns=[user],
         )
         for approver, requests in to_decide.items()
@@ -144,8 +87,8 @@ def _staff_decision(registrations: list[Registration], *, promoted: bool = False
             "registration": first,
             "registrations": registrations,
             "promoted": promoted,
-            "admin_url": _admin_url(first.structure),
-            **_links(),
+            "admin_url": admin_url(first.structure),
+            **links(),
         },
         concerns=[first.user],
     )
@@ -176,8 +119,8 @@ def structure_left_without_approver(structure) -> None:
             "structure": structure,
             "registrations": registrations,
             "count": len(registrations),
-            "admin_url": _admin_url(structure),
-            **_links(),
+            "admin_url": admin_url(structure),
+            **links(),
         },
         concerns=[registration.user for registration in registrations],
     )
@@ -193,7 +136,32 @@ def convocation_awaited(registration_id: int) -> str:
 
 
 def employer_decided(registration: Registration) -> None:
-    _to_professional("employer_decision", registration, {"registration": registration, **_links()})
+    to_professional("employer_decision", registration, {"registration": registration, **links()})
+
+
+def employer_decided_together(registrations: list[Registration]) -> None:
+    """Decisions taken together (« Accepter la sélection », « Refuser la sélection »): one
+    email per person, listing their decided requests (the single decision's email when
+    there is one), as their cart's validation sent them one acknowledgement."""
+    by_person: dict[str, list[Registration]] = defaultdict(list)
+    for registration in registrations:
+        if registration.email:
+            by_person[registration.email].append(registration)
+    outgoing = []
+    for to, decided in by_person.items():
+        if len(decided) == 1:
+            template, context = "employer_decision", {"registration": decided[0]}
+        else:
+            template, context = "employer_decisions", {"registrations": decided}
+        outgoing.append(
+            Outgoing(
+                template,
+                to=to,
+                context={**context, **links()},
+                concerns=[registration.user for registration in decided],
+            )
+        )
+    queue_emails(outgoing)
 
 
 def provider_decided(registration: Registration) -> None:
@@ -201,10 +169,10 @@ def provider_decided(registration: Registration) -> None:
     confirmed; the reason when declined."""
     if registration.email:
         confirmed = registration.status == Status.CONFIRMED
-        _to_professional(
+        to_professional(
             "provider_decision",
             registration,
-            {"registration": registration, **_links()},
+            {"registration": registration, **links()},
             attachments=[ics_attachment(registration)] if confirmed else [],
             awaits=(
                 convocation_awaited(registration.pk)
@@ -213,11 +181,11 @@ def provider_decided(registration: Registration) -> None:
             ),
         )
     if registration.status == Status.DECLINED:
-        for approver in _approvers(registration):
+        for approver in approvers_of(registration):
             queue_email(
                 "provider_declined_approver",
                 to=approver.email,
-                context={"approver": approver, "registration": registration, **_links()},
+                context={"approver": approver, "registration": registration, **links()},
                 concerns=[registration.user],
             )
 
@@ -237,7 +205,7 @@ class CancellationRecipients:
 def cancellation_recipients(registration: Registration) -> CancellationRecipients:
     """R8: the approvers who had accepted (or pre-accepted) the request, and the programme
     team. The withdrawal page says it from this answer, the notices are sent to it."""
-    approvers = _approvers(registration) if registration.employer_approved_at is not None else []
+    approvers = approvers_of(registration) if registration.employer_approved_at is not None else []
     return CancellationRecipients(
         approvers=tuple(approvers), programme_email=settings.PROGRAMME_CONTACT_EMAIL
     )
@@ -259,12 +227,18 @@ def cancelled(registration: Registration, *, freed_place: bool) -> None:
         else registration,
         "freed_place": freed_place,
         "waitlist_waiting": waitlist_waiting,
-        **_links(),
+        **links(),
     }
-    _to_professional("cancellation_confirmed", registration, context)
-    for recipient in cancellation_recipients(registration).emails:
+    to_professional("cancellation_confirmed", registration, context)
+    recipients = cancellation_recipients(registration)
+    # Each approver is greeted by name; the programme team's address is written once.
+    named = {approver.email: approver for approver in recipients.approvers}
+    for recipient in recipients.emails:
         queue_email(
-            "cancellation_notice", to=recipient, context=context, concerns=[registration.user]
+            "cancellation_notice",
+            to=recipient,
+            context={**context, "approver": named.get(recipient)},
+            concerns=[registration.user],
         )
 
 
@@ -286,10 +260,10 @@ def promoted(registration: Registration) -> None:
     """A place for a waitlisted request; confirmed at once (a short format), the email is
     the convocation, with the joining link and the .ics (R10)."""
     calendars = [ics_attachment(registration)] if registration.status == Status.CONFIRMED else []
-    context = {"registration": registration, "calendars": len(calendars), **_links()}
-    _to_professional("registration_promoted", registration, context, attachments=calendars)
+    context = {"registration": registration, "calendars": len(calendars), **links()}
+    to_professional("registration_promoted", registration, context, attachments=calendars)
     if registration.status == Status.PENDING_EMPLOYER:
-        approvers = _approvers(registration)
+        approvers = approvers_of(registration)
         if not approvers and _waits_for_nobody(registration):
             queue_emails([_staff_decision([registration], promoted=True)])
         for approver in approvers:
@@ -301,7 +275,7 @@ def promoted(registration: Registration) -> None:
                     "employee": registration.user,
                     "registrations": [registration],
                     "promoted": True,
-                    **_links(),
+                    **links(),
                 },
                 concerns=[registration.user],
             )
@@ -310,36 +284,20 @@ def promoted(registration: Registration) -> None:
 def session_reminder(registration: Registration) -> None:
     """Before the session: the joining link of a short format; the place, the times and what
     to bring for an action for members."""
-    _to_professional(
+    to_professional(
         "session_reminder",
         registration,
-        {"registration": registration, **_links()},
+        {"registration": registration, **links()},
     )
 
 
 def promotion_skipped(registration: Registration, violation) -> None:
-    _to_professional(
+    to_professional(
         "promotion_skipped",
         registration,
-        {"registration": registration, "reason": violation.message, **_links()},
+        {"registration": registration, "reason": violation.message, **links()},
     )
 
 
 def lapsed(registration: Registration) -> None:
-    _to_professional(
-        "registration_lapsed", registration, {"registration": registration, **_links()}
-    )
-
-
-def session_cancelled(registration: Registration, reason: str) -> None:
-    """Staff cancelled the session: everyone registered, and their approvers, are told."""
-    context = {"registration": registration, "reason": reason, **_links()}
-    _to_professional("session_cancelled", registration, context)
-    if registration.session.action.is_member_only:
-        for approver in _approvers(registration):
-            queue_email(
-                "session_cancelled",
-                to=approver.email,
-                context=context | {"approver": approver},
-                concerns=[registration.user],
-            )
+    to_professional("registration_lapsed", registration, {"registration": registration, **links()})
