@@ -45,6 +45,9 @@ class RegistrationStatus(models.TextChoices):
     """The states of a registration request (DESIGN.md, Registration states)."""
 
     WAITLISTED = "waitlisted", _("En liste d'attente")
+    # Late release (DESIGN.md, turn 3): a freed place held for this request while its offer
+    # runs; it holds the place (nobody else is seated into it) but counts in no quota (R6).
+    OFFERED = "offered", _("Place proposée")
     PENDING_EMPLOYER = "pending_employer", _("En attente de l'employeur")
     PENDING_PROVIDER = "pending_provider", _("En attente du prestataire")
     CONFIRMED = "confirmed", _("Confirmée")
@@ -56,9 +59,10 @@ class RegistrationStatus(models.TextChoices):
     LAPSED = "lapsed", _("Expirée")
 
 
-# Requests that hold one of the session's places (R7).
+# Requests that hold one of the session's places (R7), an offered place included.
 HOLDING_STATUSES = frozenset(
     {
+        RegistrationStatus.OFFERED,
         RegistrationStatus.PENDING_EMPLOYER,
         RegistrationStatus.PENDING_PROVIDER,
         RegistrationStatus.CONFIRMED,
@@ -70,5 +74,9 @@ LIVE_STATUSES = HOLDING_STATUSES | {
     RegistrationStatus.ATTENDED,
     RegistrationStatus.ABSENT,
 }
-# Requests counted in the annual quota (R6), besides late cancellations.
-QUOTA_STATUSES = HOLDING_STATUSES | {RegistrationStatus.ATTENDED, RegistrationStatus.ABSENT}
+# Requests counted in the annual quota (R6), besides late cancellations: those holding a
+# place but an offer not yet accepted, and those done.
+QUOTA_STATUSES = (HOLDING_STATUSES - {RegistrationStatus.OFFERED}) | {
+    RegistrationStatus.ATTENDED,
+    RegistrationStatus.ABSENT,
+}

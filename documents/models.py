@@ -26,12 +26,14 @@ def document_path(document: Document, filename: str) -> str:
 class Document(models.Model):
     """One generated version of a document. A convention belongs to a structure and a
     session (its participants of that structure); a convocation and a certificate to one
-    registration. A new version is added when what the document says changes; old ones stay."""
+    registration; the signed attendance sheet to the session. A new version is added when
+    what the document says changes; old ones stay."""
 
     class Kind(models.TextChoices):
         CONVENTION = "convention", _("Convention de formation")
         CONVOCATION = "convocation", _("Convocation")
         CERTIFICATE = "certificate", _("Certificat de réalisation")
+        ATTENDANCE = "attendance", _("Feuille d'émargement signée")
 
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     session = models.ForeignKey(
@@ -77,12 +79,20 @@ class Document(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["kind", "registration", "version"],
-                condition=~Q(kind="convention"),
+                condition=Q(kind__in=["convocation", "certificate"]),
                 name="document_registration_version_unique",
             ),
+            models.UniqueConstraint(
+                fields=["kind", "session", "version"],
+                condition=Q(kind="attendance"),
+                name="document_session_version_unique",
+            ),
+            # A convention is a structure's, a convocation or a certificate a registration's,
+            # the signed attendance sheet the session's.
             models.CheckConstraint(
                 condition=(Q(kind="convention") & Q(structure__isnull=False))
-                | (~Q(kind="convention") & Q(registration__isnull=False)),
+                | (Q(kind__in=["convocation", "certificate"]) & Q(registration__isnull=False))
+                | (Q(kind="attendance") & Q(structure__isnull=True, registration__isnull=True)),
                 name="document_owner_matches_kind",
             ),
         ]

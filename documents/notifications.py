@@ -1,5 +1,5 @@
 """The emails the documents cause, recorded in the transaction that stores a new version
-(`services.store_next_version`): a convention to accept, a certificate of completion issued."""
+(`versions.store_next_version`): a convention to accept, a certificate of completion issued."""
 
 from __future__ import annotations
 

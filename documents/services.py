@@ -7,26 +7,21 @@ No PDF is rendered while a row is locked (DESIGN.md, turn 3): every version goes
 `store_next_version`, which renders outside any transaction and stores in a short one if
 nothing moved meanwhile. `enrollment.services` calls `registration_moved`,
 `attendance_recorded` and `convocations_changed` in the transaction of its changes; the work
-is queued after the commit.
-The Celery tasks live here, beside what they run, under the names they had in the former
-`documents.tasks` (the beat schedule and queued messages keep working).
+is queued after the commit. The Celery tasks live here under their former `documents.tasks`
+names (the beat schedule and queued messages keep working).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 
 from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Session, is_member_only
@@ -37,6 +32,7 @@ from mailing import outbox
 
 from . import contents, notifications, rendering
 from .models import ConventionAcceptance, Document
+from .versions import Draft, Superseded, latest, name_of, store_next_version
 
 logger = logging.getLogger(__name__)
 
@@ -60,84 +56,6 @@ class DocumentError(Exception):
     def __init__(self, code: str, **params):
         self.code = code
         super().__init__(str(MESSAGES[code]) % params if params else str(MESSAGES[code]))
-
-
-# --- The one way a version is added ------------------------------------------------------------
-
-# Renderings of one version before giving up (what it says kept changing meanwhile).
-ATTEMPTS = 3
-
-
-class Superseded(Exception):
-    """What the document says changed at every attempt: the caller (a task) tries later."""
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What the next version of a document would say: its `source` (compared with the latest
-    version's: equal, no new version), its template, context (but the version) and file name."""
-
-    source: dict
-    template: str
-    context: dict
-    filename: str
-
-
-def latest(queryset: QuerySet[Document]) -> Document | None:
-    return queryset.order_by("-version").first()
-
-
-def store_next_version(
-    versions: QuerySet[Document],
-    draft_of: Callable[[Document | None, int], Draft | None],
-    new: Callable[..., Document],
-    *,
-    stored: Callable[[Document], None] | None = None,
-) -> Document | None:
-    """The latest version of a document, or the next one when what the document says changed.
-
-    `draft_of(latest, next version number)` reads what the document would say now (None: no
-    document to make); `new(**fields)` makes the unsaved version. The PDF is rendered and
-    written to the storage outside any transaction; then, in a short one, the version is
-    stored if nothing moved meanwhile: the latest version is still the one it follows and the
-    document still says what was rendered. Otherwise it is dropped and the comparison made
-    again: the version another worker stored is returned when it says the same, else the next
-    one is rendered (`ATTEMPTS` times, then `Superseded`). `stored(version)` runs in the
-    transaction that stores a new version, once per version (its emails are recorded with
-    it). Idempotent."""
-    for _attempt in range(ATTEMPTS):
-        current = latest(versions)
-        version = current.version + 1 if current else 1
-        draft = draft_of(current, version)
-        if draft is None or (current is not None and current.source == draft.source):
-            return current
-        content = rendering.render_pdf(draft.template, {**draft.context, "version": version})
-        document = new(version=version, source=draft.source, sha256=rendering.sha256(content))
-        document.file.save(draft.filename, ContentFile(content), save=False)
-        try:
-            with transaction.atomic():
-                if _still(versions, current, draft_of, draft, version):
-                    document.save()
-                    if stored is not None:
-                        stored(document)
-                    return document
-        except IntegrityError:  # another worker stored this version number meanwhile
-            pass
-        document.file.delete(save=False)
-    raise Superseded(f"{draft.template}: what it says kept changing while it was rendered")
-
-
-def _still(versions, current, draft_of, draft: Draft, version: int) -> bool:
-    """Nothing moved since `draft` was read: same latest version, same source."""
-    now_latest = latest(versions)
-    if getattr(now_latest, "pk", None) != getattr(current, "pk", None):
-        return False
-    again = draft_of(current, version)
-    return again is not None and again.source == draft.source
-
-
-def _name(*parts) -> str:
-    return "-".join(slugify(str(part)) for part in parts if part) + ".pdf"
 
 
 # --- Convention --------------------------------------------------------------------------------
@@ -169,7 +87,7 @@ def refresh_convention(session_id: int, structure_id: int) -> Document | None:
             source=contents.convention_source(participants),
             template="documents/convention.html",
             context=contents.convention_context(session, structure, participants),
-            filename=_name("convention", session.action.title, structure.name, f"v{version}"),
+            filename=name_of("convention", session.action.title, structure.name, f"v{version}"),
         )
 
     new = partial(Document, kind=Kind.CONVENTION, session=session, structure=structure)
@@ -259,7 +177,7 @@ def convocation_for(registration_id: int) -> Document:
             source=contents.convocation_source(fresh),
             template="documents/convocation.html",
             context=contents.convocation_context(fresh),
-            filename=_name("convocation", fresh.session.action.title, fresh.last_name),
+            filename=name_of("convocation", fresh.session.action.title, fresh.last_name),
         )
 
     return store_next_version(
@@ -288,7 +206,7 @@ def refresh_certificate(registration_id: int, *, now: dt.datetime | None = None)
             source=source,
             template="documents/certificate.html",
             context=contents.certificate_context(fresh, source),
-            filename=_name("certificat", session.action.title, fresh.last_name),
+            filename=name_of("certificat", session.action.title, fresh.last_name),
         )
 
     return store_next_version(
@@ -350,18 +268,31 @@ def convocations_changed(registration_ids) -> None:
 
 def attendance_recorded(registration: Registration) -> None:
     """The half-days of a participant were recorded (in the transaction of the change): the
-    certificate, after the commit."""
+    certificate and the session's signed attendance sheet, after the commit."""
     if settings.DOCUMENTS_ENABLED:
         refresh_certificate.delay_on_commit(registration.pk)
+        refresh_attendance_sheet.delay_on_commit(registration.session_id)
 
 
-@shared_task(
-    name="documents.tasks.send_convocation",
-    autoretry_for=(Exception,),
-    retry_backoff=60,
-    max_retries=5,
-    ignore_result=True,
-)
+@shared_task(name="documents.tasks.refresh_attendance_sheet", ignore_result=True, **RETRIED)
+def refresh_attendance_sheet(session_id: int):
+    """The session's attendance sheet (each half-day's signatures, corrections, validation):
+    a new version when any of them changes; none before a half-day is validated."""
+
+    def draft_of(current, version):
+        parts = contents.attendance_sheet(session_id)  # source, template, context, name
+        return Draft(*parts[:3], filename=name_of(*parts[3])) if parts else None
+
+    versions = Document.objects.filter(kind=Kind.ATTENDANCE, session_id=session_id)
+    return store_next_version(
+        versions, draft_of, partial(Document, kind=Kind.ATTENDANCE, session_id=session_id)
+    )
+
+
+SENT_AGAIN = {"autoretry_for": (Exception,), "retry_backoff": 60, "max_retries": 5}
+
+
+@shared_task(name="documents.tasks.send_convocation", ignore_result=True, **SENT_AGAIN)
 def send_convocation(registration_id: int) -> int:
     """Generate the participant's convocation and attach it to the email that waits for it,
     which then leaves. On failure (the storage read-only, say) the email keeps waiting, with

@@ -17,10 +17,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalog.dates import moment_text
 from catalog.models import Session
 
 from .calendar import session_days
-from .models import HalfDayAttendance
+from .models import AttendanceSheet, HalfDayAttendance
+from .rules import RuleViolation
 
 AFTERNOON_STARTS = dt.time(13, 0)
 LUNCH_BREAK_HOURS = Decimal("1")
@@ -105,3 +107,91 @@ def completed_hours(hours: dict[HalfDay, Decimal], present: set[tuple[dt.date, s
         (value for half_day, value in hours.items() if (half_day.day, half_day.half) in present),
         Decimal(0),
     )
+
+
+# --- Signing (émargement électronique) --------------------------------------------------------
+# The provider opens a half-day's signing from SIGNING_OPENS_BEFORE before it starts until its
+# end; it stays open until the provider closes it or SIGNING_CLOSES_AFTER after the half-day's
+# end. A signature more than SIGNATURE_LATE_AFTER after the half-day's start is late.
+SIGNING_OPENS_BEFORE = dt.timedelta(minutes=30)
+SIGNING_CLOSES_AFTER = dt.timedelta(minutes=30)
+SIGNATURE_LATE_AFTER = dt.timedelta(minutes=15)
+SIGNING_MESSAGES = {
+    "too_early": _(
+        "La signature de cette demi-journée s'ouvre %(minutes)s minutes avant son début, à "
+        "partir du %(moment)s."
+    ),
+    "over": _(
+        "Cette demi-journée est terminée depuis plus de %(minutes)s minutes : la signature ne "
+        "s'ouvre plus. Corrigez les présences avec un motif si besoin."
+    ),
+    "closed": _(
+        "La signature de cette demi-journée n'est pas ouverte : demandez à l'intervenant·e de "
+        "l'ouvrir, puis signez."
+    ),
+}
+
+
+def half_day_bounds(session: Session, half_day: HalfDay) -> tuple[dt.datetime, dt.datetime]:
+    """When a half-day of the session runs, in Paris time: the day's hours (`session_days`)
+    cut at 13:00; a session without daily hours runs from its start to its end."""
+    windows = {start.date(): (start, end) for start, end in session_days(session)}
+    first, last = windows.get(half_day.day) or (
+        timezone.localtime(session.starts_at),
+        timezone.localtime(session.ends_at),
+    )
+    midnight = timezone.make_aware(dt.datetime.combine(half_day.day, dt.time.min))
+    one_pm = timezone.make_aware(dt.datetime.combine(half_day.day, AFTERNOON_STARTS))
+    day_start = max(first, midnight)
+    day_end = min(last, midnight + dt.timedelta(days=1))
+    if half_day.afternoon:
+        return max(day_start, one_pm), day_end
+    return day_start, min(day_end, one_pm)
+
+
+def check_signing_can_open(*, now: dt.datetime, starts: dt.datetime, ends: dt.datetime) -> None:
+    """The provider opens a half-day's signing from SIGNING_OPENS_BEFORE before it starts
+    until SIGNING_CLOSES_AFTER after it ends (a later presence is a correction)."""
+    minutes = int(SIGNING_OPENS_BEFORE.total_seconds() // 60)
+    if now < starts - SIGNING_OPENS_BEFORE:
+        moment = moment_text(starts - SIGNING_OPENS_BEFORE)
+        raise RuleViolation("signing_too_early", _message("too_early", minutes, moment))
+    if now >= ends + SIGNING_CLOSES_AFTER:
+        minutes = int(SIGNING_CLOSES_AFTER.total_seconds() // 60)
+        raise RuleViolation("signing_over", _message("over", minutes))
+
+
+def _message(key: str, minutes: int = 0, moment: str = "") -> str:
+    return str(SIGNING_MESSAGES[key]) % {"minutes": minutes, "moment": moment}
+
+
+def signing_closes_at(*, ends: dt.datetime) -> dt.datetime:
+    return ends + SIGNING_CLOSES_AFTER
+
+
+def check_can_sign(*, now: dt.datetime, opened_at, closes_at) -> None:
+    """A participant signs only while the half-day's signing is open."""
+    if opened_at is None or not (opened_at <= now < closes_at):
+        raise RuleViolation("signing_closed", _message("closed"))
+
+
+def signature_is_late(*, signed_at: dt.datetime, starts: dt.datetime) -> bool:
+    return signed_at > starts + SIGNATURE_LATE_AFTER
+
+
+def attested_half_days(registration) -> set[tuple[dt.date, str]]:
+    """The half-days a participant was present, as attested: recorded by the provider (the
+    attendance form, a correction, a remote session's connections), or signed by the person
+    on a half-day whose sheet the provider validated. The one reading the registration's
+    state, the certificate and the attendance PDF make of `HalfDayAttendance`."""
+    validated = set(
+        AttendanceSheet.objects.filter(
+            session_id=registration.session_id, validated_at__isnull=False
+        ).values_list("day", "half")
+    )
+    rows = HalfDayAttendance.objects.filter(registration=registration, present=True)
+    return {
+        (day, half)
+        for day, half, source in rows.values_list("day", "half", "source")
+        if source != HalfDayAttendance.Source.SIGNATURE or (day, half) in validated
+    }

@@ -136,7 +136,7 @@ def is_to_decide(registration: Registration) -> bool:
     if registration.status == Status.PENDING_EMPLOYER:
         return True
     return (
-        registration.status == Status.WAITLISTED
+        registration.status in {Status.WAITLISTED, Status.OFFERED}
         and registration.employer_approved_at is None
         and registration.session.action.kind in MEMBER_ONLY_KINDS
     )

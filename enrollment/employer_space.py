@@ -87,10 +87,10 @@ def invitation_by_token_or_404(token: str) -> ApproverInvitation:
 
 
 def to_decide_q() -> Q:
-    """Requests waiting for the employer: pending, or waitlisted member-only requests not yet
-    pre-approved (the approver may pre-approve them)."""
+    """Requests waiting for the employer: pending, or waitlisted (or offered a place freed
+    late) member-only requests not yet pre-approved (the approver may pre-approve them)."""
     return Q(status=Status.PENDING_EMPLOYER) | Q(
-        status=Status.WAITLISTED,
+        status__in=[Status.WAITLISTED, Status.OFFERED],
         employer_approved_at__isnull=True,
         session__action__kind__in=MEMBER_ONLY_KINDS,
     )

@@ -7,7 +7,8 @@ The lock order (DESIGN.md, Decisions « Locks »), for every transaction of ever
    use — the submitter of a cart, the owners of the waiting lists it serves, the person whose
    account is deleted;
 3. registrations, in id order;
-4. then rows nobody else locks first (emails of the outbox, reminders).
+4. then rows nobody else locks first (emails of the outbox, reminders, a late release's
+   offers, a half-day's attendance sheet).
 
 A transaction never goes back to an earlier kind once it holds a later one. Rows are locked
 `FOR NO KEY UPDATE`: it serialises the services on the row without blocking the foreign-key

@@ -379,3 +379,21 @@ def participant_reminder_due(*, now: dt.datetime, starts_at: dt.datetime, days: 
     """Reminder to participants (DESIGN, Emails): due from `days` days before the start, at
     the same Paris wall-clock time (Decisions, « Days »), until the start."""
     return days_before(starts_at, days) <= now < starts_at
+
+
+def late_release_applies(*, now: dt.datetime, starts_at: dt.datetime, days: int) -> bool:
+    """Late release (DESIGN.md, turn 3): a place freed less than `days` (LATE_OFFER_DAYS)
+    days before the start, Paris wall clock, is offered rather than given; exactly `days`
+    days before is not late."""
+    return days_before(starts_at, days) < now < starts_at
+
+
+def offer_expires_at(
+    *, now: dt.datetime, starts_at: dt.datetime, deadline: dt.datetime, hours: int
+) -> dt.datetime:
+    """The end of an offer made at `now` (or of the employer's time to accept an accepted
+    one): `hours` elapsed hours later (a daylight-saving change shortens nothing), never
+    past the registration deadline — R9 closes the session and lapses what waits then —
+    nor the start."""
+    # In UTC: arithmetic on a Paris datetime would count wall-clock hours.
+    return min(now.astimezone(dt.UTC) + dt.timedelta(hours=hours), deadline, starts_at)

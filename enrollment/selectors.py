@@ -28,6 +28,7 @@ from .models import (
     LIVE_STATUSES,
     QUOTA_STATUSES,
     CartItem,
+    Offer,
     Registration,
     RegistrationStatus,
 )
@@ -316,3 +317,30 @@ def header_state(user, *, conventions_to_accept=None) -> HeaderState:
         .first()
     )
     return HeaderState(*row) if row else HeaderState(0, False, False)
+
+
+def offer_of_user_or_404(user, offer_id) -> Offer:
+    """A late-release offer made to one of `user`'s requests; anyone else's answers 404."""
+    return get_object_or_404(
+        Offer.objects.select_related("registration__session__action", "session"),
+        pk=offer_id,
+        registration__user=user,
+    )
+
+
+def attach_running_offers(registrations, now=None) -> None:
+    """`running_offer` on each registration: its offer still waiting for an answer before
+    its end, or None (one query, none without an offered request)."""
+    offered = [r.pk for r in registrations if r.status == RegistrationStatus.OFFERED]
+    offers = {}
+    if offered:
+        offers = {
+            offer.registration_id: offer
+            for offer in Offer.objects.filter(
+                registration__in=offered,
+                status=Offer.Status.OFFERED,
+                expires_at__gt=now or timezone.now(),
+            )
+        }
+    for registration in registrations:
+        registration.running_offer = offers.get(registration.pk)

@@ -81,6 +81,13 @@ app.conf.update(
             "task": "enrollment.tasks.lapse_overdue_requests",
             "schedule": crontab(minute=15),
         },
+        # Late release (DESIGN.md, turn 3): offers without an answer, and accepted ones whose
+        # employer did not accept in time, end and their places pass on (every service that
+        # locks the session does it too).
+        "end-overdue-offers": {
+            "task": "enrollment.tasks.end_overdue_offers",
+            "schedule": crontab(minute="*/5"),
+        },
         "remind-approvers": {
             "task": "employers.tasks.remind_approvers",
             "schedule": crontab(minute=25),

@@ -317,9 +317,14 @@ SURVEY_PRIVACY_THRESHOLD = env.int("SURVEY_PRIVACY_THRESHOLD", default=3)
 MIX_MAX_STRUCTURE_SHARE = env.int("MIX_MAX_STRUCTURE_SHARE", default=50)
 MIX_MIN_PARTICIPANTS = env.int("MIX_MIN_PARTICIPANTS", default=4)
 MIX_SINGLE_DEPARTMENT_FROM = env.int("MIX_SINGLE_DEPARTMENT_FROM", default=6)
-# Late release (DESIGN.md, turn 3): a place freed less than this many days before the start.
-# The pilotage counts the places freed then and given again from the waiting list.
+# Late release (DESIGN.md, turn 3): a place freed less than LATE_OFFER_DAYS days before the
+# start is offered to the first eligible waiting request for LATE_OFFER_HOURS hours (never
+# past the registration deadline nor the start); once accepted, a request that needs its
+# employer's acceptance gives the approvers LATE_OFFER_APPROVAL_HOURS hours (same limits),
+# then the place passes on. The pilotage counts the offers and the places saved.
 LATE_OFFER_DAYS = env.int("LATE_OFFER_DAYS", default=7)
+LATE_OFFER_HOURS = env.int("LATE_OFFER_HOURS", default=48)
+LATE_OFFER_APPROVAL_HOURS = env.int("LATE_OFFER_APPROVAL_HOURS", default=24)
 
 # Personal data (DESIGN.md, Decisions): what sent emails said is erased after this many days.
 EMAIL_BODY_RETENTION_DAYS = env.int("EMAIL_BODY_RETENTION_DAYS", default=365)

@@ -65,7 +65,7 @@ def cart_submitted(user, registrations: list[Registration]) -> None:
         for approver, requests in to_decide.items()
     ]
     if undecidable:
-        outgoing.append(_staff_decision(undecidable))
+        outgoing.append(staff_decision(undecidable))
     queue_emails(outgoing)
 
 
@@ -75,7 +75,7 @@ def _waits_for_nobody(registration: Registration) -> bool:
     return registration.status == Status.PENDING_EMPLOYER and registration.structure_id is not None
 
 
-def _staff_decision(registrations: list[Registration], *, promoted: bool = False) -> Outgoing:
+def staff_decision(registrations: list[Registration], *, promoted: bool = False) -> Outgoing:
     """Requests waiting for the employer of a structure without approver: nobody would be
     asked, so staff are, and decide from the admin (R4)."""
     first = registrations[0]
@@ -265,7 +265,7 @@ def promoted(registration: Registration) -> None:
     if registration.status == Status.PENDING_EMPLOYER:
         approvers = approvers_of(registration)
         if not approvers and _waits_for_nobody(registration):
-            queue_emails([_staff_decision([registration], promoted=True)])
+            queue_emails([staff_decision([registration], promoted=True)])
         for approver in approvers:
             queue_email(
                 "approval_requested",

@@ -3,10 +3,11 @@
 Each service checks everything first, then writes, in one transaction. Emails are recorded in
 the same transaction (mailing outbox) and sent by Celery after the commit. One module per
 domain: `cart` (R3), `decisions` (R4, R10), `cancellation` (R8), `waitlist` (R5, R7, R9),
-`staff`, `session_changes` (DESIGN.md, turn 3 « Session changes »); `transitions` holds the
-states, `move` and the locks; `policy` applies the rules of `enrollment.rules` to the
-database's facts; `messages` holds what the services say when they refuse (the rules' own
-texts are `rules.MESSAGES`).
+`late_release` and `offers` (places freed late, offered for a while: DESIGN.md, turn 3),
+`staff`, `session_changes` (DESIGN.md, turn 3 « Session changes »), `signing` (electronic
+attendance); `transitions` holds the states, `move` and the locks; `policy` applies the rules
+of `enrollment.rules` to the database's facts; `messages` holds what the services say when
+they refuse (the rules' own texts are `rules.MESSAGES`).
 
 Lock order — one for the whole platform (`enrollment.locking` says why):
 sessions (id order) → users (id order) → registrations (id order) → the rest, all
@@ -41,8 +42,10 @@ from .decisions import (
     refuse,
     refuse_selection,
 )
+from .offers import accept_offer, decline_offer
 from .reminders import remind_approvers, remind_participants
 from .session_changes import change_session
+from .signing import close_signing, correct_attendance, open_signing, sign, validate_sheet
 from .staff import cancel_session, mark_attendance, promote, record_half_days, set_capacity
 from .transitions import (
     CANCELLABLE_STATUSES,
@@ -61,6 +64,7 @@ __all__ = [
     "CartRefused",
     "InvalidTransition",
     "SelectionDecided",
+    "accept_offer",
     "add_to_cart",
     "approve",
     "approve_selection",
@@ -68,11 +72,15 @@ __all__ = [
     "cancel_session",
     "cancellation_outcome",
     "change_session",
+    "close_signing",
     "confirm",
+    "correct_attendance",
     "decline",
+    "decline_offer",
     "detach",
     "lapse_overdue",
     "mark_attendance",
+    "open_signing",
     "record_half_days",
     "promote",
     "promote_waitlist",
@@ -84,6 +92,8 @@ __all__ = [
     "remove_from_cart",
     "save_cart_drafts",
     "set_capacity",
+    "sign",
     "submit_cart",
+    "validate_sheet",
     "withdraw_all_upcoming",
 ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from .. import locking, notifications, rules
 from ..models import (
+    Offer,
     Registration,
 )
 from ..rules import RuleViolation
@@ -50,6 +51,8 @@ def approve(
 
     def work(registration, session):
         if registration.status == Status.LAPSED:
+            if registration.offers.filter(status=Offer.Status.APPROVAL_LAPSED).exists():
+                raise RuleViolation("deadline", text("offer_approval_lapsed"))
             raise RuleViolation("deadline", rules.message("deadline_passed"))
         _approve_locked(registration, by=by, now=now, notify=notify)
         return registration
@@ -63,10 +66,10 @@ def _approve_locked(
     registration.employer_approved_at = now
     registration.employer_approved_by = by
     fields = ["employer_approved_at", "employer_approved_by"]
-    if registration.status == Status.WAITLISTED:
+    if registration.status in {Status.WAITLISTED, Status.OFFERED}:
         move(
             registration,
-            Status.WAITLISTED,
+            registration.status,
             by=by,
             reason="Pré-acceptée par l'employeur",
             fields=fields,
@@ -97,7 +100,7 @@ def refuse(
     def work(registration, session):
         if registration.status == Status.LAPSED:
             raise RuleViolation("not_pending", text("lapsed_at_deadline"))
-        if registration.status not in {Status.PENDING_EMPLOYER, Status.WAITLISTED}:
+        if registration.status not in {Status.PENDING_EMPLOYER, Status.WAITLISTED, Status.OFFERED}:
             raise RuleViolation("not_pending", text("not_pending_employer"))
         held = registration.holds_place
         registration.decision_reason = reason

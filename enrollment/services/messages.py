@@ -63,6 +63,61 @@ MESSAGES = {
         "Cette personne ne participe pas à la session (demande non confirmée ou désistement) : "
         "sa présence ne se note pas."
     ),
+    # The late release's offers (services.offers).
+    "offer_not_yours": _("Cette place a été proposée à quelqu'un d'autre."),
+    "offer_expired": _(
+        "Le délai pour accepter cette place est dépassé (il se terminait le %(moment)s) : elle "
+        "a été proposée à la personne suivante de la liste d'attente."
+    ),
+    "offer_declined": _(
+        "Vous avez déjà indiqué ne plus être disponible : la place a été proposée à la "
+        "personne suivante."
+    ),
+    "offer_accepted": _("Vous avez déjà accepté cette place : retrouvez-la dans « Mon espace »."),
+    "offer_closed": _("Cette proposition de place est close : il n'y a plus rien à répondre."),
+    "offer_detached": _(
+        "Votre demande a été faite pour « %(structure)s », à laquelle vous n'êtes plus rattaché·e."
+    ),
+    "offer_detached_refused": _(
+        "Cette place ne peut pas vous être attribuée : %(reason)s Votre demande est close "
+        "et la place est proposée à la personne suivante."
+    ),
+    "offer_ineligible": _(
+        "Cette place ne peut pas vous être attribuée : %(reason)s Elle est proposée à la "
+        "personne suivante ; votre demande reste en liste d'attente et sera reconsidérée si "
+        "votre situation change."
+    ),
+    "offer_approval_lapsed": _(
+        "Le délai de réponse de l'employeur pour cette place de dernière minute est dépassé : "
+        "la demande a expiré et la place a été proposée à la personne suivante."
+    ),
+    # Electronic attendance (services.signing).
+    "not_a_half_day": _("Cette demi-journée ne fait pas partie de la session."),
+    "signing_remote": _(
+        "Cette session se déroule à distance : la présence se relève d'après les connexions, "
+        "sans signature."
+    ),
+    "sheet_validated": _(
+        "La feuille de cette demi-journée est déjà validée : corrigez une présence avec un "
+        "motif si besoin."
+    ),
+    "sign_not_participant": _(
+        "Vous n'êtes pas inscrit·e à cette session (ou votre inscription n'est pas "
+        "confirmée) : vous ne pouvez signer que pour vous-même, à une session où vous êtes "
+        "attendu·e."
+    ),
+    "signature_drawing": _(
+        "Le dessin de la signature n'a pas pu être lu : effacez-le et signez à nouveau, ou "
+        "signez sans dessin."
+    ),
+    "correction_unchanged": _("La présence notée est déjà celle-ci : rien n'a été changé."),
+    "validation_too_early": _(
+        "Cette demi-journée n'a pas commencé : elle ne se valide pas encore."
+    ),
+    "attendance_attested": _(
+        "La présence du %(day)s a été signée par la personne ou validée : modifiez-la depuis "
+        "l'émargement électronique, avec un motif."
+    ),
     # States (any service).
     "invalid_transition": _(
         "Cette demande est « %(current)s » : elle ne peut pas passer à « %(target)s »."

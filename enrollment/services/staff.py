@@ -13,9 +13,10 @@ from catalog.models import Session
 from documents import services as documents
 
 from .. import locking, notifications, rules, selectors
-from ..attendance import half_days
+from ..attendance import attested_half_days, half_days
 from ..models import (
     HOLDING_STATUSES,
+    AttendanceSheet,
     CartItem,
     HalfDayAttendance,
     Registration,
@@ -37,6 +38,7 @@ from .waitlist import decide_locked, give_place, lapse_due, reconsider_after_com
 logger = logging.getLogger(__name__)
 
 PARTICIPANT_STATUSES = (Status.CONFIRMED, Status.ATTENDED, Status.ABSENT)
+Source = HalfDayAttendance.Source
 
 
 @locking.retry_on_lock_conflict
@@ -158,21 +160,32 @@ def record_half_days(
             raise RuleViolation("attendance_too_early", text("attendance_too_early"))
         if registration.status not in PARTICIPANT_STATUSES:
             raise RuleViolation("not_participant", text("not_participant"))
+        # A half-day the person signed, or whose sheet the provider validated, changes only
+        # through a traced correction with a reason (`signing.correct_attendance`).
+        validated = set(
+            AttendanceSheet.objects.filter(session=session, validated_at__isnull=False).values_list(
+                "day", "half"
+            )
+        )
+        rows = {(row.day, row.half): row for row in registration.half_days.all()}
         for half_day in half_days(session):
+            key = (half_day.day, half_day.half)
+            row = rows.get(key)
+            if row is not None and row.present == (key in present):
+                continue
+            if row is not None and (row.source == Source.SIGNATURE or key in validated):
+                day = f"{half_day.day:%d/%m} ({half_day.label})"
+                raise RuleViolation("attendance_attested", text("attendance_attested", day=day))
             HalfDayAttendance.objects.update_or_create(
                 registration=registration,
                 day=half_day.day,
                 half=half_day.half,
-                defaults={"present": (half_day.day, half_day.half) in present},
+                defaults={"present": key in present, "source": Source.PROVIDER, "recorded_by": by},
             )
-        to = Status.ATTENDED if present & _keys(session) else Status.ABSENT
+        to = Status.ATTENDED if attested_half_days(registration) else Status.ABSENT
         if registration.status != to:
             move(registration, to, by=by)
         documents.attendance_recorded(registration)
         return registration
 
     return decide_locked(registration, work=work, now=now)
-
-
-def _keys(session: Session) -> set[tuple[dt.date, str]]:
-    return {(h.day, h.half) for h in half_days(session)}

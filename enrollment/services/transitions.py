@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, Value
+from django.utils import timezone
 
 from catalog.models import Session
 from documents import services as documents
@@ -16,6 +17,7 @@ from elearning import services as elearning
 from .. import locking
 from ..models import (
     HOLDING_STATUSES,
+    Offer,
     Registration,
     RegistrationEvent,
     RegistrationStatus,
@@ -32,11 +34,24 @@ TRANSITIONS: dict[str | None, set[str]] = {
     None: {Status.WAITLISTED, Status.PENDING_EMPLOYER, Status.PENDING_PROVIDER, Status.CONFIRMED},
     Status.WAITLISTED: {
         Status.WAITLISTED,  # pre-approval by the employer, skipped promotion
+        Status.OFFERED,  # a place freed late is offered (services.offers)
         Status.PENDING_EMPLOYER,
         Status.PENDING_PROVIDER,
         Status.CONFIRMED,
         Status.REFUSED,
         Status.CANCELLED,
+        Status.LAPSED,
+    },
+    # The offer's outcomes: accepted (the path's next step), back to the waiting list (its
+    # owner became ineligible), declined or withdrawn, refused by the employer, expired.
+    Status.OFFERED: {
+        Status.OFFERED,  # pre-approval by the employer
+        Status.PENDING_EMPLOYER,
+        Status.PENDING_PROVIDER,
+        Status.CONFIRMED,
+        Status.WAITLISTED,
+        Status.CANCELLED,
+        Status.REFUSED,
         Status.LAPSED,
     },
     Status.PENDING_EMPLOYER: {
@@ -85,6 +100,8 @@ def move(registration: Registration, to: str, *, by=None, reason: str = "", fiel
     if to not in TRANSITIONS[from_status]:
         raise InvalidTransition(registration, to)
     registration.status = to
+    if from_status == Status.OFFERED and to != Status.OFFERED:
+        close_running_offer(registration, to)
     if registration.pk:
         registration.save(update_fields=["status", "updated_at", *fields])
     else:
@@ -100,6 +117,16 @@ def move(registration: Registration, to: str, *, by=None, reason: str = "", fiel
     # the move changes, recorded or queued in this transaction.
     documents.registration_moved(registration, from_status=from_status or "", to_status=to)
     elearning.registration_moved(registration, from_status=from_status or "", to_status=to)
+
+
+def close_running_offer(registration: Registration, to: str) -> None:
+    """A request leaves « offered » by another way than its offer's own outcome (services.
+    offers records those first): a withdrawal, the employer's refusal, the session's
+    cancellation, the deadline. Its offer closes with it."""
+    Offer.objects.filter(registration=registration, status=Offer.Status.OFFERED).update(
+        status=Offer.Status.EXPIRED if to == Status.LAPSED else Offer.Status.WITHDRAWN,
+        decided_at=timezone.now(),
+    )
 
 
 @dataclass

@@ -18,6 +18,7 @@ from common.text import lowercase_first
 from .. import locking, notifications, rules, selectors
 from ..models import Registration
 from ..rules import RuleViolation
+from . import late_release
 from .policy import (
     check_still_eligible,
     placement,
@@ -66,6 +67,8 @@ def serve_waitlist(
     The structure cap (R5) holds until it is released; membership (R2) and the annual quota
     (R6) are checked again, and a request that would break them is skipped, its owner told,
     and considered again at the next freed place or change of its owner's situation.
+    Less than LATE_OFFER_DAYS before the start, the chosen request receives an offer and
+    holds the place while it runs (`late_release.make_offer`), rather than the place.
     `held`: the places held, when the caller counted them under this lock (not read again;
     the places given here are added as they go)."""
     if not session_open(session, now):
@@ -76,6 +79,8 @@ def serve_waitlist(
     if free <= 0:
         return []
     promoted = []
+    # Late release (DESIGN.md, turn 3): the chosen request gets an offer, not the place.
+    late = late_release.is_late(session, now)
     candidates = (
         selectors.waitlist(session.pk)
         .select_for_update(of=("self",), no_key=True)
@@ -94,9 +99,12 @@ def serve_waitlist(
         except RuleViolation as violation:
             skip_once(registration, violation, by=by)
             continue
-        give_place(
-            registration, session, by=by, reason="Place libérée : sortie de la liste d'attente"
-        )
+        if late:
+            late_release.make_offer(registration, session, now=now, by=by)
+        else:
+            give_place(
+                registration, session, by=by, reason="Place libérée : sortie de la liste d'attente"
+            )
         promoted.append(registration)
         free -= 1
     return promoted
@@ -149,12 +157,21 @@ def release_structure_cap(session: Session, *, now: dt.datetime | None = None):
 def lapse_due(session: Session, now: dt.datetime) -> list[Registration]:
     """R9 on a locked session: at the registration deadline, requests still waiting for the
     employer or for a place lapse. Every service that locks a session applies it first, so
-    that the deadline holds whatever the order in which tasks run."""
+    that the deadline holds whatever the order in which tasks run. Before that, the late
+    release's overdue offers end (`late_release.end_overdue_offers`): their places pass on
+    after the commit, or at once when the caller serves the waiting list. Returns the
+    requests that lapsed."""
+    ended = late_release.end_overdue_offers(session, now)
+    if ended:
+        reconsider_after_commit(session_ids=[session.pk])
     if not rules.approval_is_overdue(now=now, registration_deadline=session.registration_deadline):
-        return []
+        return ended
     overdue = list(
         Registration.objects.select_for_update(of=("self",), no_key=True)
-        .filter(session=session, status__in=[Status.PENDING_EMPLOYER, Status.WAITLISTED])
+        .filter(
+            session=session,
+            status__in=[Status.PENDING_EMPLOYER, Status.WAITLISTED, Status.OFFERED],
+        )
         .select_related("user", "structure")
         .order_by("pk")
     )
@@ -165,7 +182,7 @@ def lapse_due(session: Session, now: dt.datetime) -> list[Registration]:
         move(registration, Status.LAPSED, reason="Date limite d'inscription dépassée")
         notifications.lapsed(registration)
     reconsider_after_commit(user_ids=freed_quota)
-    return overdue
+    return ended + overdue
 
 
 @locking.retry_on_lock_conflict
@@ -232,7 +249,7 @@ def lapse_overdue_requests() -> int:
     now = timezone.now()
     session_ids = (
         Registration.objects.filter(
-            status__in=[Status.PENDING_EMPLOYER, Status.WAITLISTED],
+            status__in=[Status.PENDING_EMPLOYER, Status.WAITLISTED, Status.OFFERED],
             session__registration_deadline__lte=now,
         )
         .order_by()

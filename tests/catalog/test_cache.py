@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.models import ActionKind
 from tests.factories import ActionFactory, SessionFactory, session_of
@@ -21,7 +22,8 @@ CATALOGUE = reverse("catalog:catalogue")
 
 def places_of(html, session) -> str:
     """The places text of `session`'s line in a card or on the home page."""
-    match = re.search(rf'<time datetime="{session.starts_at:%Y-%m-%d}.*?</(li|p)>', html, re.S)
+    day = timezone.localtime(session.starts_at)  # the page shows Paris's date, not UTC's
+    match = re.search(rf'<time datetime="{day:%Y-%m-%d}.*?</(li|p)>', html, re.S)
     assert match, f"session {session.pk} not shown"
     return match.group(0)
 

@@ -1,11 +1,11 @@
-"""The one way a document gets a version (`documents.services.store_next_version`): the PDF
+"""The one way a document gets a version (`documents.versions.store_next_version`): the PDF
 is rendered outside any transaction, then stored only if nothing moved meanwhile — another
 worker's version saying the same is kept, a change of what the document says is rendered
 again, and a document that keeps changing is left for a later try."""
 
 import pytest
 
-from documents import rendering
+from documents import rendering, versions
 from documents import services as documents
 from documents.models import Document
 from enrollment import services
@@ -83,8 +83,8 @@ def test_a_document_that_keeps_changing_is_left_for_a_later_try(
     def renamed():
         Registration.objects.filter(pk=participant.pk).update(last_name=f"Nom-{next(names)}")
 
-    while_rendering(renamed, times=documents.ATTEMPTS)
-    with pytest.raises(documents.Superseded):
+    while_rendering(renamed, times=versions.ATTEMPTS)
+    with pytest.raises(versions.Superseded):
         refresh(participant)
     assert not Document.objects.exists() and convention_files(training) == []
     assert refresh(participant).version == 1  # nothing changes now: stored

@@ -11,8 +11,9 @@ a webinar of 1–3 places starting 12–40 days ahead; three later trainings som
 hold. Hypothesis draws its shape (dates across a daylight-saving change or a new year, kinds,
 capacities, deadlines, quota already used) and the steps: carts, cancellations, employer and
 provider decisions, staff capacity changes and promotions, memberships added or removed, account
-deletions, the clock moved across each session's deadline, cap release (start − 15 days) and
-late-cancellation instant (start − 10 days), the periodic tasks run in any order or not at all,
+deletions, the clock moved across each session's deadline, cap release (start − 15 days),
+late-cancellation instant (start − 10 days), late-release instant (start − 7 days) and the
+end of running offers, answers to offers, the periodic tasks run in any order or not at all,
 and races (two carts for the last place, a cancellation and a cart, an approval and the
 approver's own cart, a promotion and a cart of the same person, a deletion and a cart).
 
@@ -33,6 +34,10 @@ never with the services' helpers. After every step:
 8. R8: a cancellation counts in the quota exactly when it is late (after start − 10 days, Paris
    wall-clock) and the request had been accepted or needed no acceptance.
 9. Personal data: a deleted account leaves no live request and no name on its requests.
+10. Late release (DESIGN.md, turn 3): less than LATE_OFFER_DAYS before the start, a waiting
+   request gets an offer, never the place silently (earlier, never an offer); a request is
+   « offered » exactly while its one offer runs, which ends no later than the deadline and
+   the start; an offered place is held (invariant 1), so nobody else takes it meanwhile.
 
 The shortest failing sequences found so far (`model_based/sequences.py`) are replayed step by
 step by `test_shortest_sequences_found`, on the same machine and oracle.
@@ -78,9 +83,11 @@ from hypothesis.stateful import (
 )
 
 from accounts.models import User
+from catalog.models import Session
 from employers.models import Membership
 from enrollment import privacy, services
-from enrollment.models import CartItem, Registration
+from enrollment.models import CartItem, Offer, Registration
+from enrollment.services.offers import end_overdue_offers
 from enrollment.services.waitlist import lapse_overdue_requests, release_structure_caps
 from mailing import outbox
 from tests.factories import contact_of
@@ -99,6 +106,8 @@ from .model_based.oracle import (
     check_histories,
     check_late_approval,
     check_late_cancellation,
+    check_late_release,
+    check_offers,
     check_quota,
     check_quota_refusal,
     check_structure_cap,
@@ -144,8 +153,17 @@ CHECKED = _checked_invariants()
 RACES = os.environ.get("PP_MODEL_RACES") != "0"
 REASON = "Un imprévu dans le planning de l'équipe."
 MOTIVATION = "Développer ma pratique d'accompagnement."
-TASK_ORDERS = ((), ("release",), ("lapse",), ("release", "lapse"), ("lapse", "release"))
-BOUNDARIES = ("release", "late", "deadline", "starts_at")
+TASK_ORDERS = (
+    (),
+    ("release",),
+    ("lapse",),
+    ("offers",),
+    ("release", "lapse"),
+    ("lapse", "release"),
+    ("offers", "lapse"),
+    ("lapse", "offers", "release"),
+)
+BOUNDARIES = ("release", "late", "late_offer", "deadline", "starts_at")
 PICK = st.integers(0, 40)  # the n-th candidate request (modulo), in id order
 STRAY = st.integers(0, 4)  # 4: any request, to try the refusals too
 SESSION = st.integers(0, 4)  # the n-th session (modulo) of S1…
@@ -641,10 +659,96 @@ class ParcoursProMachine(RuleBasedStateMachine):
             if name == "release":
                 self.call("release_structure_caps", release_structure_caps)
                 continue
+            if name == "offers":
+                self.call("end_overdue_offers", end_overdue_offers)
+                continue
             _, error = self.call("lapse_overdue_requests", lapse_overdue_requests)
             if error is None:
                 now = self.now()
                 self.touched.update(s.id for s in self.static.values() if now >= s.deadline)
+
+    # --- the late release's offers ---------------------------------------------------------
+
+    @rule(index=SESSION, pick=PICK, hours=st.sampled_from([1, 20, 47]))
+    @deferred
+    def free_a_place_late(self, index, pick, hours):
+        """Less than LATE_OFFER_DAYS before the start of a session where requests wait, one
+        of its places frees: the clock moves there (if it is still ahead), a holder cancels."""
+        session = self.static[self.waiting_session_or(index).pk]
+        self.step.single_service = False
+        # Someone must wait: free people ask for it until one does (or nobody is left).
+        for key in PARTICIPANTS:
+            if self.state().waitlist(session.id):
+                break
+            target_session = Session.objects.get(pk=session.id)
+            if self.free_for(key, target_session):
+                self._submit(key, [target_session])
+        target = session.late_offer + dt.timedelta(hours=hours)
+        if target > self.now():
+            self.move_to(target, ())
+        holder = self.pick(pick, HOLDING, session_id=session.id)
+        if holder is not None:
+            self._cancel(holder)
+
+    @rule(pick=PICK, accept=st.booleans())
+    @deferred
+    def answer_offer(self, pick, accept):
+        """The person offered a place accepts it, or is no longer available."""
+        registration = self.pick(pick, {"offered"})
+        if registration is None:
+            return
+        offer = Offer.objects.get(registration=registration, status=Offer.Status.OFFERED)
+        verb = "accepts" if accept else "declines"
+        note(f"{registration.user.first_name} {verb} the offer of {self.describe(registration)}")
+        service = services.accept_offer if accept else services.decline_offer
+        result, error = self.call(verb, service, offer, by=registration.user)
+        if error is None:
+            note(f"  -> {self.brief(result)}")
+        self.touch(registration.session_id, error)
+        if accept and getattr(error, "code", None) == "quota" and checks(3) and self.prev:
+            check_quota_refusal(
+                self.prev, registration.user_id, registration.session_id, "an offer's acceptance"
+            )
+
+    @rule(minutes=st.sampled_from([-1, 0, 1]), tasks_run=st.sampled_from(TASK_ORDERS))
+    @deferred
+    def offer_ends(self, minutes, tasks_run):
+        """Jump to the end of the first running offer (± 1 minute)."""
+        offer = (
+            Offer.objects.filter(status=Offer.Status.OFFERED, expires_at__gt=self.now())
+            .order_by("expires_at")
+            .first()
+        )
+        if offer is not None:
+            self.move_to(offer.expires_at + dt.timedelta(minutes=minutes), tasks_run)
+
+    @rule(pick=PICK, other=PICK)
+    @deferred
+    def race_offer_answer_and_cart(self, pick, other):
+        """The person offered a place accepts it (twice, two tabs) while someone else asks
+        for the session."""
+        registration = self.pick(pick, {"offered"})
+        if registration is None:
+            return
+        session = registration.session
+        people = [key for key in PARTICIPANTS if self.free_for(key, session)]
+        if not people:
+            return
+        key = people[other % len(people)]
+        offer = Offer.objects.get(registration=registration, status=Offer.Status.OFFERED)
+        note(
+            f"{registration.user.first_name} accepts {self.describe(registration)} while "
+            f"{PEOPLE[key][0]} submits it"
+        )
+        self.fill_cart(self.people[key], [session])
+        outcomes = self.race(
+            {
+                "accept": lambda: services.accept_offer(offer, by=registration.user),
+                "accept-again": lambda: services.accept_offer(offer, by=registration.user),
+                "submit_cart": self.submission(self.people[key]),
+            }
+        )
+        self.touch(session.pk, outcomes["accept"][1])
 
     # --- races --------------------------------------------------------------------------------
 
@@ -767,6 +871,9 @@ class ParcoursProMachine(RuleBasedStateMachine):
             check_histories(after)
         if checks(9):
             check_deleted_accounts(after)
+        if checks(10):
+            check_offers(after)
+            check_late_release(before, after, step.staff_placed)
 
 
 hypothesis_settings.register_profile(

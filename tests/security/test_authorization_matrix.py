@@ -17,11 +17,14 @@ from django.utils import timezone
 from catalog.models import ActionKind
 from employers.attachments import request_attachment
 from enrollment import services
+from enrollment.attendance import half_days
+from enrollment.models import AttendanceSheet, Offer
 from surveys.models import Survey
 from tests.factories import (
     DocumentFactory,
     MemberEmployeeFactory,
     ProviderFactory,
+    RegistrationFactory,
     StructureFactory,
     UserFactory,
     accepted,
@@ -80,6 +83,13 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "enrollment:cart_done": private(404, 405, professional=(200, 405)),
     "enrollment:my_space": private(200, 405),
     "enrollment:cancel": private(404, 404, professional=(200, 200)),
+    # A place offered to the professional (late release): the person's own only; the POST
+    # answers it (accepted) and goes back to « Mon espace ».
+    "enrollment:offer_accept": private(404, 404, professional=(200, 302)),
+    "enrollment:offer_decline": private(404, 404, professional=(200, 302)),
+    # The short link of a half-day's signing: anyone logged in sees the page (it says who
+    # may sign); the POST signs only the person's own confirmed registration, or says no.
+    "enrollment:sign": private(200, 302),
     "enrollment:my_data": private(200, 200),
     "enrollment:my_data_export": private(200, 405),
     "operations:registration_ics": private(404, 405, professional=(200, 405)),
@@ -109,6 +119,15 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "operations:provider_attendance": private(405, 404, provider=(405, 302)),
     "operations:attendance_sheet": private(404, 405, provider=(200, 405), staff=(200, 405)),
     "operations:session_participants_csv": private(404, 405, provider=(200, 405), staff=(200, 405)),
+    # Electronic attendance: the session's provider and staff; anyone else 404. Before the
+    # session, opening and validating are refused with a message (a redirect); a correction
+    # without a reason comes back with the form's errors (400).
+    "operations:signing": private(404, 405, provider=(200, 405), staff=(200, 405)),
+    "operations:signing_half_day": private(404, 405, provider=(200, 405), staff=(200, 405)),
+    "operations:signing_open": private(405, 404, provider=(405, 302), staff=(405, 302)),
+    "operations:signing_close": private(405, 404, provider=(405, 302), staff=(405, 302)),
+    "operations:signing_correct": private(405, 404, provider=(405, 400), staff=(405, 400)),
+    "operations:signing_validate": private(405, 404, provider=(405, 302), staff=(405, 302)),
     "operations:dashboard": private(403, 405, staff=(200, 405)),
     # Participation documents: the first structure's convention of the provider's workshop.
     # Its approver, the provider and staff; anyone else 404 (not revealed).
@@ -209,6 +228,24 @@ def world():
         sent_at=timezone.now(),
         closes_at=timezone.now() + dt.timedelta(days=30),
     )
+    offered = RegistrationFactory(
+        user=people["professional"], session=session_of(ActionKind.WEBINAR), status="offered"
+    )
+    offer = Offer.objects.create(
+        registration=offered,
+        session=offered.session,
+        made_at=timezone.now(),
+        expires_at=timezone.now() + dt.timedelta(hours=48),
+    )
+    [half_day] = half_days(workshop)[:1]
+    sheet = AttendanceSheet.objects.create(
+        session=workshop,
+        day=half_day.day,
+        half=half_day.half,
+        code="MATRIX23",
+        opened_at=timezone.now(),
+        closes_at=timezone.now() + dt.timedelta(hours=1),
+    )
     convention = DocumentFactory(session=workshop, structure=first)
     accepted(convention, people["approver"])
     kwargs = {
@@ -235,6 +272,19 @@ def world():
         "operations:provider_attendance": {"pk": workshop.pk},
         "operations:attendance_sheet": {"pk": workshop.pk},
         "operations:session_participants_csv": {"pk": workshop.pk},
+        "enrollment:offer_accept": {"pk": offer.pk},
+        "enrollment:offer_decline": {"pk": offer.pk},
+        "enrollment:sign": {"code": sheet.code},
+        "operations:signing": {"pk": workshop.pk},
+        "operations:signing_half_day": {"pk": workshop.pk, "key": half_day.key},
+        "operations:signing_open": {"pk": workshop.pk, "key": half_day.key},
+        "operations:signing_close": {"pk": workshop.pk, "key": half_day.key},
+        "operations:signing_correct": {
+            "pk": workshop.pk,
+            "key": half_day.key,
+            "registration_pk": for_provider.pk,
+        },
+        "operations:signing_validate": {"pk": workshop.pk, "key": half_day.key},
         "surveys:answer": {"token": survey.token},
         "surveys:my_answer": {"pk": survey.pk},
     }

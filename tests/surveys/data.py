@@ -8,7 +8,7 @@ import zoneinfo
 
 from catalog.models import ActionKind, Session
 from common.choices import Department, EmploymentStatus, FieldOfActivity
-from enrollment.models import RegistrationEvent, RegistrationStatus
+from enrollment.models import Offer, RegistrationEvent, RegistrationStatus
 from surveys.models import Survey, SurveyAnswer
 from tests.factories import (
     ActionFactory,
@@ -55,6 +55,18 @@ def _event(registration, from_status, to_status, at):
         registration=registration, from_status=from_status, to_status=to_status
     )
     RegistrationEvent.objects.filter(pk=event.pk).update(at=at)
+
+
+def _offer(registration, status, made_at):
+    """A late-release offer of a freed place, and what became of it."""
+    return Offer.objects.create(
+        registration=registration,
+        session=registration.session,
+        status=status,
+        made_at=made_at,
+        expires_at=made_at + dt.timedelta(hours=48),
+        decided_at=made_at + dt.timedelta(hours=1),
+    )
 
 
 def _answer(registration, kind, scores=None, *, consent=False):
@@ -125,6 +137,8 @@ def programme_2027():
     _event(u9, "", S.WAITLISTED, T1_START - dt.timedelta(days=20))
     _event(u9, S.WAITLISTED, S.LAPSED, T1_START - dt.timedelta(days=7))
     _event(u7, S.CONFIRMED, S.CANCELLED, T1_START - dt.timedelta(days=5))
+    # u7's place, freed 5 days before, was offered to u9, who did not answer.
+    _offer(u9, Offer.Status.EXPIRED, T1_START - dt.timedelta(days=5))
 
     # T2, a remote webinar: seven participants from five departments and four structures.
     seeker = EmploymentStatus.JOB_SEEKER
@@ -145,6 +159,9 @@ def programme_2027():
     _event(c1, S.CONFIRMED, S.CANCELLED, T2_START - dt.timedelta(days=3))
     _event(c2, S.CONFIRMED, S.CANCELLED, T2_START - dt.timedelta(days=7))  # on the boundary
     _event(c4, S.CONFIRMED, S.CANCELLED, T2_START - dt.timedelta(days=7, minutes=1))
+    # c1 had declined a place offered before accepting one; w1 accepted the place c1 freed.
+    _offer(c1, Offer.Status.DECLINED, T2_START - dt.timedelta(days=4))
+    _offer(w1, Offer.Status.ACCEPTED, T2_START - dt.timedelta(days=3))
 
     # T3 (cancelled) and T4 (2026) hold requests and answers counted nowhere in 2027.
     reg(t3, _person("x1", s1, "33"), S.CANCELLED)

@@ -42,7 +42,9 @@ def test_the_totals_of_2027(client, year):
     assert (total.requests, total.people) == (18, 18)
     assert (total.waitlisted, total.pressure) == (3, 0.03)
     assert (total.late_withdrawals, total.no_shows, total.present) == (1, 1, 3)
-    assert (total.freed_late, total.refilled_late) == (3, 1)
+    # The late release's offers (tests/surveys/data.py): three made, one place saved.
+    assert (total.offers_made, total.places_saved) == (3, 1)
+    assert (total.offers_declined, total.offers_expired) == (1, 1)
     assert (total.participants, total.mixed_sessions, total.poor_mix) == (11, 2, 1)
     assert (total.structures, total.departments, total.poor_mix_rate) == (3.0, 3.0, 50)
     hot, cold, employer = total.satisfaction.kinds
@@ -64,7 +66,7 @@ def test_the_key_figures_as_the_page_says_them(client, year):
     assert text(response, "figure-late") == "Désistements tardifs 1"
     assert text(response, "figure-absent") == "Absences 1"
     assert text(response, "figure-late-release") == (
-        "Places libérées à moins de 7 jours 3, dont 1 réattribuée"
+        "Places libérées à moins de 7 jours, proposées 3, dont 1 place sauvée"
     )
     assert text(response, "figure-hot") == "Satisfaction à chaud 4,0 sur 5 (6 réponses, 67\u00a0%)"
     assert text(response, "figure-cold") == "Effet sur la pratique, à froid — (2 réponses)"
@@ -89,9 +91,9 @@ def test_by_department_each_chart_s_table(client, year):
         ["Total", "3", "0,03", "1", "1"],
     ]
     assert charts["late-release"].rows == [
-        ["33 — Gironde", "1", "0"],
-        ["À distance ou non précisé", "2", "1"],
-        ["Total", "3", "1"],
+        ["33 — Gironde", "1", "0", "0", "1"],
+        ["À distance ou non précisé", "2", "1", "1", "0"],
+        ["Total", "3", "1", "1", "1"],
     ]
     assert charts["satisfaction"].rows == [
         ["À chaud\u00a0: objectifs atteints", "6 sur 9", "67\u00a0%", "4,0"],
@@ -148,7 +150,7 @@ def test_the_filters_narrow_every_figure(client, year):
     insertion, _guidance = year["themes"]
     total = figures(client, theme=insertion.pk).context["pilotage"].total
     assert (total.sessions, total.offered, total.taken, total.requests) == (1, 10, 5, 8)
-    assert (total.waitlisted, total.freed_late, total.poor_mix) == (2, 1, 1)
+    assert (total.waitlisted, total.offers_made, total.poor_mix) == (2, 1, 1)
     assert total.satisfaction.hot.answers == 2
     assert total.satisfaction.hot.overall is None  # 2 answers: withheld
     remote = figures(client, kind="webinar").context["pilotage"].total

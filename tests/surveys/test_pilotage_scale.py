@@ -25,8 +25,8 @@ pytestmark = pytest.mark.django_db
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 S = RegistrationStatus
 # The page: session and user (2), the dashboard's own (4), the filter form's themes and
-# providers (2), the financer's view's grouped queries (13), the header (1).
-PAGE_QUERIES = 22
+# providers (2), the financer's view's grouped queries (15), the header (1).
+PAGE_QUERIES = 24
 STATUSES = [S.ATTENDED, S.ATTENDED, S.CONFIRMED, S.ABSENT, S.WAITLISTED, S.CANCELLED]
 DEPARTMENTS = list(Department.values)
 

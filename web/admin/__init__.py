@@ -17,6 +17,7 @@ from . import (  # noqa: F401
     employers,
     enrollment,
     mailing,
+    offers,
     surveys,
 )
 from .registrations import OperationsRegistrationAdmin

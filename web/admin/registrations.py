@@ -15,6 +15,7 @@ import web.admin.enrollment as enrollment_admin
 from common.text import lowercase_first
 from enrollment import services
 from web.admin.common import REFUSALS, ask_reason, reason_form, report
+from web.admin.offers import RegistrationOfferInline
 from web.operations import exports
 from web.operations.forms import DeclineForm, StructureRefusalForm
 
@@ -26,6 +27,7 @@ class OperationsRegistrationAdmin(BaseRegistrationAdmin):
     current filters."""
 
     change_list_template = "operations/admin/registration_change_list.html"
+    inlines = [*BaseRegistrationAdmin.inlines, RegistrationOfferInline]
     actions = [
         "confirm_for_provider",
         "approve_for_structure",

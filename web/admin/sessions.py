@@ -18,6 +18,7 @@ from enrollment import services
 from enrollment.models import Registration
 from surveys.mix import with_mix
 from web.admin.common import REFUSALS, ask_reason, reason_form, report
+from web.admin.offers import SessionOfferInline, offers_summary, signing_summary
 from web.admin.surveys import PoorMixFilter, mix_column
 from web.operations import exports, selectors
 from web.operations.forms import CancelSessionForm
@@ -65,7 +66,11 @@ class OperationsSessionAdmin(BaseSessionAdmin):
     """Sessions, plus: capacity through `set_capacity`, cancellation with a reason, the
     participants' CSV, the attendance sheet, and the session's requests."""
 
-    inlines = [*(getattr(BaseSessionAdmin, "inlines", None) or []), SessionRegistrationInline]
+    inlines = [
+        *(getattr(BaseSessionAdmin, "inlines", None) or []),
+        SessionRegistrationInline,
+        SessionOfferInline,
+    ]
     actions = [
         *(getattr(BaseSessionAdmin, "actions", None) or []),
         "cancel_sessions",
@@ -87,12 +92,18 @@ class OperationsSessionAdmin(BaseSessionAdmin):
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
-        if obj is not None and "operations_links" not in fields:
-            fields.append("operations_links")
+        for name in ("operations_links", "late_release", "signatures"):
+            if obj is not None and name not in fields:
+                fields.append(name)
         return fields
 
     def get_readonly_fields(self, request, obj=None):
-        fields = [*super().get_readonly_fields(request, obj), "operations_links"]
+        fields = [
+            *super().get_readonly_fields(request, obj),
+            "operations_links",
+            "late_release",
+            "signatures",
+        ]
         if obj is not None:
             # Cancelling closes every request and tells everyone: only the action does it.
             fields.append("status")
@@ -103,14 +114,24 @@ class OperationsSessionAdmin(BaseSessionAdmin):
         if obj is None or obj.pk is None:
             return "—"
         return format_html(
-            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
             reverse("operations:attendance_sheet", args=[obj.pk]),
             _("Feuille d'émargement"),
+            reverse("operations:signing", args=[obj.pk]),
+            _("Émargement électronique"),
             reverse("operations:session_participants_csv", args=[obj.pk]),
             _("Participants (CSV)"),
             reverse("documents:session_zip", args=[obj.pk]),
             _("Documents (zip)"),
         )
+
+    @admin.display(description=gettext_lazy("libération tardive"))
+    def late_release(self, obj):
+        return offers_summary(obj) if obj is not None and obj.pk else "—"
+
+    @admin.display(description=gettext_lazy("émargement électronique"))
+    def signatures(self, obj):
+        return signing_summary(obj) if obj is not None and obj.pk else "—"
 
     def save_model(self, request, obj, form, change):
         """A new session is saved as usual. A change goes through the services: what staff

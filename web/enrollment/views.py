@@ -233,9 +233,14 @@ def my_space(request):
         )
     )
     attach_elearning_access(registrations)
+    selectors.attach_running_offers(registrations)
     papers = latest_of_registrations(r.pk for r in registrations)
     for registration in registrations:
-        registration.can_cancel = services.cancellation_outcome(registration, now=now).allowed
+        # An offered place is answered by its own buttons (`enrollment/_offer.html`).
+        registration.can_cancel = (
+            registration.running_offer is None
+            and services.cancellation_outcome(registration, now=now).allowed
+        )
         registration.papers = papers.get(registration.pk, {})
     # A session still running is « à venir » until it ends.
     upcoming = sorted(

@@ -184,18 +184,33 @@ def late_release(board: Pilotage, by: str, days: int) -> Chart:
         _("Places libérées moins de %(days)s jours avant le début, par %(by)s")
         % {"days": days, "by": by},
         _(
-            "Diagramme en barres. Au total, %(freed)s places libérées tardivement, dont "
-            "%(refilled)s attribuées de nouveau depuis la liste d'attente. Le détail suit dans "
-            "le tableau."
+            "Diagramme en barres. Au total, %(offers)s places libérées tardivement proposées à "
+            "la liste d'attente, dont %(saved)s sauvées (proposition acceptée). Le détail suit "
+            "dans le tableau."
         )
-        % {"freed": number(total.freed_late), "refilled": number(total.refilled_late)},
+        % {"offers": number(total.offers_made), "saved": number(total.places_saved)},
         [row.label for row in rows],
         [
-            (_("Places libérées tardivement"), [row.freed_late for row in rows]),
-            (_("Réattribuées depuis la liste d'attente"), [row.refilled_late for row in rows]),
+            (_("Places proposées"), [row.offers_made for row in rows]),
+            (_("Places sauvées"), [row.places_saved for row in rows]),
         ],
-        [by.capitalize(), _("Places libérées tardivement"), _("Réattribuées")],
-        [[row.label, number(row.freed_late), number(row.refilled_late)] for row in [*rows, total]],
+        [
+            by.capitalize(),
+            _("Places proposées"),
+            _("Places sauvées"),
+            _("Déclinées"),
+            _("Expirées"),
+        ],
+        [
+            [
+                row.label,
+                number(row.offers_made),
+                number(row.places_saved),
+                number(row.offers_declined),
+                number(row.offers_expired),
+            ]
+            for row in [*rows, total]
+        ],
     )
 
 

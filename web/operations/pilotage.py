@@ -14,8 +14,9 @@ page says them:
 - waiting-list pressure: requests that went on the waiting list (at any time), per place;
 - late withdrawals: withdrawals counted in the quota (R8); no-shows: participants marked
   absent;
-- late release: places freed less than `LATE_OFFER_DAYS` (× 24 h) before the start
-  (withdrawal, refusal, decline, lapse) and those given again from the waiting list then;
+- late release (DESIGN.md, turn 3): the offers made of places freed less than
+  `LATE_OFFER_DAYS` before the start, and what became of them: places saved (offers
+  accepted), declined, expired (no answer, or the employer's too late);
 - satisfaction: means of the answers (1 to 5), none on fewer than
   `SURVEY_PRIVACY_THRESHOLD` answers;
 - mix (Q9): participants (confirmed, then present) per session, their distinct structures,
@@ -24,21 +25,16 @@ page says them:
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import (
     Count,
-    DateTimeField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
     QuerySet,
     Sum,
-    Value,
 )
 from django.db.models.functions import TruncMonth
 from django.utils import formats
@@ -46,14 +42,13 @@ from django.utils.translation import gettext as _
 
 from catalog.models import ActionKind, Session
 from common.choices import (
-    HOLDING_STATUSES,
     QUOTA_STATUSES,
     Department,
     EmploymentStatus,
     FieldOfActivity,
     RegistrationStatus,
 )
-from enrollment.models import Registration, RegistrationEvent
+from enrollment.models import Offer, Registration, RegistrationEvent
 from enrollment.rules import PROGRAMME_TIMEZONE
 from surveys import mix
 from surveys.models import Survey
@@ -61,8 +56,6 @@ from surveys.rules import MIX_STATUSES, rounded
 from surveys.selectors import Satisfaction, satisfaction_aggregates, satisfaction_of
 
 Status = RegistrationStatus
-# A place is freed when a request holding it ends thus.
-FREEING_STATUSES = (Status.CANCELLED, Status.REFUSED, Status.DECLINED, Status.LAPSED)
 TOTAL = "total"
 
 
@@ -108,12 +101,6 @@ def _grouped(queryset: QuerySet, group: str, prefix: str, aggregates: dict) -> d
     return rows
 
 
-def _before_start(prefix: str, days: int):
-    return ExpressionWrapper(
-        F(f"{prefix}starts_at") - Value(dt.timedelta(days=days)), output_field=DateTimeField()
-    )
-
-
 def _sessions(scope, base, group):
     return {
         **_grouped(
@@ -145,24 +132,31 @@ def _registrations(scope, group):
 
 
 def _history(scope, group):
-    prefix = "registration__session__"
-    late = Q(
-        at__gte=_before_start(prefix, settings.LATE_OFFER_DAYS), at__lt=F(f"{prefix}starts_at")
-    )
     return _grouped(
         RegistrationEvent.objects.filter(registration__session__in=scope),
         group,
-        prefix,
+        "registration__session__",
         {
             "waitlisted": Count(
                 "registration", distinct=True, filter=Q(to_status=Status.WAITLISTED)
             ),
-            "freed_late": Count(
+        },
+    )
+
+
+def _offers(scope, group):
+    """The late release's offers (`enrollment.models.Offer`) and their outcomes."""
+    return _grouped(
+        Offer.objects.filter(session__in=scope),
+        group,
+        "session__",
+        {
+            "offers_made": Count("pk"),
+            "places_saved": Count("pk", filter=Q(status=Offer.Status.ACCEPTED)),
+            "offers_declined": Count("pk", filter=Q(status=Offer.Status.DECLINED)),
+            "offers_expired": Count(
                 "pk",
-                filter=late & Q(from_status__in=HOLDING_STATUSES, to_status__in=FREEING_STATUSES),
-            ),
-            "refilled_late": Count(
-                "pk", filter=late & Q(from_status=Status.WAITLISTED, to_status__in=HOLDING_STATUSES)
+                filter=Q(status__in=[Offer.Status.EXPIRED, Offer.Status.APPROVAL_LAPSED]),
             ),
         },
     )
@@ -227,8 +221,10 @@ class Row:
     late_withdrawals: int = 0
     no_shows: int = 0
     waitlisted: int = 0
-    freed_late: int = 0
-    refilled_late: int = 0
+    offers_made: int = 0
+    places_saved: int = 0
+    offers_declined: int = 0
+    offers_expired: int = 0
     participants: int = 0
     mixed_sessions: int = 0
     structures: float | None = None
@@ -282,8 +278,10 @@ NUMBERS = (
     "late_withdrawals",
     "no_shows",
     "waitlisted",
-    "freed_late",
-    "refilled_late",
+    "offers_made",
+    "places_saved",
+    "offers_declined",
+    "offers_expired",
     "participants",
     "mixed_sessions",
     "poor_mix",
@@ -320,13 +318,14 @@ def _distribution(scope, title: str, expression, labels) -> Distribution:
 
 def pilotage(base: QuerySet[Session], group: str) -> Pilotage:
     """The figures of the sessions `base` selects (cancelled ones only counted as such),
-    broken down by `group`. Thirteen queries, whatever their number."""
+    broken down by `group`. Fifteen queries, whatever their number."""
     scope = base.exclude(status=Session.Status.CANCELLED)
     sessions = _sessions(scope, base, group)
     parts = [
         sessions,
         _registrations(scope, group),
         _history(scope, group),
+        _offers(scope, group),
         _surveys(scope, group),
         _mixes(scope, group),
     ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from web.operations import views
+from web.operations import signing, views
 
 app_name = "operations"
 
@@ -26,6 +26,37 @@ urlpatterns = [
         "espace-prestataire/sessions/<int:pk>/emargement/",
         views.attendance_sheet,
         name="attendance_sheet",
+    ),
+    path(
+        "espace-prestataire/sessions/<int:pk>/emargement-electronique/",
+        signing.signing,
+        name="signing",
+    ),
+    path(
+        "espace-prestataire/sessions/<int:pk>/emargement-electronique/<str:key>/",
+        signing.signing_half_day,
+        name="signing_half_day",
+    ),
+    path(
+        "espace-prestataire/sessions/<int:pk>/emargement-electronique/<str:key>/ouvrir/",
+        signing.signing_open,
+        name="signing_open",
+    ),
+    path(
+        "espace-prestataire/sessions/<int:pk>/emargement-electronique/<str:key>/fermer/",
+        signing.signing_close,
+        name="signing_close",
+    ),
+    path(
+        "espace-prestataire/sessions/<int:pk>/emargement-electronique/<str:key>/corriger/"
+        "<int:registration_pk>/",
+        signing.signing_correct,
+        name="signing_correct",
+    ),
+    path(
+        "espace-prestataire/sessions/<int:pk>/emargement-electronique/<str:key>/valider/",
+        signing.signing_validate,
+        name="signing_validate",
     ),
     path(
         "espace-prestataire/sessions/<int:pk>/participants.csv",

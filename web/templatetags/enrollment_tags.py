@@ -18,6 +18,7 @@ BADGE_CSS = {
     Status.CONFIRMED: "confirmed",
     Status.ATTENDED: "confirmed",
     Status.WAITLISTED: "waitlisted",
+    Status.OFFERED: "pending",
     Status.REFUSED: "refused",
     Status.DECLINED: "refused",
     Status.LAPSED: "refused",

@@ -18,15 +18,16 @@ from django.core.exceptions import PermissionDenied
 from catalog.models import Session
 from employers.models import Membership
 from enrollment import services
-from enrollment.models import Registration, RegistrationEvent
+from enrollment.models import Offer, Registration, RegistrationEvent
 from enrollment.rules import RuleViolation
 
 # --- the oracle's own reading of DESIGN.md (no import of the services' constants) -------------
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
-HOLDING = frozenset({"pending_employer", "pending_provider", "confirmed"})
-COUNTED = HOLDING | {"attended", "absent"}
-WAITING = frozenset({"pending_employer", "waitlisted"})
+# An offered place (the late release, DESIGN.md turn 3) is held, and counts in no quota.
+HOLDING = frozenset({"offered", "pending_employer", "pending_provider", "confirmed"})
+COUNTED = (HOLDING - {"offered"}) | {"attended", "absent"}
+WAITING = frozenset({"pending_employer", "waitlisted", "offered"})
 CANCELLABLE = HOLDING | {"waitlisted"}
 MEMBER_ONLY_KINDS = frozenset(
     {"training", "tutored_self_training", "practice_workshop", "discovery_module"}
@@ -49,6 +50,10 @@ def release_days() -> int:
 
 def late_days() -> int:
     return settings.LATE_CANCELLATION_DAYS
+
+
+def late_offer_days() -> int:
+    return settings.LATE_OFFER_DAYS
 
 
 # --- a snapshot of the rows the rules speak about ------------------------------------------
@@ -97,11 +102,26 @@ class Sess:
     def late(self) -> dt.datetime:
         return wall_days_before(self.starts_at, late_days())
 
+    @property
+    def late_offer(self) -> dt.datetime:
+        """From this instant (excluded), a freed place is offered, not given."""
+        return wall_days_before(self.starts_at, late_offer_days())
+
     def is_open(self, now) -> bool:
         return not self.cancelled and now < self.deadline and now < self.starts_at
 
     def cap_released(self, now) -> bool:
         return now >= self.release
+
+
+@dataclass(frozen=True)
+class Off:
+    id: int
+    registration_id: int
+    session_id: int
+    status: str
+    made_at: dt.datetime
+    expires_at: dt.datetime
 
 
 @dataclass
@@ -112,6 +132,7 @@ class State:
     memberships: frozenset[tuple[int, int]]
     names: dict[int, str]
     structures: dict[int, str]
+    offers: dict[int, Off] = field(default_factory=dict)
     by_session: dict[int, list[Req]] = field(default_factory=dict)
     counted: dict[tuple[int, int], set[int]] = field(default_factory=dict)
 
@@ -201,7 +222,13 @@ def read_state(now, labels, names, structures) -> State:
         )
     }
     memberships = frozenset(Membership.objects.values_list("structure_id", "year"))
-    return State(now, reqs, sessions, memberships, names, structures)
+    offers = {
+        row[0]: Off(*row)
+        for row in Offer.objects.values_list(
+            "id", "registration_id", "session_id", "status", "made_at", "expires_at"
+        )
+    }
+    return State(now, reqs, sessions, memberships, names, structures, offers)
 
 
 def ineligibility(state: State, req: Req, *, ignoring=frozenset()) -> str | None:
@@ -449,3 +476,61 @@ def check_deleted_accounts(state: State) -> None:
             f"Invariant 9 (personal data): {state.describe(req)} of {session.label} keeps its "
             "owner's name or email after the account was deleted"
         )
+
+
+def check_offers(state: State) -> None:
+    """10. Late release: a request is « offered » exactly while it has one running offer,
+    made less than LATE_OFFER_DAYS before the start (Paris wall clock) and ending no later
+    than the deadline and the start. With invariant 1 (an offered place is held), nobody
+    else takes an offered place while its offer runs."""
+    running = defaultdict(list)
+    for offer in state.offers.values():
+        if offer.status == "offered":
+            running[offer.registration_id].append(offer)
+    for req in state.reqs.values():
+        offers = running.get(req.id, [])
+        expected = 1 if req.status == "offered" else 0
+        assert len(offers) == expected, (
+            f"Invariant 10 (late release): {state.describe(req)} has {len(offers)} running "
+            f"offers, expected {expected}"
+        )
+        for offer in offers:
+            session = state.sessions[req.session_id]
+            assert offer.made_at > session.late_offer, (
+                f"Invariant 10 (late release): {state.describe(req)} was offered a place of "
+                f"{session.label} at {offer.made_at.astimezone(PARIS):%Y-%m-%d %H:%M %Z}, "
+                f"not less than {late_offer_days()} days before the start"
+            )
+            assert offer.expires_at <= min(session.deadline, session.starts_at), (
+                f"Invariant 10 (late release): the offer to {state.describe(req)} runs until "
+                f"{offer.expires_at.astimezone(PARIS):%Y-%m-%d %H:%M %Z}, past the deadline "
+                f"or the start of {session.label}"
+            )
+
+
+def check_late_release(before: State | None, after: State, staff_placed_now: set[int]) -> None:
+    """10. Less than LATE_OFFER_DAYS before the start, a waitlisted request that gets a
+    place gets an offer first (never the place silently), staff's promotion of a named
+    request excepted; earlier, it gets the place as before, with no offer."""
+    if before is None:
+        return
+    for req in after.reqs.values():
+        old = before.reqs.get(req.id)
+        if old is None or old.status != "waitlisted" or req.status not in HOLDING:
+            continue
+        if req.id in staff_placed_now:
+            continue
+        session = after.sessions[req.session_id]
+        late = before.now > session.late_offer or after.now > session.late_offer
+        early = after.now <= session.late_offer
+        if late and not early:
+            assert req.status == "offered", (
+                f"Invariant 10 (late release): {after.describe(req)} left the waiting list of "
+                f"{session.label} less than {late_offer_days()} days before the start without "
+                "an offer"
+            )
+        elif early:
+            assert req.status != "offered", (
+                f"Invariant 10 (late release): {after.describe(req)} was offered a place of "
+                f"{session.label} more than {late_offer_days()} days before the start"
+            )

@@ -1,3 +1,5 @@
+"""Carts, registrations and their audit trail."""
+
 import uuid
 
 from django.conf import settings
@@ -5,10 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from common.choices import HOLDING_STATUSES, LIVE_STATUSES, QUOTA_STATUSES, RegistrationStatus
+from common.choices import HOLDING_STATUSES, LIVE_STATUSES, RegistrationStatus
 from common.text import de_name
-
-__all__ = ["HOLDING_STATUSES", "LIVE_STATUSES", "QUOTA_STATUSES", "RegistrationStatus"]
 
 
 class Cart(models.Model):
@@ -212,33 +212,3 @@ class RegistrationEvent(models.Model):
     def __str__(self):
         # The states' names, as people read them (the admin shows this in the history).
         return f"{self.get_from_status_display() or '∅'} → {self.get_to_status_display()}"
-
-
-class HalfDayAttendance(models.Model):
-    """Whether a participant was there for one half-day of the session (the attendance
-    sheet's rows); the registration is attended when present at least one half-day."""
-
-    class Half(models.TextChoices):
-        MORNING = "am", _("matin")
-        AFTERNOON = "pm", _("après-midi")
-
-    registration = models.ForeignKey(
-        Registration, on_delete=models.CASCADE, related_name="half_days"
-    )
-    day = models.DateField(_("jour"))
-    half = models.CharField(_("demi-journée"), max_length=2, choices=Half.choices)
-    present = models.BooleanField(_("présent·e"))
-    recorded_at = models.DateTimeField(_("noté le"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("présence par demi-journée")
-        verbose_name_plural = _("présences par demi-journée")
-        ordering = ["day", "half"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["registration", "day", "half"], name="half_day_attendance_once"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.day:%d/%m/%Y} {self.get_half_display()}"
