@@ -14,7 +14,7 @@ from .models import STORAGE, Document
 def convention_to_accept(document: Document) -> None:
     """A new convention version awaits acceptance: its structure's approvers are told (in the
     transaction that stores it), one email each; the header's « Espace employeur » counts it
-    until it is accepted (`selectors.conventions_to_accept_count`)."""
+    until it is accepted (`selectors.conventions_to_accept_of`)."""
     url = settings.SITE_URL + reverse("documents:employer_conventions")
     anchor = f"#convention-{document.session_id}-{document.structure_id}"
     participants = len(document.source.get("participants", []))

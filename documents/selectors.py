@@ -9,8 +9,7 @@ people who may see the registration may download its documents; anyone else gets
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from catalog.models import Session
@@ -79,19 +78,10 @@ def to_accept() -> QuerySet[Document]:
     )
 
 
-def conventions_to_accept_count():
-    """How many conventions await the acceptance of the user row of the query this expression
-    is used in (an approver of their structure): the header's « Espace employeur »
-    (`enrollment.selectors.header_state`)."""
-    counted = (
-        to_accept()
-        .filter(structure__approvers=OuterRef("pk"))
-        .order_by()
-        .values("kind")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+def conventions_to_accept_of(user) -> int:
+    """How many conventions await the acceptance of `user`, an approver of their structure:
+    the header's « Espace employeur » (one query, asked for approvers only)."""
+    return to_accept().filter(structure__approvers=user).count()
 
 
 def conventions_of_session(session: Session) -> list[Document]:

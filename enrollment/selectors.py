@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
     Count,
-    Exists,
-    IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -27,6 +21,7 @@ from .models import (
     HOLDING_STATUSES,
     LIVE_STATUSES,
     QUOTA_STATUSES,
+    Cart,
     CartItem,
     Offer,
     Registration,
@@ -286,37 +281,30 @@ class HeaderState:
     cart_count: int
     is_approver: bool
     is_provider: bool
-    # The latest convention versions of the person's structures that await acceptance (the
-    # Espace employeur's « Conventions de formation »), counted on its entry.
-    conventions_to_accept: int = 0
 
 
-def header_state(user, *, conventions_to_accept=None) -> HeaderState:
+def _header_sql() -> str:
+    """The header's statement: three counts by primary keys, written out (`header_state`)."""
+    cart, item = Cart._meta.db_table, CartItem._meta.db_table
+    approvers = Structure.approvers.through._meta.db_table
+    provider_users = Provider.users.through._meta.db_table
+    return (
+        f"SELECT (SELECT COUNT(*) FROM {item} JOIN {cart} ON {cart}.id = {item}.cart_id"
+        f" WHERE {cart}.user_id = %s),"
+        f" EXISTS(SELECT 1 FROM {approvers} WHERE user_id = %s),"
+        f" EXISTS(SELECT 1 FROM {provider_users} WHERE user_id = %s)"
+    )
+
+
+def header_state(user) -> HeaderState:
     """The person's cart count, whether they approve for a structure or act for a provider,
-    in one query (three before: every page of a logged-in person ran them); with
-    `conventions_to_accept`, an expression that counts them for the person's row (the pages
-    give `documents.selectors.conventions_to_accept_count()`: `documents` is above this
-    package), in the same query."""
-    cart_count = (
-        CartItem.objects.filter(cart__user=OuterRef("pk"))
-        .order_by()
-        .values("cart__user")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    row = (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .annotate(
-            cart_count=Coalesce(Subquery(cart_count, output_field=IntegerField()), Value(0)),
-            is_approver=Exists(Structure.approvers.through.objects.filter(user=OuterRef("pk"))),
-            is_provider=Exists(Provider.users.through.objects.filter(user=OuterRef("pk"))),
-            conventions_to_accept=conventions_to_accept or Value(0),
-        )
-        .values_list("cart_count", "is_approver", "is_provider", "conventions_to_accept")
-        .first()
-    )
-    return HeaderState(*row) if row else HeaderState(0, False, False)
+    in one query (three before: every page of a logged-in person ran them). Written in SQL:
+    built with the ORM (subqueries, `Exists`), its compilation cost more than the rest of a
+    short page (docs/PERFORMANCE.md, « Pages connectées »)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_header_sql(), [user.pk] * 3)
+        cart_count, is_approver, is_provider = cursor.fetchone()
+    return HeaderState(cart_count, bool(is_approver), bool(is_provider))
 
 
 def offer_of_user_or_404(user, offer_id) -> Offer:

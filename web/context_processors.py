@@ -3,7 +3,7 @@ from dataclasses import astuple
 
 from django.conf import settings
 
-from documents.selectors import conventions_to_accept_count
+from documents.selectors import conventions_to_accept_of
 from employers.constants import BASE_MEMBERSHIP_PRICE, EXTENDED_MEMBERSHIP_PRICE
 from enrollment.selectors import header_state
 
@@ -27,8 +27,9 @@ def site(request):
     is_approver = False
     is_provider = False
     if user is not None and user.is_authenticated:
-        state = header_state(user, conventions_to_accept=conventions_to_accept_count())
-        cart_count, is_approver, is_provider, conventions_to_accept = astuple(state)
+        cart_count, is_approver, is_provider = astuple(header_state(user))
+        if is_approver:
+            conventions_to_accept = conventions_to_accept_of(user)
     return {
         "PROGRAMME_CONTACT_EMAIL": settings.PROGRAMME_CONTACT_EMAIL,
         "PROGRAMME_CONTACT_PHONE": settings.PROGRAMME_CONTACT_PHONE,

@@ -15,7 +15,6 @@ from pypdf import PdfReader
 from documents import selectors
 from documents.models import Document
 from enrollment import services
-from enrollment.selectors import header_state
 from mailing.models import Email
 from tests.emails import rendered
 from tests.factories import (
@@ -31,9 +30,7 @@ pytestmark = pytest.mark.django_db
 
 
 def to_accept(user) -> int:
-    return header_state(
-        user, conventions_to_accept=selectors.conventions_to_accept_count()
-    ).conventions_to_accept
+    return selectors.conventions_to_accept_of(user)
 
 
 def test_a_new_convention_version_is_emailed_to_the_approvers_and_counted(
@@ -63,7 +60,7 @@ def test_a_new_convention_version_is_emailed_to_the_approvers_and_counted(
     assert "(version 2)" in second.subject and "2 participants." in second.body_text
     assert to_accept(approver) == 1
 
-    # The header says it, in the one query of every page, and so does the space.
+    # The header says it, in one query of every approver's page, and so does the space.
     client.force_login(approver)
     page = client.get(reverse("employers:space")).content.decode()
     assert "1 convention à accepter" in page
