@@ -67,7 +67,7 @@ def _render_space(request, *, bound=None, bulk=None, status=200):
     decidable = [r for r in page if r.to_decide and not r.is_own]
     for registration in decidable:
         # Only a refusal posted without its reason has a form here; the template writes the
-        # blank ones (_request_row.html).
+        # blank ones (employers/space.html).
         registration.refuse_form = None
         if bound is not None and bound.prefix == REFUSE.prefix(registration):
             bound.fields["reason"].widget.attrs["form"] = "bulk"

@@ -1,7 +1,7 @@
 """A registration's state as a badge, the same on every page."""
 
 from django import template
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -49,16 +49,19 @@ WORDINGS = {
 }
 
 
-@register.inclusion_tag("enrollment/_status_badge.html")
+@register.simple_tag
 def status_badge(status, wording="", position=None):
     """`{% status_badge registration.status %}`: the state's colour and its name, or how the
-    page words it (`wording`, a key of WORDINGS; `position` in the waiting list)."""
+    page words it (`wording`, a key of WORDINGS; `position` in the waiting list). Written
+    here, not by a template: one in each row of a table cost a template's rendering each."""
     css, words = WORDINGS.get(wording, {}).get(status, (None, None))
     if words is None:  # the state's name, escaped as any value
         words = Status(status).label if status in Status.values else status
     else:  # this module's own text, as a template's {% translate %}
         words = mark_safe(words % {"position": conditional_escape(position)})
-    return {"css": css or BADGE_CSS.get(status, "pending"), "words": words}
+    return format_html(
+        '<span class="badge status-{}">{}</span>', css or BADGE_CSS.get(status, "pending"), words
+    )
 
 
 @register.filter
