@@ -17,12 +17,13 @@ pytestmark = pytest.mark.django_db
 Status = Registration.Status
 # Queries of each page, whatever the data: session and user (2), the approved structures with
 # their memberships and approvers (3), the people the filters name (1), the years (1), the
-# layout's header (cart, approver, provider: 3), then the page's own: for the space a count,
-# the rows, their waiting positions, the counters per employee, the quota use of the rows'
-# owners and of the employees, and the invitations (6); for the history a count and the rows
-# (2); the attachments section at the top, requests to join and people attached (2).
+# layout's header (cart, approver, provider: 1) and the approver's conventions to accept (1),
+# then the page's own: for the space a count, the rows, their waiting positions, the counters
+# per employee, the quota use of the rows' owners and of the employees, the rows' overlaps and
+# the invitations (7); for the history a count and the rows (2); the attachments section at
+# the top, requests to join and people attached (2).
 SPACE_QUERIES = 18
-HISTORY_QUERIES = 12
+HISTORY_QUERIES = 11
 EXPORT_QUERIES = 6
 
 
