@@ -51,9 +51,12 @@ class Eligibility:
     sessions: list[SessionState] = field(default_factory=list)
 
 
-def cart_add_url(session_pk: int) -> str:
-    """The URL of « Ajouter au panier »."""
-    return reverse("enrollment:cart_add", args=[session_pk])
+def cart_add_url(session_pk: int, *, authenticated: bool = True) -> str:
+    """The URL of « Ajouter au panier »: for a visitor not logged in, the one that only
+    remembers the choice until they log in (its form needs no CSRF token, so the page is the
+    same for every visitor and kept whole in the cache)."""
+    name = "enrollment:cart_add" if authenticated else "enrollment:cart_choose"
+    return reverse(name, args=[session_pk])
 
 
 SESSION_MESSAGE_TAG = "session-{pk}"
@@ -324,7 +327,7 @@ def for_user(
                 or ""
             )
             if not (eligibility.general_refusal or state.refusal):
-                state.cart_add_url = cart_add_url(session.pk)
+                state.cart_add_url = cart_add_url(session.pk, authenticated=authenticated)
         eligibility.sessions.append(state)
     # Each session of the page is one choice, made after the rest of the cart.
     candidates = [state.session for state in eligibility.sessions if state.cart_add_url]

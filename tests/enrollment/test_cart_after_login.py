@@ -8,6 +8,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from catalog.models import ActionKind
@@ -33,9 +34,16 @@ def verified(user):
     return user
 
 
+def add_url_on_page(client, session) -> str:
+    """Where the action page's « Ajouter au panier » of `session` posts."""
+    html = client.get(session.action.get_absolute_url()).content.decode()
+    block = re.search(rf'<li id="session-{session.pk}".*?</li>', html, re.S).group(0)
+    return re.search(r'<form method="post" action="([^"]+)"', block).group(1)
+
+
 def add_then_login(client, session, user):
     """Click « Ajouter au panier » logged out, then log in from the page it leads to."""
-    response = client.post(reverse("enrollment:cart_add", args=[session.pk]))
+    response = client.post(add_url_on_page(client, session))
     login_url = response.url
     assert login_url.startswith(LOGIN)
     next_url = re.search(r"next=([^&]+)", login_url).group(1).replace("%2F", "/")
@@ -60,6 +68,26 @@ def test_after_login_the_session_is_in_the_cart_and_said_next_to_it(client):
     block = re.search(rf'<li id="session-{session.pk}".*?</li>', html, re.S).group(0)
     assert "Session ajoutée à votre panier" in block and session.action.title in block
     assert "Dans votre panier" in block
+
+
+def test_the_visitor_s_page_is_cacheable_and_its_button_needs_no_token():
+    """A visitor's action page holds no CSRF token (it is the same for every visitor, kept
+    whole in the cache); its button only remembers the choice, so it is accepted without a
+    token, and a logged-in person's post to it changes nothing."""
+    session = session_of(ActionKind.TRAINING)
+    visitor = Client(enforce_csrf_checks=True)
+    html = visitor.get(session.action.get_absolute_url()).content.decode()
+    assert "csrfmiddlewaretoken" not in html
+    response = visitor.post(add_url_on_page(visitor, session))
+    assert response.status_code == 302 and response.url.startswith(LOGIN)
+    employee = verified(MemberEmployeeFactory())
+    person = Client(enforce_csrf_checks=True)
+    person.force_login(employee)
+    response = person.post(reverse("enrollment:cart_choose", args=[session.pk]))
+    assert response.url == f"{session.action.get_absolute_url()}#session-{session.pk}"
+    assert in_cart(employee) == []
+    forged = person.post(reverse("enrollment:cart_add", args=[session.pk]))
+    assert forged.status_code == 403 and in_cart(employee) == []
 
 
 def test_a_refusal_of_the_rules_is_shown_and_nothing_is_added(client):

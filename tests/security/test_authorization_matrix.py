@@ -79,6 +79,8 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     # POST without data: the form and its errors for a full cart, « Mon espace » for an empty one
     "enrollment:cart": private(200, 302, professional=(200, 200)),
     "enrollment:cart_add": private(405, 302, anonymous=(405, LOGIN)),
+    # A visitor's « Ajouter au panier » (no CSRF token: it only remembers the choice).
+    "enrollment:cart_choose": private(405, 302, anonymous=(405, LOGIN)),
     "enrollment:cart_remove": private(405, 302, anonymous=(405, LOGIN)),
     "enrollment:cart_done": private(404, 405, professional=(200, 405)),
     "enrollment:my_space": private(200, 405),
@@ -255,6 +257,7 @@ def world():
         "documents:session_zip": {"pk": workshop.pk},
         "catalog:action_detail": {"slug": training.action.slug},
         "enrollment:cart_add": {"session_id": webinar.pk},
+        "enrollment:cart_choose": {"session_id": webinar.pk},
         "enrollment:cart_remove": {"session_id": webinar.pk},
         "enrollment:cart_done": {"submission": for_employer.submission},
         "enrollment:cancel": {"pk": for_employer.pk},

@@ -76,11 +76,21 @@ def catalogue(request):
 def action_detail(request, slug):
     """The head and each session's details are the same for everyone (`fragments.ActionPage`,
     one cache round trip); what depends on the person (eligibility, cart, « Ajouter au
-    panier », its news) is rendered around them."""
+    panier », its news) is rendered around them. A visitor not logged in sees the page every
+    such visitor sees, kept whole under the versions of the action and its sessions and what
+    time alone changes in them."""
     now = timezone.now()
     action, sessions = selectors.action_page_rows(slug, now)
-    anonymous = not request.user.is_authenticated
     flags = {session.pk: _time_flags(action, session, now) for session in sessions}
+    key = ",".join(
+        [f"{action.pk}.{action.version}", *(f"{s.pk}.{s.version}.{flags[s.pk]}" for s in sessions)]
+    )
+    render_page = partial(_action_page, request, action, sessions, flags, now)
+    return same_for_every_visitor(request, key, render_page)
+
+
+def _action_page(request, action, sessions, flags, now) -> HttpResponse:
+    anonymous = not request.user.is_authenticated
     page = fragments.ActionPage(action, sessions, flags=flags, anonymous=anonymous)
     states = eligibility.for_user(request.user, action, sessions, now)
     # « Session ajoutée à votre panier » next to the session, where the page opens.

@@ -7,6 +7,7 @@ app_name = "enrollment"
 urlpatterns = [
     path("panier/", views.cart, name="cart"),
     path("panier/ajouter/<int:session_id>/", views.cart_add, name="cart_add"),
+    path("panier/choisir/<int:session_id>/", views.cart_choose, name="cart_choose"),
     path("panier/retirer/<int:session_id>/", views.cart_remove, name="cart_remove"),
     path("panier/confirmation/<uuid:submission>/", views.cart_done, name="cart_done"),
     path("mon-espace/", views.my_space, name="my_space"),

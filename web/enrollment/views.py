@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.models import Session
@@ -48,19 +49,11 @@ def _action_page(session: Session) -> str:
 
 @require_POST
 def cart_add(request, session_id: int):
-    """« Ajouter au panier » on the action page; a visitor not logged in is asked to, and the
-    session goes in their cart once they are (`pending_choice`)."""
+    """« Ajouter au panier » on the action page of a logged-in person (a visitor not logged in
+    is sent to `cart_choose`)."""
     session = get_object_or_404(Session.objects.select_related("action"), pk=session_id)
     if not request.user.is_authenticated:
-        pending_choice.remember(request, session)
-        messages.info(
-            request,
-            _(
-                "Connectez-vous, ou créez votre compte : la session choisie sera ajoutée à "
-                "votre panier."
-            ),
-        )
-        return redirect_to_login(_action_page(session))
+        return _remember_and_log_in(request, session)
     back = _safe_next(request, _action_page(session))
     # Tagged for the session: the action page shows it next to the session it opens at.
     tag = eligibility.session_message_tag(session.pk)
@@ -71,6 +64,32 @@ def cart_add(request, session_id: int):
         return redirect(_action_page(session))
     messages.success(request, _("Session ajoutée à votre panier."), extra_tags=tag)
     return redirect(back)
+
+
+@csrf_exempt
+@require_POST
+def cart_choose(request, session_id: int):
+    """« Ajouter au panier » for a visitor not logged in: the choice is remembered in their
+    session (`pending_choice`) and goes in their cart once they log in or sign up, where they
+    see it before validating anything. Without a CSRF token, so that the action page is the
+    same for every visitor: nothing else changes here, and a logged-in person's post changes
+    nothing (their page posts to `cart_add`, which checks the token)."""
+    session = get_object_or_404(Session.objects.select_related("action"), pk=session_id)
+    if request.user.is_authenticated:
+        return redirect(_action_page(session))
+    return _remember_and_log_in(request, session)
+
+
+def _remember_and_log_in(request, session: Session):
+    pending_choice.remember(request, session)
+    messages.info(
+        request,
+        _(
+            "Connectez-vous, ou créez votre compte\u00a0: la session choisie sera ajoutée à "
+            "votre panier."
+        ),
+    )
+    return redirect_to_login(_action_page(session))
 
 
 @require_POST
