@@ -100,7 +100,7 @@ def give_up_overdue(*, now: dt.datetime | None = None) -> list[PendingDocument]:
     cutoff = now - dt.timedelta(hours=settings.DOCUMENT_GIVE_UP_HOURS)
     with transaction.atomic():
         pending = list(
-            PendingDocument.objects.select_for_update(skip_locked=True)
+            PendingDocument.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(gave_up_at__isnull=True, pending_since__lte=cutoff)
             .select_related("session__action", "structure")
             .order_by("pk")
