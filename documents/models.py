@@ -149,3 +149,45 @@ class ConventionAcceptance(models.Model):
 
     def __str__(self):
         return f"{self.document} — {self.accepted_by_name}"
+
+
+class PendingDocument(models.Model):
+    """A document that could not be generated (the storage refused it, say): tried again with
+    a growing delay (`next_attempt_at`) by the sweep (`documents.tasks.regenerate_documents`)
+    until DOCUMENT_GIVE_UP_HOURS after `pending_since`; then given up (`gave_up_at`) and staff
+    told, once. The row goes once the document is made."""
+
+    key = models.CharField(_("document"), max_length=100, unique=True)
+    kind = models.CharField(_("type"), max_length=20, choices=Document.Kind.choices)
+    session = models.ForeignKey(
+        "catalog.Session", verbose_name=_("session"), on_delete=models.CASCADE, related_name="+"
+    )
+    structure = models.ForeignKey(
+        "employers.Structure",
+        verbose_name=_("structure"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    registration = models.ForeignKey(
+        "enrollment.Registration",
+        verbose_name=_("inscription"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    pending_since = models.DateTimeField(_("en échec depuis"))
+    attempts = models.PositiveIntegerField(_("tentatives"), default=1)
+    next_attempt_at = models.DateTimeField(_("prochaine tentative"))
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    gave_up_at = models.DateTimeField(_("abandonné le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("document en attente")
+        verbose_name_plural = _("documents en attente")
+        ordering = ["pending_since", "pk"]
+
+    def __str__(self):
+        return self.key

@@ -32,6 +32,7 @@ from mailing import outbox
 
 from . import contents, notifications, rendering
 from .models import ConventionAcceptance, Document
+from .pending import tracked
 from .versions import Draft, Superseded, latest, name_of, store_next_version
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,13 @@ RETRIED = {"autoretry_for": (Superseded,), "retry_backoff": True, "max_retries":
 def refresh_convention(session_id: int, structure_id: int) -> Document | None:
     """The convention of a structure for a session of an action for members, as a new
     version when its participants changed (the first time a participant is confirmed, then
-    at each change); none while no participant is confirmed. Idempotent."""
+    at each change); none while no participant is confirmed. Idempotent. A failure is
+    recorded for the sweep (`pending.tracked`)."""
+    with tracked(Kind.CONVENTION, session_id=session_id, structure_id=structure_id):
+        return _refresh_convention(session_id, structure_id)
+
+
+def _refresh_convention(session_id: int, structure_id: int) -> Document | None:
     session = Session.objects.select_related("action__provider").get(pk=session_id)
     if not is_member_only(session.action.kind):
         return None
@@ -191,7 +198,11 @@ def convocation_for(registration_id: int) -> Document:
 def refresh_certificate(registration_id: int, *, now: dt.datetime | None = None):
     """The certificate of completion, once the session is over and attendance recorded: a
     new version when the hours attended change. None before that. Idempotent."""
-    now = now or timezone.now()
+    with tracked(Kind.CERTIFICATE, registration_id=registration_id):
+        return _refresh_certificate(registration_id, now=now or timezone.now())
+
+
+def _refresh_certificate(registration_id: int, *, now: dt.datetime):
     registration = _registration(registration_id)
 
     def draft_of(current, version):
@@ -231,7 +242,13 @@ def certificates_of_ended_sessions(days: int = 7) -> int:
         .exclude(documents__kind=Kind.CERTIFICATE)
         .values_list("pk", flat=True)
     )
-    return sum(refresh_certificate(pk) is not None for pk in ids)
+    made = 0
+    for pk in ids:
+        try:
+            made += refresh_certificate(pk) is not None
+        except Exception:  # noqa: BLE001 — recorded for the sweep; the others still go
+            logger.warning("Certificate of registration %s not generated yet", pk, exc_info=True)
+    return made
 
 
 # --- What enrollment's changes call for --------------------------------------------------------
@@ -278,6 +295,11 @@ def attendance_recorded(registration: Registration) -> None:
 def refresh_attendance_sheet(session_id: int):
     """The session's attendance sheet (each half-day's signatures, corrections, validation):
     a new version when any of them changes; none before a half-day is validated."""
+    with tracked(Kind.ATTENDANCE, session_id=session_id):
+        return _refresh_attendance_sheet(session_id)
+
+
+def _refresh_attendance_sheet(session_id: int):
 
     def draft_of(current, version):
         parts = contents.attendance_sheet(session_id)  # source, template, context, name
@@ -300,7 +322,8 @@ def send_convocation(registration_id: int) -> int:
     `send_waiting_convocations` tries again after that. Returns how many emails it released."""
     awaits = convocation_awaited(registration_id)
     try:
-        document = convocation_for(registration_id)
+        with tracked(Kind.CONVOCATION, registration_id=registration_id):
+            document = convocation_for(registration_id)
     except Registration.DoesNotExist:
         return outbox.attach_and_release(awaits)  # the request is gone: no convocation to give
     except Exception as error:

@@ -135,7 +135,9 @@ def delete_account(user) -> int:
     """Delete `user`'s account: their live requests are withdrawn (places go to the waiting
     lists), every request is kept for the programme's statistics but anonymised, the emails
     sent to them are deleted and those about them sent to others (approvers, staff) are
-    erased. Returns the number of requests anonymised.
+    erased, their convocations deleted; conventions, attendance sheets and certificates are
+    kept until DOCUMENT_RETENTION_YEARS after their session's end (DESIGN.md, turn 3).
+    Returns the number of requests anonymised.
 
     Locks in the platform's order (`enrollment.locking`): the sessions of the upcoming
     requests, then the user (with the waiting people), then the registrations."""
@@ -150,6 +152,9 @@ def delete_account(user) -> int:
         )
         services.withdraw_all_upcoming(user, reason=DELETION_REASON, anonymise=True)
         mine = Registration.objects.filter(user=user)
+        # The legal documents stay, naming the person, until the end of their retention
+        # (documents.retention); the convocations go.
+        services.forget_documents(list(mine.values_list("pk", flat=True)))
         RegistrationEvent.objects.filter(registration__in=mine).update(reason="")
         anonymised = mine.update(
             user=None,

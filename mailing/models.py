@@ -14,6 +14,10 @@ class EmailQuerySet(models.QuerySet):
         """The emails to send: not sent, not given up, waiting for nothing."""
         return self.filter(sent_at__isnull=True, gave_up=False, awaits="")
 
+    def due(self, now):
+        """The emails to send whose next attempt has come (`next_attempt_at`)."""
+        return self.unsent().filter(next_attempt_at__lte=now)
+
     def erase(self, *, subject: str) -> int:
         """Erase what the emails said (subject, bodies, attachments, the context of one not
         rendered yet); who received them, of which kind and when stay, for the audit. Returns
@@ -34,8 +38,14 @@ class Email(models.Model):
     It is recorded with its template's context as it was then (`context`, pickled) and
     rendered once, by whoever sends it, after the commit (`outbox.deliver`): subject and
     bodies are stored and the context cleared. A Celery task sends it after the commit; a
-    periodic sweep sends what the broker missed. `sent_at` is set under a row lock, so a
-    retry never sends an email twice.
+    periodic sweep sends what the broker missed and what failed, once `next_attempt_at` has
+    come (a growing delay, `common.retry`), until it is given up `EMAIL_GIVE_UP_HOURS` after
+    `pending_since`.
+
+    Each attempt is recorded (`attempts`, `sending_started_at`) and committed before SMTP is
+    spoken to (`delivery.deliver`); an attempt found still open afterwards (the worker died
+    between SMTP's acceptance and the commit) is sent again with the same Message-ID and
+    counted in `possible_duplicates`: never sent twice without a trace.
     """
 
     template = models.CharField(_("modèle"), max_length=100)
@@ -57,6 +67,33 @@ class Email(models.Model):
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     last_error = models.TextField(_("dernière erreur"), blank=True)
     gave_up = models.BooleanField(_("abandonné"), default=False)
+    gave_up_at = models.DateTimeField(_("abandonné le"), null=True, blank=True)
+    pending_since = models.DateTimeField(
+        _("à envoyer depuis"),
+        default=timezone.now,
+        help_text=_(
+            "Le courriel est abandonné (et l'équipe prévenue) s'il n'est pas parti "
+            "EMAIL_GIVE_UP_HOURS heures après ce moment."
+        ),
+    )
+    next_attempt_at = models.DateTimeField(_("prochaine tentative"), default=timezone.now)
+    sending_started_at = models.DateTimeField(
+        _("envoi commencé le"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Une tentative en cours : enregistrée avant de parler au serveur SMTP, effacée "
+            "quand son issue l'est."
+        ),
+    )
+    possible_duplicates = models.PositiveSmallIntegerField(
+        _("doublons possibles"),
+        default=0,
+        help_text=_(
+            "Tentatives restées sans issue (le processus a pu s'arrêter après l'acceptation "
+            "du serveur SMTP) : le courriel est renvoyé avec le même Message-ID et compté ici."
+        ),
+    )
     concerns = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("personnes concernées"),
@@ -103,6 +140,11 @@ class Email(models.Model):
         indexes = [
             models.Index(fields=["sent_at", "created_at"], name="email_outbox"),
             models.Index(fields=["awaits"], condition=~Q(awaits=""), name="email_awaiting"),
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(sent_at__isnull=True, gave_up=False),
+                name="email_due",
+            ),
         ]
 
     def __str__(self):

@@ -4,10 +4,13 @@
 is at that moment (pickled, model instances included, as Django's cache pickles them) and
 nothing rendered: the caller may hold row locks. Once the transaction commits, `send_email`
 is published (`common.tasks.TransactionAwareTask`: a broker outage is logged, never raised);
-the task renders the email once (`render`), outside any transaction, stores its subject and
-bodies, clears the context (it names people) and sends it. With Celery eager (the tests,
+the task renders the email once (`delivery.render`), outside any transaction, stores its
+subject and bodies, clears the context (it names people) and sends it (`delivery.deliver`:
+the attempt recorded before SMTP is spoken to). With Celery eager (the tests,
 `make run`) this happens in the request right after the commit: the same code. The periodic
-`sweep_unsent_emails` sends, the same way, what no task did (broker away, worker lost).
+`sweep_unsent_emails` sends, the same way, what no task did (broker away, worker lost) and
+what failed, once its next attempt is due; what could not leave for EMAIL_GIVE_UP_HOURS is
+given up and staff are told once (`give_up_overdue`).
 
 An email may wait for an attachment that another part of the platform makes (`awaits`, e.g.
 the convocation's PDF, which `documents` generates once the request is confirmed): it is
@@ -18,29 +21,54 @@ recorded with the change, as any other, and sent once that part attaches the fil
 
 from __future__ import annotations
 
-import base64
 import logging
 import pickle
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.files.storage import storages
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
-from django.template import Context
-from django.template.loader import get_template, render_to_string
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
+from .delivery import (
+    SUBJECT_PREFIX,
+    deliver,
+    message_id,
+    open_attempt_expiry,
+    render,
+    render_recorded,
+    render_subject,
+    send_email,
+)
 from .models import RETENTION_ERASED_SUBJECT, Email
 
-logger = logging.getLogger(__name__)
+# Rendering and sending live in `delivery`; these names stay importable from here.
+__all__ = [
+    "SUBJECT_PREFIX",
+    "Outgoing",
+    "attach_and_release",
+    "awaited",
+    "deliver",
+    "erase_old_email_bodies",
+    "give_up_overdue",
+    "message_id",
+    "queue_email",
+    "queue_emails",
+    "queue_message",
+    "render",
+    "render_recorded",
+    "render_subject",
+    "send_email",
+    "still_waiting",
+    "sweep_unsent_emails",
+]
 
-# Attempts at sending (SMTP) before an email is given up (staff may send it again).
-MAX_ATTEMPTS = 8
+logger = logging.getLogger(__name__)
 
 
 # --- Recording ---------------------------------------------------------------------------------
@@ -173,7 +201,17 @@ def attach_and_release(awaits: str, attachment: dict | None = None) -> int:
                 email.attachments = [*email.attachments, attachment]
             email.awaits = ""
             email.last_error = ""
-            email.save(update_fields=["attachments", "awaits", "last_error"])
+            # It can leave only now: its retries and their give-up time start now.
+            email.pending_since = email.next_attempt_at = timezone.now()
+            email.save(
+                update_fields=[
+                    "attachments",
+                    "awaits",
+                    "last_error",
+                    "pending_since",
+                    "next_attempt_at",
+                ]
+            )
             send_email.delay_on_commit(email.pk)
     return len(emails)
 
@@ -200,146 +238,87 @@ def awaited(prefix: str, *, older_than: timedelta) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-# --- Rendering and sending ---------------------------------------------------------------------
+# --- Sending: the sweep, and giving up ----------------------------------------------------------
 
-
-# Every subject starts with it, so that people find and sort the programme's emails; allauth's
-# own are prefixed by ACCOUNT_EMAIL_SUBJECT_PREFIX, the same text.
-SUBJECT_PREFIX = "[ParcoursPro]"
-
-
-def render(template: str, context: dict) -> tuple[str, str, str]:
-    """Subject, text and HTML bodies from templates/emails/<template>.{subject.txt,txt,html}:
-    the one place where an email is rendered."""
-    context = {"SITE_URL": settings.SITE_URL, **context}
-    subject = render_subject(template, context)
-    text = _render_plain(f"emails/{template}.txt", context).strip() + "\n"
-    html = render_to_string(f"emails/{template}.html", context)
-    return subject, text, html
-
-
-def render_subject(template: str, context: dict) -> str:
-    """The subject of templates/emails/<template>.subject.txt on one line, prefixed
-    (`SUBJECT_PREFIX`) unless it already is."""
-    subject = " ".join(_render_plain(f"emails/{template}.subject.txt", context).split())
-    if not subject.startswith(SUBJECT_PREFIX):
-        subject = f"{SUBJECT_PREFIX} {subject}"
-    return subject
-
-
-def _render_plain(name: str, context: dict) -> str:
-    """Render a text template without HTML escaping (plain-text subjects and bodies)."""
-    return get_template(name).template.render(Context(context, autoescape=False))
-
-
-def message_id(email: Email) -> str:
-    return f"<outbox-{email.pk}.{email.created_at:%Y%m%d%H%M%S}@parcourspro.cap-metiers.pro>"
-
-
-def deliver(email_id: int) -> bool:
-    """Send one outbox email at most once, rendering it first if it is not yet; True when it
-    is (or already was) sent, or is gone; False when it is not sent: a failure (recorded),
-    given up, or waiting for an attachment."""
-    email = Email.objects.filter(pk=email_id).first()
-    if email is None or email.sent_at is not None:
-        return True
-    if email.context is not None and not render_recorded(email):
-        return False
-    with transaction.atomic():
-        email = Email.objects.select_for_update().filter(pk=email_id).first()
-        if email is None or email.sent_at is not None:
-            return True
-        if email.gave_up or email.awaits or email.context is not None:
-            return False
-        message = EmailMultiAlternatives(
-            email.subject,
-            email.body_text,
-            to=[email.to],
-            # One Message-ID per outbox row: if a crash between the SMTP reply and the commit
-            # makes the sweep send it again, the receiving server can tell it is the same email.
-            headers={"Message-ID": message_id(email)},
-        )
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
-        email.attempts += 1
-        try:
-            for attachment in email.attachments:
-                message.attach(
-                    attachment["filename"],
-                    _content(attachment),
-                    attachment.get("mimetype", "application/octet-stream"),
-                )
-            message.send()
-        except Exception as error:  # noqa: BLE001 — recorded, retried by the task and the sweep
-            email.last_error = repr(error)[:2000]
-            email.gave_up = email.attempts >= MAX_ATTEMPTS
-            email.save(update_fields=["attempts", "last_error", "gave_up"])
-            return False
-        email.sent_at = timezone.now()
-        email.last_error = ""
-        email.save(update_fields=["attempts", "sent_at", "last_error"])
-        return True
-
-
-def render_recorded(email: Email) -> bool:
-    """Render the email from its recorded context (no transaction, no lock), store subject and
-    bodies, clear the context. False when it cannot be rendered: a context that this release
-    cannot read (a model changed since it was recorded) or a template error, which no retry
-    would fix: the email is given up with the error, for staff to see (the context is kept:
-    « Renvoyer maintenant » tries again once the cause is fixed)."""
-    try:
-        subject, text, html = render(email.template, pickle.loads(email.context))
-    except Exception as error:  # noqa: BLE001 — recorded on the email, never a crash loop
-        logger.exception("Email %s could not be rendered", email.pk)
-        Email.objects.filter(pk=email.pk, sent_at__isnull=True).update(
-            attempts=F("attempts") + 1,
-            last_error=f"Rédaction impossible : {error!r}"[:2000],
-            gave_up=True,
-        )
-        return False
-    # Rendered twice at once (a task and the sweep): both texts are the same, one is stored.
-    Email.objects.filter(pk=email.pk, context__isnull=False).update(
-        subject=subject[:255], body_text=text, body_html=html, context=None
-    )
-    return True
-
-
-def _content(attachment: dict) -> bytes:
-    """The bytes of an attachment: recorded with the email, or a file of a Django storage."""
-    if "storage" in attachment:
-        with storages[attachment["storage"]].open(attachment["name"], "rb") as handle:
-            return handle.read()
-    return base64.b64decode(attachment["content"])
-
-
-# --- Tasks (their names are those of the former mailing.tasks: the beat schedule and the
-# messages already queued keep working) --------------------------------------------------------
-
-
-@shared_task(
-    name="mailing.tasks.send_email",
-    bind=True,
-    max_retries=5,
-    default_retry_delay=30,
-    ignore_result=True,
-)
-def send_email(self, email_id: int):
-    """Send an outbox email, retrying with a growing delay when the SMTP server fails."""
-    if not deliver(email_id) and Email.objects.unsent().filter(pk=email_id).exists():
-        raise self.retry(countdown=30 * 2**self.request.retries)
+# What the sweep stops at: this many failures in a row say the SMTP server is down, and the
+# other due emails wait for the next sweep rather than each wait EMAIL_TIMEOUT for nothing.
+SWEEP_FAILURES_IN_A_ROW = 5
+# The email that tells staff what was given up; its own giving up is logged, not emailed.
+GAVE_UP_TEMPLATE = "outbox_gave_up"
 
 
 @shared_task(name="mailing.tasks.sweep_unsent_emails", ignore_result=True)
 def sweep_unsent_emails(older_than_seconds: int = 30) -> int:
-    """Send the emails that no task delivered (broker down at commit, worker lost)."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    """Give up what waited too long (staff told, once), then send the emails whose next attempt
+    has come: those no task delivered (broker down at commit, worker lost) and those that
+    failed. Returns how many it sent."""
+    now = timezone.now()
+    give_up_overdue(now=now)
     ids = list(
-        Email.objects.unsent()
-        .filter(created_at__lte=cutoff)
-        .order_by("pk")
+        Email.objects.due(now)
+        .filter(created_at__lte=now - timedelta(seconds=older_than_seconds))
+        .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)
     )
-    return sum(deliver(email_id) for email_id in ids)
+    sent = failures = 0
+    for email_id in ids:
+        if deliver(email_id):
+            sent, failures = sent + 1, 0
+            continue
+        failures += 1
+        if failures >= SWEEP_FAILURES_IN_A_ROW:
+            logger.warning("Outbox sweep stopped after %s failures in a row", failures)
+            break
+    return sent
+
+
+def give_up_overdue(*, now=None) -> list[Email]:
+    """Give up the unsent emails pending for EMAIL_GIVE_UP_HOURS (DESIGN.md, turn 3), and tell
+    staff (STAFF_ALERT_EMAILS) in one email, in the same transaction: once per email given up,
+    whoever sweeps at the same time (rows another sweep holds are skipped)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.EMAIL_GIVE_UP_HOURS)
+    with transaction.atomic():
+        emails = list(
+            Email.objects.unsent()
+            .select_for_update(skip_locked=True)
+            .filter(pending_since__lte=cutoff)
+            .filter(
+                Q(sending_started_at__isnull=True)
+                | Q(sending_started_at__lt=now - open_attempt_expiry())
+            )
+            .order_by("pk")
+        )
+        if not emails:
+            return []
+        Email.objects.filter(pk__in=[e.pk for e in emails]).update(
+            gave_up=True, gave_up_at=now, sending_started_at=None
+        )
+        logger.error(
+            "Outbox: %s emails given up after %s h", len(emails), settings.EMAIL_GIVE_UP_HOURS
+        )
+        told = [e for e in emails if e.template != GAVE_UP_TEMPLATE]
+        if told:
+            _tell_staff(told)
+    return emails
+
+
+def _tell_staff(emails: list[Email]) -> None:
+    """One email to each staff address: how many were given up, of which kinds, since when,
+    the last error, and the admin's list (« Renvoyer maintenant »). No recipient is named."""
+    kinds = Counter(email.template for email in emails)
+    context = {
+        "count": len(emails),
+        "hours": f"{settings.EMAIL_GIVE_UP_HOURS:g}",
+        "kinds": sorted(kinds.items()),
+        "oldest": min(email.pending_since for email in emails),
+        "last_error": next((e.last_error for e in reversed(emails) if e.last_error), ""),
+        "admin_url": settings.SITE_URL
+        + reverse("admin:mailing_email_changelist")
+        + "?envoye=abandon",
+        "programme_email": settings.PROGRAMME_CONTACT_EMAIL,
+    }
+    queue_emails(Outgoing(GAVE_UP_TEMPLATE, to, context) for to in settings.STAFF_ALERT_EMAILS)
 
 
 @shared_task(name="mailing.tasks.erase_old_email_bodies", ignore_result=True)

@@ -60,9 +60,10 @@ app.conf.update(
     worker_cancel_long_running_tasks_on_connection_loss=False,
     timezone="Europe/Paris",
     # Tasks live beside the services they run (STYLE.md), found by the autodiscovery of
-    # `<app>.services` above; the outbox's are in `mailing.outbox`. Their names are those of
+    # `<app>.services` above; the outbox's are in `mailing.outbox`, the documents' sweep in
+    # `documents.sweep`. Their names are those of
     # the former `<app>.tasks` modules (tests/integration/test_task_registry.py).
-    imports=("mailing.outbox",),
+    imports=("mailing.outbox", "documents.sweep", "documents.retention"),
     beat_schedule={
         # Satisfaction questionnaires (« à chaud » at the end, « à froid » after
         # COLD_SURVEY_DAYS), their one reminder, and staff's warning of a poor mix (Q9).
@@ -116,6 +117,19 @@ app.conf.update(
         "send-waiting-convocations": {
             "task": "documents.tasks.send_waiting_convocations",
             "schedule": crontab(minute="*/10"),
+        },
+        # Documents that failed (storage unavailable) when their next attempt is due, and
+        # those never made (a task lost); given up, with staff told, after
+        # DOCUMENT_GIVE_UP_HOURS (documents/sweep.py).
+        # Legal documents erased DOCUMENT_RETENTION_YEARS after their session's end
+        # (documents/retention.py).
+        "erase-expired-documents": {
+            "task": "documents.tasks.erase_expired_documents",
+            "schedule": crontab(hour=3, minute=50),
+        },
+        "regenerate-documents": {
+            "task": "documents.tasks.regenerate_documents",
+            "schedule": crontab(minute="5-59/10"),
         },
     },
 )

@@ -329,6 +329,18 @@ LATE_OFFER_APPROVAL_HOURS = env.int("LATE_OFFER_APPROVAL_HOURS", default=24)
 # Personal data (DESIGN.md, Decisions): what sent emails said is erased after this many days.
 EMAIL_BODY_RETENTION_DAYS = env.int("EMAIL_BODY_RETENTION_DAYS", default=365)
 
+# Nothing abandoned silently (DESIGN.md, turn 3): an email SMTP does not take, and a document
+# the storage does not take, are tried again with a growing delay (up to an hour apart) for
+# this many hours; then they are given up and STAFF_ALERT_EMAILS are emailed, once.
+EMAIL_GIVE_UP_HOURS = env.float("EMAIL_GIVE_UP_HOURS", default=72)
+DOCUMENT_GIVE_UP_HOURS = env.float("DOCUMENT_GIVE_UP_HOURS", default=EMAIL_GIVE_UP_HOURS)
+# Who is told when something is given up (comma-separated); the programme's address by default.
+STAFF_ALERT_EMAILS = env.list("STAFF_ALERT_EMAILS", default=[PROGRAMME_CONTACT_EMAIL])
+# Legal documents and deletion (DESIGN.md, turn 3): conventions, attendance sheets and
+# certificates (and a convention's acceptance) are kept this many years after the session's
+# end, even when the account is deleted, then erased.
+DOCUMENT_RETENTION_YEARS = env.int("DOCUMENT_RETENTION_YEARS", default=4)
+
 # Production hardening (active when DEBUG is off).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True

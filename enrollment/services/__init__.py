@@ -23,6 +23,7 @@ from .cancellation import (
     cancel,
     cancellation_outcome,
     detach,
+    forget_documents,
     withdraw_all_upcoming,
 )
 from .cart import (
@@ -56,6 +57,7 @@ from .transitions import (
 from .waitlist import lapse_overdue, promote_waitlist, release_structure_cap
 
 __all__ = [
+    "forget_documents",
     "CANCELLABLE_STATUSES",
     "CONTACT_FIELDS",
     "EMPLOYER_ACCEPTED_STATUSES",

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from documents import retention
 from employers.attachments import can_decide, end_attachment
 
 from .. import locking, notifications, rules
@@ -185,3 +186,10 @@ def detach(user, structure, *, by, reason: str = "", now: dt.datetime | None = N
         )
         end_attachment(user, structure, by=by, reason=reason)
     return withdrawn
+
+
+def forget_documents(registration_ids) -> int:
+    """An account is deleted (`enrollment.privacy.delete_account`, in its transaction): its
+    convocations go; its legal documents stay until their retention ends
+    (`documents.retention`). Returns how many documents were deleted."""
+    return retention.forget(registration_ids)

@@ -10,7 +10,7 @@ from django.db import connection
 from catalog.models import ActionKind
 from enrollment import services
 from enrollment.models import RegistrationStatus
-from mailing import outbox
+from mailing import delivery
 from mailing.models import Email
 from tests.factories import (
     MemberEmployeeFactory,
@@ -164,13 +164,13 @@ def test_no_email_is_rendered_under_the_lock_and_each_is_complete_after_the_comm
     there; once the validation has committed, each is rendered (once) and sent: by the request
     itself with Celery eager (as in tests), by a worker otherwise (tests/integration)."""
     rendered_under_lock = []
-    render = outbox.render
+    render = delivery.render
 
     def spy(template, context):
         rendered_under_lock.append((template, lock_span["locked"]))
         return render(template, context)
 
-    monkeypatch.setattr(outbox, "render", spy)
+    monkeypatch.setattr(delivery, "render", spy)
     with django_capture_on_commit_callbacks(execute=True):
         user, _registration = validate_for("held", lock_span, first=2)
     templates = ["registration_acknowledgement", "approval_requested"]

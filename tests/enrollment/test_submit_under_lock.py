@@ -9,7 +9,7 @@ from enrollment import services
 from enrollment.models import CartItem, Registration, RegistrationStatus
 from enrollment.rules import RuleViolation
 from enrollment.services import cart as cart_service
-from mailing import outbox
+from mailing import delivery
 from mailing.models import Email
 from tests.factories import (
     MemberEmployeeFactory,
@@ -155,13 +155,13 @@ def test_a_validations_emails_are_each_sent_once_after_the_commit(
     """The acknowledgement and the approver's email: each handed to its own task after the
     commit, delivered once."""
     delivered = []
-    deliver = outbox.deliver
+    deliver = delivery.deliver
 
     def spy(email_id):
         delivered.append(email_id)
         return deliver(email_id)
 
-    monkeypatch.setattr(outbox, "deliver", spy)
+    monkeypatch.setattr(delivery, "deliver", spy)
     user = employee(8)
     session = session_of(ActionKind.TRAINING)
     services.add_to_cart(user, session)

@@ -40,6 +40,7 @@ def test_every_scheduled_task_is_registered_with_a_worker():
         "documents.tasks.refresh_convention",
         "documents.tasks.refresh_certificate",
         "documents.tasks.send_convocation",
+        "documents.tasks.regenerate_documents",
         "elearning.tasks.run_enrolment_job",
     } <= set(registered)
 

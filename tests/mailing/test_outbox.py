@@ -6,6 +6,7 @@ import pickle
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
@@ -13,7 +14,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from mailing import outbox
+from mailing import delivery, outbox
 from mailing.models import ERASED_SUBJECT, RETENTION_ERASED_SUBJECT, Email
 from mailing.outbox import (
     Outgoing,
@@ -63,7 +64,9 @@ def test_smtp_failure_is_recorded_and_retried_by_the_sweep(settings):
     email.refresh_from_db()
     assert email.sent_at is None and email.attempts == 1 and email.last_error
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert sweep_unsent_emails(older_than_seconds=0) == 1
+    assert sweep_unsent_emails(older_than_seconds=0) == 0  # its next attempt has not come
+    with time_machine.travel(email.next_attempt_at, tick=False):
+        assert sweep_unsent_emails(older_than_seconds=0) == 1
     assert len(mail.outbox) == 1
 
 
@@ -167,8 +170,8 @@ def test_an_email_is_recorded_unrendered_and_rendered_once_after_the_commit(
     """Nothing is rendered in the transaction that records it (its rows may be locked); after
     the commit the task renders it once, stores the text, clears the context and sends it."""
     renderings = []
-    render = outbox.render
-    monkeypatch.setattr(outbox, "render", lambda *args: renderings.append(args) or render(*args))
+    render = delivery.render
+    monkeypatch.setattr(delivery, "render", lambda *args: renderings.append(args) or render(*args))
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
             email = queue_email("attachment_ended", to="pro@example.test", context=ended_context())

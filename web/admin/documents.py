@@ -1,9 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from documents.models import ConventionAcceptance, Document
+from documents.models import ConventionAcceptance, Document, PendingDocument
 
 
 class AcceptanceInline(admin.StackedInline):
@@ -67,3 +69,53 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PendingDocument)
+class PendingDocumentAdmin(admin.ModelAdmin):
+    """Documents that could not be generated: retried by the sweep, then given up (staff were
+    emailed). « Réessayer » gives one a new period of DOCUMENT_GIVE_UP_HOURS, from the next
+    sweep (every 10 minutes)."""
+
+    list_display = [
+        "key",
+        "kind",
+        "session",
+        "pending_since",
+        "attempts",
+        "next_attempt_at",
+        "gave_up_at",
+    ]
+    list_filter = ["kind", ("gave_up_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["session__action"]
+    readonly_fields = [
+        "key",
+        "kind",
+        "session",
+        "structure",
+        "registration",
+        "pending_since",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "gave_up_at",
+    ]
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Réessayer"), permissions=["change"])
+    def retry(self, request, queryset):
+        now = timezone.now()
+        count = queryset.update(gave_up_at=None, pending_since=now, next_attempt_at=now)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d document sera généré au prochain passage (dans 10 minutes au plus).",
+                "%(count)d documents seront générés au prochain passage (dans 10 minutes au plus).",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

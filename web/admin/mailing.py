@@ -1,6 +1,7 @@
 """The outbox, for staff: what was sent, what waits, and « Renvoyer maintenant »."""
 
 from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -16,7 +17,8 @@ class SentFilter(admin.SimpleListFilter):
         return [
             ("oui", _("Envoyés")),
             ("non", _("Non envoyés")),
-            ("abandon", _("Abandonnés après trop d'échecs")),
+            ("abandon", _("Abandonnés (l'équipe a été prévenue)")),
+            ("doublon", _("Envoyés peut-être en double")),
         ]
 
     def queryset(self, request, queryset):
@@ -26,12 +28,24 @@ class SentFilter(admin.SimpleListFilter):
             return queryset.filter(sent_at__isnull=True)
         if self.value() == "abandon":
             return queryset.filter(sent_at__isnull=True, gave_up=True)
+        if self.value() == "doublon":
+            return queryset.filter(possible_duplicates__gt=0)
         return queryset
 
 
 @admin.register(Email)
 class EmailAdmin(admin.ModelAdmin):
-    list_display = ("to", "subject", "template", "created_at", "sent_at", "attempts", "gave_up")
+    list_display = (
+        "to",
+        "subject",
+        "template",
+        "created_at",
+        "sent_at",
+        "attempts",
+        "next_attempt_at",
+        "gave_up",
+        "possible_duplicates",
+    )
     list_filter = (SentFilter, "template")
     search_fields = ("to", "subject")
     date_hierarchy = "created_at"
@@ -43,7 +57,12 @@ class EmailAdmin(admin.ModelAdmin):
         "created_at",
         "sent_at",
         "attempts",
+        "pending_since",
+        "next_attempt_at",
+        "sending_started_at",
+        "possible_duplicates",
         "gave_up",
+        "gave_up_at",
         "awaits",
         "last_error",
         "concerns",
@@ -65,13 +84,18 @@ class EmailAdmin(admin.ModelAdmin):
     @admin.action(description=_("Renvoyer maintenant"), permissions=["change"])
     def send_now(self, request, queryset):
         """Send the selected unsent emails now (a sent one is never sent twice). An email given
-        up after too many failures gets one more attempt, since staff ask for it."""
+        up gets one more attempt at once, since staff ask for it, and if that fails it is
+        retried again for EMAIL_GIVE_UP_HOURS."""
         # One read of the selection, before anything changes: the queryset is lazy, and under
         # the « abandonnés » filter it no longer matched once gave_up was cleared (« -101 »).
         selection = list(queryset.values_list("pk", "sent_at"))
         ids = [pk for pk, sent_at in selection if sent_at is None]
         skipped = len(selection) - len(ids)
-        Email.objects.filter(pk__in=ids, gave_up=True).update(gave_up=False)
+        now = timezone.now()
+        Email.objects.filter(pk__in=ids, gave_up=True).update(
+            gave_up=False, gave_up_at=None, pending_since=now
+        )
+        Email.objects.filter(pk__in=ids).update(next_attempt_at=now)
         sent = failed = 0
         for email_id in ids:
             if deliver(email_id):

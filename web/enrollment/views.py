@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from catalog.models import Session
 from catalog.selectors import with_places
+from documents.retention import kept_for
 from documents.selectors import latest_of_registrations
 from elearning.selectors import attach_elearning_access
 from enrollment import eligibility, notifications, privacy, rules, selectors, services
@@ -373,7 +374,12 @@ def my_data(request):
             ),
         )
         return redirect("catalog:home")
-    return render(request, "enrollment/my_data.html", {"form": form})
+    context = {
+        "form": form,
+        "kept": kept_for(request.user),
+        "retention_years": settings.DOCUMENT_RETENTION_YEARS,
+    }
+    return render(request, "enrollment/my_data.html", context)
 
 
 @login_required

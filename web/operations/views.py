@@ -113,13 +113,15 @@ def _decide(request, pk: int, registration_pk: int, decide, done: str, *, reason
 @login_required
 @require_POST
 def provider_confirm(request, pk: int, registration_pk: int):
-    """« Confirmer »: the request becomes effective and the convocation is sent (R10)."""
+    """« Confirmer »: the request becomes effective and the convocation is to leave (R10)."""
     return _decide(
         request,
         pk,
         registration_pk,
         services.confirm,
-        _("L'inscription %(of_person)s est confirmée : sa convocation lui est envoyée."),
+        # The convocation is made and sent after the commit, by a task that may have to wait
+        # for the storage or the mail server: the page cannot know it has left.
+        _("L'inscription %(of_person)s est confirmée : la convocation partira dès que possible."),
     )
 
 
