@@ -39,9 +39,8 @@ def _staff_context(job) -> dict:
 def job_failed(job) -> None:
     """Moodle refused a job, or answered something else: staff get its error, what to do and
     the link to relaunch it. The email names nobody (the person is their ParcoursPro id)."""
-    queue_email(
-        "e_parcourspro_job_failed", to=settings.PROGRAMME_CONTACT_EMAIL, context=_staff_context(job)
-    )
+    for to in settings.STAFF_ALERT_EMAILS:
+        queue_email("e_parcourspro_job_failed", to=to, context=_staff_context(job))
 
 
 def job_gave_up(job) -> None:
@@ -50,7 +49,8 @@ def job_gave_up(job) -> None:
     context = _staff_context(job)
     context["attempts"] = job.attempts
     context["days"] = settings.E_PARCOURSPRO_GIVE_UP_DAYS
-    queue_email("e_parcourspro_job_gave_up", to=settings.PROGRAMME_CONTACT_EMAIL, context=context)
+    for to in settings.STAFF_ALERT_EMAILS:
+        queue_email("e_parcourspro_job_gave_up", to=to, context=context)
 
 
 def access_ready(job) -> None:
