@@ -20,8 +20,7 @@ from common.identifiers import (
     validate_postcode,
     validate_siret,
 )
-
-from .versioning import VersionedModel
+from common.versioning import VersionedModel
 
 
 class Theme(models.Model):

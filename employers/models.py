@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.choices import Department
 from common.identifiers import normalize_postcode, validate_filled, validate_postcode
+from common.versioning import VersionedModel
 
 from .constants import BASE_MEMBERSHIP_PRICE, EXTENDED_MEMBERSHIP_PRICE
 from .validators import normalize_siret, validate_siret
@@ -28,8 +29,12 @@ class StructureQuerySet(models.QuerySet):
         return self.filter(memberships__year=year).distinct()
 
 
-class Structure(models.Model):
-    """An employer of professionals, or the one-person structure of an independent."""
+class Structure(VersionedModel):
+    """An employer of professionals, or the one-person structure of an independent.
+
+    Its `version` also counts the changes of what the Employer Space caches about it
+    (`employers.selectors.structure_details`): its memberships, its approvers and their
+    names, its invitations (the database's triggers, migration employers/0005)."""
 
     class Kind(models.TextChoices):
         ASSOCIATION = "association", _("Association")

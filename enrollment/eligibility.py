@@ -22,7 +22,7 @@ from employers.selectors import member_years
 
 from . import rules, selectors
 from .calendar import sessions_clash
-from .models import HOLDING_STATUSES, Registration, RegistrationStatus
+from .models import Registration
 from .services.policy import cap_released
 
 
@@ -122,7 +122,7 @@ WARNINGS = {
 }
 
 # The requests that hold or wait for a place: a person may overlap them by mistake.
-LIVE_REQUEST_STATUSES = (RegistrationStatus.WAITLISTED, *HOLDING_STATUSES)
+LIVE_REQUEST_STATUSES = selectors.LIVE_REQUEST_STATUSES
 
 
 def live_requests(user_id: int, *, now: dt.datetime):
@@ -240,13 +240,11 @@ def validation_warnings(
     colleagues = selectors.colleagues_holding_by_session(
         [s.pk for s in member_only], user.structure_id
     )
-    counted = (
-        selectors.counted_sessions_by_year(user.pk, {_session_year(s) for s in member_only})
-        if member_only
-        else {}
+    # The person's requests, read once for the quota and the overlaps.
+    live, counted = selectors.requests_and_counted(
+        user.pk, {_session_year(s) for s in member_only}, now=now
     )
-
-    requested = [r.session for r in live_requests(user.pk, now=now)]
+    requested = [r.session for r in live]
     # The other sessions the person would request with this one: the rest of the cart.
     in_cart = [*ahead, *sessions] if cumulative else ahead
 

@@ -156,11 +156,42 @@ def requests(structures, criteria: Criteria) -> QuerySet[Registration]:
     )
 
 
-def requests_page(structures, criteria: Criteria, *, user, page=1) -> Page:
+class _Counted:
+    """Requests whose number is known already: a Paginator's object list (sliceable, with
+    `count()`), which then counts nothing."""
+
+    def __init__(self, queryset: QuerySet, total: int):
+        self.queryset, self.total = queryset, total
+
+    def count(self) -> int:
+        return self.total
+
+    def __getitem__(self, key):
+        return self.queryset[key]
+
+
+def known_total(criteria: Criteria, counts) -> int | None:
+    """How many requests `criteria` select, from `counts` (`employer_space.to_decide_counts`)
+    when they select those to decide, at most of one structure; None otherwise."""
+    if criteria.status != TO_DECIDE or criteria.employee_id or criteria.kind or criteria.year:
+        return None
+    return sum(
+        n
+        for (structure_id, _user_id), n in counts.items()
+        if criteria.structure_id in (None, structure_id)
+    )
+
+
+def requests_page(structures, criteria: Criteria, *, user, page=1, counts=None) -> Page:
     """One page (ROWS_PER_PAGE) of `requests`, each row with `waitlist_position`, `to_decide`,
     `is_own` and `waitlist_text` (employer_waitlist_text); `employer_space.employer_space`
-    adds their quota use."""
-    page = Paginator(requests(structures, criteria), ROWS_PER_PAGE).get_page(page)
+    adds their quota use. With `counts` (`employer_space.to_decide_counts`), the requests to
+    decide are not counted again."""
+    rows = requests(structures, criteria)
+    total = known_total(criteria, counts) if counts is not None else None
+    if total is not None:
+        rows = _Counted(rows, total)
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(page)
     rows = with_waitlist_positions(page.object_list)
     overlapping = overlapping_requests(rows)
     for registration in rows:

@@ -8,12 +8,11 @@ requests, employees or events.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -22,6 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.models import MEMBER_ONLY_KINDS, ActionKind
 from employers.models import ApproverInvitation, Membership, Structure
+from employers.selectors import StructureDetails, structure_details
 
 from .models import Registration, RegistrationStatus
 from .selectors import QuotaUse, counted_in_quota_q
@@ -33,17 +33,11 @@ Status = RegistrationStatus
 
 
 def approved_structures(user) -> list[Structure]:
-    """The structures `user` decides for, with their memberships, by name."""
+    """The structures `user` decides for, by name (their memberships, approvers and
+    invitations: `employer_space`, from the shared cache)."""
     if not user.is_authenticated:
         return []
-    return list(
-        Structure.objects.filter(approvers=user)
-        .prefetch_related(
-            Prefetch("memberships", queryset=Membership.objects.order_by("-year")),
-            Prefetch("approvers", queryset=User.objects.order_by("last_name", "first_name")),
-        )
-        .order_by("name", "pk")
-    )
+    return list(Structure.objects.filter(approvers=user).order_by("name", "pk"))
 
 
 def structure_for_approver_or_404(user, structure_id) -> Structure:
@@ -150,27 +144,27 @@ def to_decide_counts(structures) -> dict[tuple[int, int | None], int]:
     }
 
 
-def pending_invitations(structures) -> list[ApproverInvitation]:
-    return list(
-        ApproverInvitation.objects.pending()
-        .filter(structure__in=structures)
-        .order_by("-created_at", "-pk")
-    )
-
-
 @dataclass
 class StructureSpace:
     """What the Employer Space shows for one structure besides the requests table."""
 
     structure: Structure
     year: int
+    details: StructureDetails = field(default_factory=StructureDetails)
     requests_total: int = 0
     employees: list[User] = field(default_factory=list)
-    invitations: list[ApproverInvitation] = field(default_factory=list)
 
     @property
     def memberships(self) -> list[Membership]:
-        return list(self.structure.memberships.all())
+        return self.details.memberships
+
+    @property
+    def approvers(self) -> list[User]:
+        return self.details.approvers
+
+    @property
+    def invitations(self) -> list[ApproverInvitation]:
+        return self.details.invitations
 
     @property
     def current_membership(self) -> Membership | None:
@@ -178,16 +172,22 @@ class StructureSpace:
 
 
 def employer_space(
-    structures: list[Structure], people: list[User], *, rows=()
+    structures: list[Structure], people: list[User], *, rows=(), counts=None
 ) -> list[StructureSpace]:
     """One StructureSpace per structure of `structures` (those the user approves for): its
-    number of requests to decide, its employees among `people` (each with `quota`, this
-    year's R6 use, and `to_decide`, their requests waiting for a decision) and its pending
-    invitations; each of `rows` (the requests shown) gets `quota`, its owner's R6 use in the
-    session's year (None once anonymised). Three queries, whatever the number of requests."""
+    number of requests to decide (`counts`: `to_decide_counts`, read here when not given),
+    its employees among `people` (each with `quota`, this year's R6 use, and `to_decide`,
+    their requests waiting for a decision), its memberships, approvers and pending
+    invitations (`structure_details`, cached); each of `rows` (the requests shown) gets
+    `quota`, its owner's R6 use in the session's year (None once anonymised). One query
+    when the structures' details are cached, whatever the number of requests."""
     year = timezone.localdate().year
-    spaces = {s.pk: StructureSpace(structure=s, year=year) for s in structures}
-    counts = to_decide_counts(structures)
+    details = structure_details(structures)
+    spaces = {
+        s.pk: StructureSpace(structure=s, year=year, details=details[s.pk]) for s in structures
+    }
+    if counts is None:
+        counts = to_decide_counts(structures)
     for (structure_id, _user_id), n in counts.items():
         spaces[structure_id].requests_total += n
     employees = [person for person in people if person.structure_id in spaces]
@@ -201,9 +201,4 @@ def employer_space(
         employee.quota = uses[(employee.pk, year)]
         employee.to_decide = counts.get((employee.structure_id, employee.pk), 0)
         spaces[employee.structure_id].employees.append(employee)
-    by_structure = defaultdict(list)
-    for invitation in pending_invitations(structures):
-        by_structure[invitation.structure_id].append(invitation)
-    for structure_id, invitations in by_structure.items():
-        spaces[structure_id].invitations = invitations
     return list(spaces.values())

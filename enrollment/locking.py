@@ -8,7 +8,8 @@ The lock order (DESIGN.md, Decisions « Locks »), for every transaction of ever
    account is deleted;
 3. registrations, in id order;
 4. then rows nobody else locks first (emails of the outbox, reminders, a late release's
-   offers, a half-day's attendance sheet).
+   offers, a half-day's attendance sheet, a structure's row, whose version the database
+   bumps when its memberships, approvers or invitations change: employers/0005).
 
 A transaction never goes back to an earlier kind once it holds a later one. Rows are locked
 `FOR NO KEY UPDATE`: it serialises the services on the row without blocking the foreign-key

@@ -28,6 +28,9 @@ from .models import (
     RegistrationStatus,
 )
 
+# The requests that hold or wait for a place: a person may overlap them by mistake.
+LIVE_REQUEST_STATUSES = (RegistrationStatus.WAITLISTED, *HOLDING_STATUSES)
+
 
 @dataclass(frozen=True)
 class QuotaUse:
@@ -132,6 +135,31 @@ def live_and_counted(user_id: int, session_ids, years) -> tuple[set[int], dict]:
     return live, _counted_by_year(counted, years)
 
 
+def requests_and_counted(user_id: int, years, *, now) -> tuple[list[Registration], dict]:
+    """What a request's warnings read of the person's requests, in one query: their live
+    requests for a session not over yet, with sessions and actions, in session order
+    (`eligibility.live_requests`), and `counted_sessions` for each of `years` (each of the
+    person's requests: a few, read by the user's index)."""
+    years = set(years)
+    registrations = (
+        Registration.objects.filter(user_id=user_id)
+        .select_related("session__action")
+        .order_by("session__starts_at", "pk")
+    )
+    live, counted = [], []
+    for registration in registrations:
+        session = registration.session
+        if registration.status in LIVE_REQUEST_STATUSES and session.ends_at > now:
+            live.append(registration)
+        if (
+            counts_in_quota(registration.status, registration.counted_in_quota)
+            and session.action.kind in MEMBER_ONLY_KINDS
+            and timezone.localtime(session.starts_at).year in years
+        ):
+            counted.append((session.pk, session.action.kind, session.starts_at))
+    return live, _counted_by_year(counted, years)
+
+
 def _counted_by_year(rows, years) -> dict[int, CountedSessions]:
     """`CountedSessions` of each of `years` from (session id, action kind, start) rows."""
     member_only = {year: set() for year in years}
@@ -156,6 +184,24 @@ def quota_use(user_id: int, year: int) -> QuotaUse:
     return counted_sessions(user_id, year).use
 
 
+def places_of(sessions) -> None:
+    """`places_held` and `places_left` (never negative) on each of `sessions`, in one
+    grouped count (the correlated subqueries of `catalog.selectors.with_places` cost more to
+    build than a cart's few sessions to count)."""
+    held = dict(
+        Registration.objects.filter(
+            session_id__in={session.pk for session in sessions}, status__in=HOLDING_STATUSES
+        )
+        .order_by()
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .values_list("session_id", "n")
+    )
+    for session in sessions:
+        session.places_held = held.get(session.pk, 0)
+        session.places_left = max(session.capacity - session.places_held, 0)
+
+
 def places_held(session_id: int) -> int:
     return Registration.objects.filter(session_id=session_id, status__in=HOLDING_STATUSES).count()
 
@@ -169,8 +215,8 @@ def colleagues_holding(session_id: int, structure_id: int | None) -> int:
 
 
 def colleagues_holding_by_session(session_ids, structure_id: int | None) -> dict[int, int]:
-    """`colleagues_holding` for several sessions, in one query."""
-    if structure_id is None:
+    """`colleagues_holding` for several sessions, in one query (none without sessions)."""
+    if structure_id is None or not session_ids:
         return {}
     return dict(
         Registration.objects.filter(

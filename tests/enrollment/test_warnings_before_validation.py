@@ -186,8 +186,8 @@ def test_q11_a_start_less_than_10_days_away_is_told(client, employee, kind, days
 
 
 def test_warnings_are_read_in_a_fixed_number_of_queries(colleagues, django_assert_num_queries):
-    """The colleagues' places, the yearly quota and the person's live requests (sessions held
-    at the same time), once each, whatever the sessions."""
+    """The colleagues' places, then the person's requests, read once for the yearly quota and
+    the live requests (sessions held at the same time), whatever the sessions."""
     first, second, third = colleagues
     sessions = [session_of(ActionKind.TRAINING, days=days) for days in (20, 40, 70, 100)]
     for session in sessions:
@@ -198,7 +198,7 @@ def test_warnings_are_read_in_a_fixed_number_of_queries(colleagues, django_asser
             "action"
         )
     )
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         warnings = eligibility.validation_warnings(
             third, sessions, now=timezone.now(), cumulative=True
         )

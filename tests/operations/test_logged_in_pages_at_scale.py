@@ -26,12 +26,12 @@ LAYOUT = 3
 # The catalogue: the listing's versions (1) and the cart's sessions, marked on their cards (1).
 CATALOGUE_QUERIES = LAYOUT + 2
 # An action page: its sessions (1), the cart's sessions with their places (1), the structure's
-# memberships (1), the colleagues holding a place (1), the quota's sessions (1), the person's
-# requests for the overlaps (1).
-ACTION_QUERIES = LAYOUT + 6
-# The cart: its items (1), their places (1), the colleagues (1), the quota (1), the requests
-# for the overlaps (1).
-CART_QUERIES = LAYOUT + 5
+# memberships (1), the colleagues holding a place (1), the person's requests, read once for
+# the quota and the overlaps (1).
+ACTION_QUERIES = LAYOUT + 5
+# The cart: its items (1), their places (1), the colleagues (1), the person's requests for
+# the quota and the overlaps (1).
+CART_QUERIES = LAYOUT + 4
 
 SIZES = {"small": (3, 2, 1), "large": (24, 4, 12)}  # actions, cart items, requests held
 

@@ -33,14 +33,17 @@ class StructureAttachments:
     people: list = field(default_factory=list)
 
 
-def attachments_section(structures) -> list[StructureAttachments]:
+def attachments_section(structures, people) -> list[StructureAttachments]:
     """What the top of the Employer Space shows: the requests to join each structure first,
-    then the people attached to it (two queries whatever the number of structures)."""
-    ids = [s.pk for s in structures]
-    requests = selectors.attachment_requests(ids)
-    people = selectors.attached_people(ids)
+    then the people attached to it, among `people` (`employer_requests.people_of`, in its
+    order) (one query whatever the number of structures)."""
+    requests = selectors.attachment_requests([s.pk for s in structures])
+    attached = {s.pk: [] for s in structures}
+    for person in people:
+        if person.structure_id in attached:
+            attached[person.structure_id].append(person)
     return [
-        StructureAttachments(structure=s, requests=requests[s.pk], people=people[s.pk])
+        StructureAttachments(structure=s, requests=requests[s.pk], people=attached[s.pk])
         for s in structures
     ]
 

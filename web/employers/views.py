@@ -61,8 +61,13 @@ def _render_space(request, *, bound=None, bulk=None, status=200):
     if not structures:
         return render(request, "employers/not_approver.html", status=403)
     context = tables_context(request, structures, RequestForm)
+    counts = space.to_decide_counts(structures)
     page = tables.requests_page(
-        structures, context["criteria"], user=request.user, page=request.GET.get("page")
+        structures,
+        context["criteria"],
+        user=request.user,
+        page=request.GET.get("page"),
+        counts=counts,
     )
     decidable = [r for r in page if r.to_decide and not r.is_own]
     for registration in decidable:
@@ -72,9 +77,10 @@ def _render_space(request, *, bound=None, bulk=None, status=200):
         if bound is not None and bound.prefix == REFUSE.prefix(registration):
             bound.fields["reason"].widget.attrs["form"] = "bulk"
             registration.refuse_form = bound
-    spaces = space.employer_space(structures, context.pop("people"), rows=page.object_list)
+    people = context.pop("people")
+    spaces = space.employer_space(structures, people, rows=page.object_list, counts=counts)
     present_rows(page.object_list, context["query"])
-    attachments = attachments_section(structures)
+    attachments = attachments_section(structures, people)
     # A refusal of a request to join that lacked its reason: the error next to its field.
     page_messages = attach_refusal_errors(attachments, get_messages(request))
     for structure_space in spaces:

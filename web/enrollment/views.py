@@ -19,7 +19,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.models import Session
-from catalog.selectors import with_places
 from documents.retention import kept_for
 from documents.selectors import latest_of_registrations
 from elearning.selectors import attach_elearning_access
@@ -112,16 +111,7 @@ def cart_remove(request, session_id: int):
 def _cart_lines(user, items, *, now):
     """Each cart item with its places (one query), its lead-time warning (R9) and what
     validating it would lead to (`eligibility.validation_warnings`)."""
-    places = {
-        pk: (held, left)
-        for pk, held, left in with_places(
-            Session.objects.filter(pk__in=[item.session_id for item in items])
-        ).values_list("pk", "places_held", "places_left")
-    }
-    for item in items:
-        item.session.places_held, item.session.places_left = places.get(
-            item.session_id, (item.session.capacity, 0)
-        )
+    selectors.places_of([item.session for item in items])
     warnings = eligibility.validation_warnings(
         user, [item.session for item in items], now=now, cumulative=True
     )

@@ -1,4 +1,5 @@
-"""The abstract base of the catalogue rows whose rendered fragments are cached."""
+"""The abstract base of the rows whose rendered fragments or reads are cached (catalogue
+actions and sessions, structures)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -6,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 class VersionedModel(models.Model):
     """A row whose `version` counts its changes (bumped in the transaction of each change by
-    the database's trigger, migrations catalog/0008 and enrollment/0006). An ordinary save
-    never writes the field: written from a copy read earlier, it would go back to a number
-    that already names other contents."""
+    the database's triggers, migrations catalog/0008, enrollment/0006 and employers/0005). An
+    ordinary save never writes the field: written from a copy read earlier, it would go back
+    to a number that already names other contents."""
 
     version = models.PositiveBigIntegerField(_("version"), default=1, editable=False)
 
