@@ -37,6 +37,13 @@ from .models import MEMBER_ONLY_KINDS, SHORT_FORMAT_KINDS, Action, FaqEntry, Ses
 # enrollment (STYLE.md, Layers).
 PLACE_HOLDING_STATUSES = tuple(sorted(HOLDING_STATUSES))
 WAITLIST_STATUS = RegistrationStatus.WAITLISTED
+# Once the session has started, a participant's place stays taken whatever their attendance:
+# the counts shown to the provider and to staff match the participants listed.
+PLACE_TAKING_STATUSES = (
+    *PLACE_HOLDING_STATUSES,
+    RegistrationStatus.ATTENDED,
+    RegistrationStatus.ABSENT,
+)
 
 CATALOGUE_PAGE_SIZE = 12
 NEXT_SESSIONS_PER_ACTION = 3
@@ -64,9 +71,10 @@ def _count_registrations(statuses) -> Coalesce:
 
 
 def with_places(sessions: QuerySet[Session]) -> QuerySet[Session]:
-    """Annotate `places_held`, `places_waiting` and `places_left` (never negative)."""
+    """Annotate `places_held`, `places_waiting` and `places_left` (never negative). A place
+    is held by a live request (R7) or, after the start, by a participant present or absent."""
     return sessions.annotate(
-        places_held=_count_registrations(PLACE_HOLDING_STATUSES),
+        places_held=_count_registrations(PLACE_TAKING_STATUSES),
         places_waiting=_count_registrations([WAITLIST_STATUS]),
     ).annotate(places_left=Greatest(F("capacity") - F("places_held"), Value(0)))
 

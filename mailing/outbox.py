@@ -35,6 +35,8 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from common.typography import spaced, spaced_html
+
 from .models import RETENTION_ERASED_SUBJECT, Email
 
 logger = logging.getLogger(__name__)
@@ -124,9 +126,9 @@ def queue_message(message, *, template: str, concerns: Iterable = ()) -> list[Em
             Email(
                 template=template,
                 to=recipient,
-                subject=message.subject,
-                body_text=message.body,
-                body_html=html,
+                subject=spaced(message.subject),
+                body_text=spaced(message.body),
+                body_html=spaced_html(html),
             )
         )
     return _recorded(emails, [concerns] * len(emails))
@@ -213,8 +215,8 @@ def render(template: str, context: dict) -> tuple[str, str, str]:
     the one place where an email is rendered."""
     context = {"SITE_URL": settings.SITE_URL, **context}
     subject = render_subject(template, context)
-    text = _render_plain(f"emails/{template}.txt", context).strip() + "\n"
-    html = render_to_string(f"emails/{template}.html", context)
+    text = spaced(_render_plain(f"emails/{template}.txt", context).strip()) + "\n"
+    html = spaced_html(render_to_string(f"emails/{template}.html", context))
     return subject, text, html
 
 
@@ -224,7 +226,7 @@ def render_subject(template: str, context: dict) -> str:
     subject = " ".join(_render_plain(f"emails/{template}.subject.txt", context).split())
     if not subject.startswith(SUBJECT_PREFIX):
         subject = f"{SUBJECT_PREFIX} {subject}"
-    return subject
+    return spaced(subject)
 
 
 def _render_plain(name: str, context: dict) -> str:

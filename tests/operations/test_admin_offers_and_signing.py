@@ -52,8 +52,8 @@ def test_the_session_s_offers_and_signatures_in_the_admin(client, member_structu
     )
     assert "1 place proposée\u00a0: 0 sauvée (acceptée), 1 déclinée, 0 expirée" in page
     assert (
-        "Signatures\u00a0: 1 (à l'heure\u00a0: 0, en retard\u00a0: 1)\u00a0; présences corrigées\u00a0: 1"
-        in page
+        "Signatures\u00a0: 1 (à l'heure\u00a0: 0, en retard\u00a0: 1)\u00a0; "
+        "présences corrigées\u00a0: 1" in page
     )
     assert "déclinée : plus disponible" in page  # the offer's row
     registration_page = html.unescape(

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from catalog.dates import moment_text, period_text
+from common import typography
 from enrollment import rules
 
 register = template.Library()
@@ -27,8 +28,8 @@ def moment(value) -> str:
 
 @register.filter
 def short_date(value) -> str:
-    """« 12 janv. 2027 »."""
-    return formats.date_format(timezone.localtime(value), "j M Y")
+    """« 12 janv. 2027 », « 1er févr. 2027 »."""
+    return typography.day(timezone.localtime(value).date(), short=True) if value else ""
 
 
 @register.filter
