@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
@@ -23,6 +24,7 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Concat, Greatest
 from django.shortcuts import get_object_or_404
@@ -210,10 +212,21 @@ def catalogue_actions(
     return actions.prefetch_related(
         Prefetch(
             "sessions",
-            queryset=with_places(sessions.order_by("starts_at", "pk"))[:NEXT_SESSIONS_PER_ACTION],
+            queryset=with_places(_open_first(sessions, now))[:NEXT_SESSIONS_PER_ACTION],
             to_attr="next_sessions",
         )
     )
+
+
+def _open_first(sessions: QuerySet[Session], now: dt.datetime | None) -> QuerySet[Session]:
+    """Sessions still taking requests first (R9), by date; those whose registrations are
+    closed after them, by date."""
+    closed = Case(
+        When(registration_deadline__lte=now or timezone.now(), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return sessions.alias(closed=closed).order_by("closed", "starts_at", "pk")
 
 
 def next_sessions(limit: int = 6, now: dt.datetime | None = None) -> list[Session]:
@@ -243,11 +256,9 @@ def action_page_rows(slug: str, now: dt.datetime) -> tuple[Action, list[Session]
     started yet, in one query when it has some; places not counted (`with_places` counts
     them), the description's long texts not read (`ACTION_DESCRIPTION`)."""
     sessions = list(
-        upcoming_sessions(now)
-        .filter(action__slug=slug)
+        _open_first(upcoming_sessions(now).filter(action__slug=slug), now)
         .select_related("action")
         .defer(*(f"action__{name}" for name in ACTION_DESCRIPTION))
-        .order_by("starts_at", "pk")
     )
     action = sessions[0].action if sessions else published_action_or_404(slug)
     for session in sessions:

@@ -89,9 +89,18 @@ class CartSubmitForm(DescribedErrorsMixin, PageForm):
                 title = _("%(title)s, session du %(start)s") % {"title": title, "start": start}
             self.fields[motivations_field_name(item.session_id)] = forms.CharField(
                 label=_("Vos motivations et attentes pour « %(title)s »") % {"title": title},
-                help_text=_(
-                    "Le prestataire les lit avant de confirmer votre inscription : dites ce que "
-                    "vous attendez de cette action et en quoi elle sert votre pratique."
+                help_text=(
+                    _(
+                        "Le prestataire les lit avant de confirmer votre inscription : dites ce "
+                        "que vous attendez de cette action et en quoi elle sert votre pratique."
+                    )
+                    if item.session.action.is_member_only
+                    # A short format is confirmed within the places, without anyone's review.
+                    else _(
+                        "Dites en quelques mots ce que vous en attendez. L'inscription à ce "
+                        "format court est confirmée dans la limite des places, sans validation "
+                        "de votre employeur ni du prestataire."
+                    )
                 ),
                 max_length=MOTIVATIONS_MAX_LENGTH,
                 error_messages={
