@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from common.text import elides
+
 NBSP = "\u00a0"
 # Spaces that already do not break: nothing to do before them.
 _FIXED_SPACES = "\u00a0\u202f\u2007"
@@ -76,7 +78,7 @@ def day(
     if not month:
         return " ".join([*words, number])
     name = (MONTHS_SHORT if short else MONTHS)[value.month - 1]
-    words.append(f"{number}{NBSP}{name}")
+    words.extend([number, name])
     if year:
         words.append(str(value.year))
     return " ".join(words)
@@ -95,6 +97,8 @@ _AFTER_OPENING = re.compile(r"«[ \t]*(?=[^\s]|$)")
 _HOURS = re.compile(r"(?<=\d)[ \t]+h(?=\b|[ \t]*\d)")
 _HOUR_MINUTES = re.compile(rf"(?<=\d{NBSP}h)[ \t]+(?=\d\d\b)")
 _UNITS = re.compile(r"(?<=\d)[ \t]+(?=[€%])")
+# « de » before a quoted title: « désisté·e d'« Animer » », « de « Conduire » ».
+_DE_BEFORE_QUOTE = re.compile(rf"\b([Dd])e[ \t{NBSP}]+«([ \t{NBSP}]*)(\w+)")
 _PHONE = re.compile(r"\b0\d(?:[ \t.]\d\d){4}\b")
 
 
@@ -102,13 +106,21 @@ def _phone(match: re.Match) -> str:
     return re.sub(r"[ \t]", NBSP, match[0])
 
 
+def _de_before_quote(match: re.Match) -> str:
+    if not elides(match[3]):
+        return match[0]
+    return f"{match[1]}'«{match[2]}{match[3]}"
+
+
 def spaced(text: str) -> str:
     """Plain text with its non-breaking spaces: before « : ; ! ? », inside « », between a
-    number and « h », « € » or « % », between the pairs of a phone number. Only spaces
+    number and « h », « € » or « % », between the pairs of a phone number; and « de »
+    elided before a quoted title that starts with a vowel (« d'« Animer » »). Only spaces
     already written (or missing around « ») change: « https://… », « 10:30 » and « ?page »
     stay as they are."""
     if not text:
         return text
+    text = _DE_BEFORE_QUOTE.sub(_de_before_quote, text)
     text = _BEFORE_PUNCTUATION.sub(NBSP, text)
     text = _GLUED_CLOSING.sub(f"{NBSP}»", text)
     text = _AFTER_OPENING.sub(f"«{NBSP}", text)

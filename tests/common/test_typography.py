@@ -26,14 +26,14 @@ def test_hours_are_written_the_french_way(value, expected):
 @pytest.mark.parametrize(
     ("value", "options", "expected"),
     [
-        (dt.date(2027, 2, 1), {}, f"1er{N}février 2027"),
-        (dt.date(2027, 2, 1), {"weekday": True}, f"lundi 1er{N}février 2027"),
-        (dt.date(2027, 1, 12), {"short": True}, f"12{N}janv. 2027"),
-        (dt.date(2027, 2, 16), {"short": True}, f"16{N}févr. 2027"),
-        (dt.date(2027, 3, 16), {"short": True}, f"16{N}mars 2027"),
-        (dt.date(2027, 7, 2), {"short": True}, f"2{N}juil. 2027"),
-        (dt.date(2027, 9, 30), {"short": True}, f"30{N}sept. 2027"),
-        (dt.date(2027, 12, 24), {"weekday": True, "year": False}, f"vendredi 24{N}décembre"),
+        (dt.date(2027, 2, 1), {}, "1er février 2027"),
+        (dt.date(2027, 2, 1), {"weekday": True}, "lundi 1er février 2027"),
+        (dt.date(2027, 1, 12), {"short": True}, "12 janv. 2027"),
+        (dt.date(2027, 2, 16), {"short": True}, "16 févr. 2027"),
+        (dt.date(2027, 3, 16), {"short": True}, "16 mars 2027"),
+        (dt.date(2027, 7, 2), {"short": True}, "2 juil. 2027"),
+        (dt.date(2027, 9, 30), {"short": True}, "30 sept. 2027"),
+        (dt.date(2027, 12, 24), {"weekday": True, "year": False}, "vendredi 24 décembre"),
         (dt.date(2027, 12, 24), {"month": False}, "24"),
     ],
 )
@@ -43,7 +43,7 @@ def test_days_say_1er_and_the_french_abbreviations(value, options, expected):
 
 def test_a_moment_is_a_day_and_an_hour():
     value = dt.datetime(2027, 3, 1, 9, 30)
-    assert typography.moment(value) == f"1er{N}mars 2027 à 9{N}h{N}30"
+    assert typography.moment(value) == f"1er mars 2027 à 9{N}h{N}30"
 
 
 @pytest.mark.parametrize(
@@ -55,6 +55,9 @@ def test_a_moment_is_a_day_and_an_hour():
         ("« Animer »", f"«{N}Animer{N}»"),
         ("«Animer»", f"«{N}Animer{N}»"),
         ("désisté·e d'« Animer »", f"désisté·e d'«{N}Animer{N}»"),
+        ("désisté·e de « Animer »", f"désisté·e d'«{N}Animer{N}»"),
+        ("désisté·e de « Conduire »", f"désisté·e de «{N}Conduire{N}»"),
+        ("De « Hauts-de-France »", f"De «{N}Hauts-de-France{N}»"),
         ("de 9 h à 17 h 30", f"de 9{N}h à 17{N}h{N}30"),
         ("Appelez le 05 56 01 02 03.", f"Appelez le 05{N}56{N}01{N}02{N}03."),
         ("120 € et 50 %", f"120{N}€ et 50{N}%"),

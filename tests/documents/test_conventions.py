@@ -149,7 +149,7 @@ def test_without_the_box_the_page_says_so_and_nothing_is_recorded(
         {"sha256": convention.sha256},
         follow=True,
     )
-    assert "Cochez « J&#x27;ai lu et j&#x27;accepte" in response.content.decode().replace(
+    assert "Cochez «\u00a0J&#x27;ai lu et j&#x27;accepte" in response.content.decode().replace(
         "'", "&#x27;"
     )
     assert not ConventionAcceptance.objects.exists()

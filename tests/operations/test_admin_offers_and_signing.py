@@ -55,7 +55,7 @@ def test_the_session_s_offers_and_signatures_in_the_admin(client, member_structu
         "Signatures\u00a0: 1 (à l'heure\u00a0: 0, en retard\u00a0: 1)\u00a0; "
         "présences corrigées\u00a0: 1" in page
     )
-    assert "déclinée : plus disponible" in page  # the offer's row
+    assert "déclinée\u00a0: plus disponible" in page  # the offer's row
     registration_page = html.unescape(
         client.get(
             reverse("admin:enrollment_registration_change", args=[waiting.pk])

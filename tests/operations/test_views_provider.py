@@ -264,8 +264,11 @@ def test_absent_with_a_half_day_ticked_is_refused_and_nothing_saved(client, prov
     with time_machine.travel(start + dt.timedelta(hours=9), tick=False):
         client.force_login(provider_user)
         page = text(client.get(session_url(session)))
-        assert "(présent·e sans case cochée : toutes)" not in page
-        assert "« Présent·e » sans case cochée : présent·e à toutes les demi-journées" in page
+        assert "(présent·e sans case cochée\u00a0: toutes)" not in page
+        assert (
+            "«\u00a0Présent·e\u00a0» sans case cochée\u00a0: présent·e à toutes les demi-journées"
+            in page
+        )
         response = client.post(
             url,
             {f"presence_{participant.pk}": "absent", f"demi_journees_{participant.pk}": [morning]},
@@ -273,7 +276,7 @@ def test_absent_with_a_half_day_ticked_is_refused_and_nothing_saved(client, prov
     assert response.status_code == 400
     body = text(response)
     assert "Présences non enregistrées" in body
-    assert "« Absent·e » avec des demi-journées cochées : décochez-les" in body
+    assert "«\u00a0Absent·e\u00a0» avec des demi-journées cochées\u00a0: décochez-les" in body
     assert status_of(participant) == Status.CONFIRMED
     assert not Registration.objects.get(pk=participant.pk).half_days.exists()
 

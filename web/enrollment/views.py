@@ -253,7 +253,8 @@ def my_space(request):
     past = [r for r in registrations if r.session.ends_at <= now]
     this_year = timezone.localdate().year
     quotas = [selectors.quota_use(request.user.pk, year) for year in (this_year, this_year + 1)]
-    pending = pending_attachment(request.user)
+    # Only a person without a structure may be waiting to join one.
+    pending = None if request.user.structure_id else pending_attachment(request.user)
     return render(
         request,
         "enrollment/my_space.html",
