@@ -4,7 +4,8 @@ from django.db.models.signals import post_delete, post_save
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Comptes"
+    # allauth's « account » app is « Comptes » too: two sections of one name in the admin.
+    verbose_name = "Utilisateurs et profils"
 
     def ready(self):
         from allauth.idp.oidc.models import Client

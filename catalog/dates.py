@@ -7,28 +7,22 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
+from common import typography
+
 
 def hour_text(value: dt.datetime | dt.time) -> str:
-    """« 9 h », « 9 h 30 », « 17 h »: no leading zero, no « 00 »."""
-    if value.minute:
-        return _("%(hour)s h %(minute)02d") % {"hour": value.hour, "minute": value.minute}
-    return _("%(hour)s h") % {"hour": value.hour}
+    """« 9 h », « 9 h 30 », « 17 h »: no leading zero, no « 00 » (common.typography)."""
+    return typography.hour(value)
 
 
 def day_text(day: dt.date, *, month: bool = True, year: bool = True) -> str:
     """« mardi 16 février 2027 », « lundi 1er mars 2027 »; without the month (or the year)
-    when the end of a range says it."""
-    number = pgettext("first day of a month", "1er") if day.day == 1 else str(day.day)
-    words = [formats.date_format(day, "l"), number]
-    if month:
-        words.append(formats.date_format(day, "F"))
-        if year:
-            words.append(str(day.year))
-    return " ".join(words)
+    when the end of a range says it (common.typography)."""
+    return typography.day(day, weekday=True, month=month, year=year)
 
 
 def moment_text(value: dt.datetime) -> str:

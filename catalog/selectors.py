@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
@@ -23,6 +24,7 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Concat, Greatest
 from django.shortcuts import get_object_or_404
@@ -37,6 +39,13 @@ from .models import MEMBER_ONLY_KINDS, SHORT_FORMAT_KINDS, Action, FaqEntry, Ses
 # enrollment (STYLE.md, Layers).
 PLACE_HOLDING_STATUSES = tuple(sorted(HOLDING_STATUSES))
 WAITLIST_STATUS = RegistrationStatus.WAITLISTED
+# Once the session has started, a participant's place stays taken whatever their attendance:
+# the counts shown to the provider and to staff match the participants listed.
+PLACE_TAKING_STATUSES = (
+    *PLACE_HOLDING_STATUSES,
+    RegistrationStatus.ATTENDED,
+    RegistrationStatus.ABSENT,
+)
 
 CATALOGUE_PAGE_SIZE = 12
 NEXT_SESSIONS_PER_ACTION = 3
@@ -64,9 +73,10 @@ def _count_registrations(statuses) -> Coalesce:
 
 
 def with_places(sessions: QuerySet[Session]) -> QuerySet[Session]:
-    """Annotate `places_held`, `places_waiting` and `places_left` (never negative)."""
+    """Annotate `places_held`, `places_waiting` and `places_left` (never negative). A place
+    is held by a live request (R7) or, after the start, by a participant present or absent."""
     return sessions.annotate(
-        places_held=_count_registrations(PLACE_HOLDING_STATUSES),
+        places_held=_count_registrations(PLACE_TAKING_STATUSES),
         places_waiting=_count_registrations([WAITLIST_STATUS]),
     ).annotate(places_left=Greatest(F("capacity") - F("places_held"), Value(0)))
 
@@ -202,10 +212,21 @@ def catalogue_actions(
     return actions.prefetch_related(
         Prefetch(
             "sessions",
-            queryset=with_places(sessions.order_by("starts_at", "pk"))[:NEXT_SESSIONS_PER_ACTION],
+            queryset=with_places(_open_first(sessions, now))[:NEXT_SESSIONS_PER_ACTION],
             to_attr="next_sessions",
         )
     )
+
+
+def _open_first(sessions: QuerySet[Session], now: dt.datetime | None) -> QuerySet[Session]:
+    """Sessions still taking requests first (R9), by date; those whose registrations are
+    closed after them, by date."""
+    closed = Case(
+        When(registration_deadline__lte=now or timezone.now(), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return sessions.alias(closed=closed).order_by("closed", "starts_at", "pk")
 
 
 def next_sessions(limit: int = 6, now: dt.datetime | None = None) -> list[Session]:
@@ -235,11 +256,9 @@ def action_page_rows(slug: str, now: dt.datetime) -> tuple[Action, list[Session]
     started yet, in one query when it has some; places not counted (`with_places` counts
     them), the description's long texts not read (`ACTION_DESCRIPTION`)."""
     sessions = list(
-        upcoming_sessions(now)
-        .filter(action__slug=slug)
+        _open_first(upcoming_sessions(now).filter(action__slug=slug), now)
         .select_related("action")
         .defer(*(f"action__{name}" for name in ACTION_DESCRIPTION))
-        .order_by("starts_at", "pk")
     )
     action = sessions[0].action if sessions else published_action_or_404(slug)
     for session in sessions:

@@ -66,7 +66,7 @@ FAQ = [
         FaqEntry.Category.REGISTRATION,
         "Comment ma demande parvient-elle à mon employeur ?",
         "Dès que vous validez votre panier, votre employeur reçoit automatiquement un courriel. "
-        "Il accepte ou refuse votre demande depuis son Espace Employeur.",
+        "Il accepte ou refuse votre demande depuis son Espace employeur.",
     ),
     (
         FaqEntry.Category.QUOTAS,

@@ -13,6 +13,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from common.typography import spaced_html
+
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 
 
@@ -22,7 +24,7 @@ def stylesheet() -> str:
 
 def render_html(template: str, context: dict) -> str:
     with translation.override("fr"):
-        return render_to_string(
+        html = render_to_string(
             template,
             {
                 "stylesheet": stylesheet(),
@@ -33,6 +35,7 @@ def render_html(template: str, context: dict) -> str:
                 **context,
             },
         )
+    return spaced_html(html)
 
 
 def render_pdf(template: str, context: dict) -> bytes:

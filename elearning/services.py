@@ -36,6 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import ActionKind
+from common import typography
 from enrollment.models import Registration, RegistrationStatus
 
 from . import calls, notifications
@@ -216,7 +217,7 @@ def _retry_or_give_up(job: EnrolmentJob, error: MoodleUnavailable, now: dt.datet
     job.error_code = "gave_up"
     job.last_error = (
         f"Abandonnée après {job.attempts} tentatives depuis le "
-        f"{timezone.localtime(job.pending_since):%d/%m/%Y %H:%M} : {error}"
+        f"{typography.moment(timezone.localtime(job.pending_since))} : {error}"
     )[:4000]
     notifications.job_gave_up(job)
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.dates import period_text
 from catalog.models import Action, Session
+from common import typography
 from employers.attachments import pending_attachment
 from employers.selectors import member_years
 
@@ -183,7 +184,7 @@ def _place_warning(session: Session, *, colleagues: int, now: dt.datetime) -> st
     except rules.RuleViolation as violation:
         if violation.code == "structure_cap":
             release = rules.days_before(session.starts_at, settings.STRUCTURE_CAP_RELEASE_DAYS)
-            day = formats.date_format(timezone.localtime(release), "j F Y")
+            day = typography.day(timezone.localtime(release).date())
             return str(WARNINGS["structure_cap"] % {"cap": rules.STRUCTURE_CAP, "release": day})
         return str(WARNINGS["full"])
     return ""

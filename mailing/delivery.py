@@ -31,6 +31,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from common.retry import retry_delay
+from common.typography import spaced, spaced_html
 
 from .models import Email
 
@@ -46,8 +47,8 @@ def render(template: str, context: dict) -> tuple[str, str, str]:
     the one place where an email is rendered."""
     context = {"SITE_URL": settings.SITE_URL, **context}
     subject = render_subject(template, context)
-    text = _render_plain(f"emails/{template}.txt", context).strip() + "\n"
-    html = render_to_string(f"emails/{template}.html", context)
+    text = spaced(_render_plain(f"emails/{template}.txt", context).strip()) + "\n"
+    html = spaced_html(render_to_string(f"emails/{template}.html", context))
     return subject, text, html
 
 
@@ -57,7 +58,7 @@ def render_subject(template: str, context: dict) -> str:
     subject = " ".join(_render_plain(f"emails/{template}.subject.txt", context).split())
     if not subject.startswith(SUBJECT_PREFIX):
         subject = f"{SUBJECT_PREFIX} {subject}"
-    return subject
+    return spaced(subject)
 
 
 def _render_plain(name: str, context: dict) -> str:

@@ -35,6 +35,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from common.typography import spaced, spaced_html
+
 from .delivery import (
     SUBJECT_PREFIX,
     deliver,
@@ -152,9 +154,9 @@ def queue_message(message, *, template: str, concerns: Iterable = ()) -> list[Em
             Email(
                 template=template,
                 to=recipient,
-                subject=message.subject,
-                body_text=message.body,
-                body_html=html,
+                subject=spaced(message.subject),
+                body_text=spaced(message.body),
+                body_html=spaced_html(html),
             )
         )
     return _recorded(emails, [concerns] * len(emails))

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "web.middleware.FrenchTypographyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -286,7 +287,11 @@ PROGRAMME_CONTACT_EMAIL = env("PROGRAMME_CONTACT_EMAIL", default="parcourspro@ca
 # Cap Métiers' address, a party of every convention de formation.
 PROGRAMME_ADDRESS = env("PROGRAMME_ADDRESS", default="102 avenue de Canéjan, 33600 Pessac")
 PROGRAMME_CONTACT_PHONE = env("PROGRAMME_CONTACT_PHONE", default="05 46 00 24 93")
-PROGRAMME_CONTACT_HOURS = "lundi, mercredi, vendredi — 9h30-12h30 / 14h-16h30"
+# Written as French typography wants it (« 9 h 30 », non-breaking spaces: common.typography).
+PROGRAMME_CONTACT_HOURS = (
+    "lundi, mercredi, vendredi, de 9\u00a0h\u00a030 à 12\u00a0h\u00a030 "
+    "et de 14\u00a0h à 16\u00a0h\u00a030"
+)
 E_PARCOURSPRO_URL = env("E_PARCOURSPRO_URL", default="https://e-parcourspro.cap-metiers.pro")
 # Automatic enrolment through Moodle's web services (docs/E-PARCOURSPRO.md, section 4):
 # off without a token (jobs are recorded and wait); the role given in the course (5 is

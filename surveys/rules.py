@@ -22,11 +22,11 @@ import datetime as dt
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from common import typography
 from common.choices import RegistrationStatus
 from enrollment.rules import PROGRAMME_TIMEZONE, RuleViolation
 
@@ -108,7 +108,7 @@ def reminder_due(*, sent_at: dt.datetime, now: dt.datetime, reminder_days: int) 
 
 
 def _on(moment: dt.datetime) -> str:
-    return date_format(localtime(moment), "j F Y")
+    return typography.day(localtime(moment).date())
 
 
 def check_open(

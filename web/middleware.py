@@ -13,10 +13,30 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.oidc import client_origins, is_registered_post_logout_uri
+from common.typography import spaced_html
 from enrollment.locking import BUSY_MESSAGE, Busy, is_lock_conflict
 from web.errors import database_unavailable_response, is_database_unreachable
 
 logger = logging.getLogger(__name__)
+
+
+class FrenchTypographyMiddleware:
+    """Every HTML page leaves with its non-breaking spaces (`common.typography.spaced_html`):
+    before « : ; ! ? », inside « », in « 17 h »: the translations, the messages and what
+    people typed are written with plain spaces, and a line must not break there."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        charset = response.charset or "utf-8"
+        response.content = spaced_html(response.content.decode(charset)).encode(charset)
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        return response
 
 
 class LockConflictMiddleware:

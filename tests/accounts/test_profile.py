@@ -229,7 +229,9 @@ def test_profile_edit_saves_and_redirects(client):
     assert user.attachments.get(status="pending").structure == other
     page = client.get(reverse("accounts:profile")).content.decode()
     assert "Votre profil est enregistré." in page
-    assert "Votre demande de rattachement à « Centre social du Lac » est transmise" in page
+    assert (
+        "Votre demande de rattachement à «\u00a0Centre social du Lac\u00a0» est transmise" in page
+    )
 
 
 def test_profile_keeps_a_structure_awaiting_validation(client):
@@ -255,7 +257,7 @@ def test_profile_bad_input_changes_nothing(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Ce champ est obligatoire." in html
-    assert "Aucune structure validée ne correspond à « Introuvable »" in html
+    assert "Aucune structure validée ne correspond à «\u00a0Introuvable\u00a0»" in html
     user.refresh_from_db()
     assert user.first_name == "Camille"
 

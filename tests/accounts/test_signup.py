@@ -40,7 +40,7 @@ def test_signup_page_is_french_in_site_layout(client):
     html = response.content.decode()
     assert "Créer votre compte ParcoursPro" in html
     assert 'class="skip-link"' in html  # the site's base.html
-    assert "Votre structure : nom ou SIRET" in html
+    assert "Votre structure\u00a0: nom ou SIRET" in html
     assert "js/structure-picker.js" in html
     assert "<script>" not in html  # no inline script (CSP to come)
 

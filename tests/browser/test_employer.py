@@ -79,7 +79,7 @@ def test_approver_accepts_one_request_and_refuses_the_other(page, live_server, t
     first.get_by_role("button", name=re.compile(r"^Accepter la demande")).click()
     page.wait_for_load_state()
     assert page.get_by_text(
-        re.compile("pour « Conduire un entretien d'orientation » est acceptée")
+        re.compile(r"pour «\sConduire un entretien d'orientation\s» est acceptée")
     ).is_visible()
 
     # Refusing without a reason says what is missing, next to the field.

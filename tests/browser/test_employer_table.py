@@ -102,14 +102,18 @@ def test_approver_filters_accepts_two_and_refuses_one_with_a_reason(
     assert page.locator(f"#request-{workshop.pk}").count() == 0
 
     if viewport["width"] < 500:
-        # On a phone the table scrolls inside its region, not the page; the keyboard scrolls it.
+        # On a phone each request is a card: nothing scrolls sideways, « Accepter » is on
+        # screen, each cell under its column's name.
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         region = page.get_by_role("region", name="Demandes en attente de votre décision")
-        assert region.evaluate("el => el.scrollWidth > el.clientWidth")
-        region.focus()
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function(
-            "() => document.querySelector('.table-wrapper[role=region]').scrollLeft > 0"
+        assert region.evaluate("el => el.scrollWidth <= el.clientWidth")
+        row = page.locator(f"#request-{trainings[0].pk}")
+        accept = row.get_by_role("button", name="Accepter")
+        box = accept.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+        decision = row.locator("td[data-label='Décision']")
+        assert decision.evaluate("el => getComputedStyle(el, '::before').content").startswith(
+            '"Décision"'
         )
     assert_accessible(page)
 
@@ -160,6 +164,11 @@ def test_approver_filters_accepts_two_and_refuses_one_with_a_reason(
     assert name_of(trainings[2]) in rows.inner_text()
     if viewport["width"] < 500:
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        # « Décision » and « Motif » are on screen, not past a sideways scroll.
+        for label in ("Décision", "Motif"):
+            cell = rows.locator(f"td[data-label='{label}']")
+            box = cell.bounding_box()
+            assert cell.is_visible() and box["x"] + box["width"] <= viewport["width"]
     assert_accessible(page)
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import ActionKind
+from common.typography import spaced
 from employers import attachments
 from employers.models import Attachment
 from enrollment import services
@@ -133,6 +134,6 @@ def test_an_empty_required_field_gets_the_servers_french_message(page, live_serv
     if opener and not page.locator(f"#{field_id}").is_visible():
         page.get_by_text(opener).first.click()
     error = page.locator(f"#{field_id}_error")
-    assert message in error.inner_text()
+    assert spaced(message) in error.inner_text()
     assert error.is_visible()
     assert page.locator(f"#{field_id}").get_attribute("aria-invalid") == "true"

@@ -72,7 +72,7 @@ def test_signing_a_half_day_from_a_phone(page, live_server):
         page.mouse.up()
         page.get_by_role("button", name="Je signe").click()
         page.wait_for_load_state()
-        assert page.get_by_text(re.compile(r"C.est signé, à 8 h 5\d")).is_visible()
+        assert page.get_by_text(re.compile(r"C.est signé, à 8\sh\s5\d")).is_visible()
         assert fits_the_width(page)
         assert_accessible(page)
         row = HalfDayAttendance.objects.get(registration=anne)
@@ -86,7 +86,7 @@ def test_signing_a_half_day_from_a_phone(page, live_server):
             "/emargement-electronique/2027-03-15-am/"
         )
         card = page.locator(f"#participant-{anne.pk}")
-        assert card.get_by_text(re.compile(r"Signé à 8 h 5\d")).is_visible()
+        assert card.get_by_text(re.compile(r"Signé à 8\sh\s5\d")).is_visible()
         assert card.get_by_role("img", name=re.compile("Signature dessinée")).is_visible()
         page.get_by_role("button", name="Valider la feuille de cette demi-journée").click()
         page.wait_for_load_state()

@@ -79,7 +79,7 @@ def test_session_list_filters_and_date_hierarchy(admin_client, data):
 def test_structure_list_shows_current_membership(admin_client, data):
     response = admin_client.get(reverse("admin:employers_structure_changelist"))
     html = response.content.decode()
-    assert "Cotisation de base (100 €)" in html
+    assert "Cotisation de base (100\u00a0€)" in html
     assert "Non adhérente" in html
 
 

@@ -37,7 +37,7 @@ def actions():
     texts = {"action__summary": "Une journée.", "action__objectives": "Progresser."}
     SessionFactory(action__title="Égalité femmes-hommes dans l'orientation", **texts)
     SessionFactory(action__title="L'accompagnement des jeunes", **texts)
-    SessionFactory(action__title="Cœur de métier : le conseil", **texts)
+    SessionFactory(action__title="Cœur de métier\u00a0: le conseil", **texts)
     SessionFactory(action__title="Tableur", action__theme__name="Numérique éducatif", **texts)
 
 
@@ -48,8 +48,8 @@ def actions():
         ("ÉGALITÉ", "Égalité femmes-hommes dans l'orientation"),
         ("accompagnements", "L'accompagnement des jeunes"),
         ("accompagnement jeune", "L'accompagnement des jeunes"),
-        ("coeur", "Cœur de métier : le conseil"),
-        ("metiers", "Cœur de métier : le conseil"),
+        ("coeur", "Cœur de métier\u00a0: le conseil"),
+        ("metiers", "Cœur de métier\u00a0: le conseil"),
         ("numerique", "Tableur"),
         ("educatifs", "Tableur"),
     ],
@@ -97,7 +97,7 @@ def test_postgresql_stems_after_removing_accents(client, actions):
     for q in ("accompagnements", "accompagner"):
         assert titles(client, q) == ["L'accompagnement des jeunes"], q
     assert titles(client, "numerique") == ["Tableur"]
-    assert titles(client, "coeur") == ["Cœur de métier : le conseil"]
+    assert titles(client, "coeur") == ["Cœur de métier\u00a0: le conseil"]
 
 
 @pytest.mark.postgres_only

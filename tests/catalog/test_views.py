@@ -286,7 +286,7 @@ def test_action_page_shows_everything(client):
         objectives="Des objectifs.",
         audience="Des conseillers.",
         prerequisites="Aucun en particulier.",
-        programme="Jour 1 : méthodes.",
+        programme="Jour 1\u00a0: méthodes.",
         duration_days=Decimal("2"),
         theme__name="Orientation",
         provider__name="Institut Aquitain",
@@ -307,14 +307,14 @@ def test_action_page_shows_everything(client):
         "Des objectifs.",
         "Des conseillers.",
         "Aucun en particulier.",
-        "Jour 1 : méthodes.",
+        "Jour 1\u00a0: méthodes.",
         "2 jours",
         "Orientation",
         "Institut Aquitain",
         "Cap Métiers, Pessac — 33 — Gironde",
         "12 places restantes",
         "Date limite d'inscription",
-        "Qui peut s'inscrire ?",
+        "Qui peut s'inscrire\u00a0?",
         "3 semaines",
     ]:
         assert text in html, text
@@ -336,7 +336,7 @@ def test_action_page_shows_everything(client):
     # As people write them (tests/enrollment/test_session_dates.py): « Du vendredi 8 au
     # samedi 9 janvier 2027, de 9 h à 17 h ».
     assert f" {start.day} " in html or f" {start.day}er " in html
-    assert months[start.month - 1] in html and "de 9 h à 17 h" in html
+    assert months[start.month - 1] in html and "de 9\u00a0h à 17\u00a0h" in html
     assert html.count("<h1") == 1
 
 
@@ -374,7 +374,7 @@ def test_anonymous_users_get_the_general_explanation(client):
     html = client.get(action.get_absolute_url()).content.decode()
     assert "réservée aux salariés des structures adhérentes" in html
     assert "Connectez-vous" in html
-    assert "100 €" in html and "150 €" in html
+    assert "100\u00a0€" in html and "150\u00a0€" in html
 
 
 def test_q4_job_seeker_is_told_why_not(client):
@@ -488,7 +488,7 @@ def test_home_explains_the_programme_and_lists_next_sessions(client):
 def test_faq_is_grouped_and_escaped(client):
     FaqEntryFactory(
         category="membership",
-        question="Comment adhérer ?",
+        question="Comment adhérer\u00a0?",
         answer="Premier paragraphe.\n\n<script>alert(1)</script>",
     )
     FaqEntryFactory(question="Brouillon", is_published=False)

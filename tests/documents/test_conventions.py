@@ -10,7 +10,7 @@ from django.urls import reverse
 from documents import services
 from documents.models import ConventionAcceptance, Document
 from enrollment import services as enrollment
-from tests.documents.pdf import text
+from tests.documents.pdf import reader, text
 from tests.factories import MemberEmployeeFactory, StructureFactory, UserFactory, provider_user_of
 
 pytestmark = pytest.mark.django_db
@@ -149,7 +149,7 @@ def test_without_the_box_the_page_says_so_and_nothing_is_recorded(
         {"sha256": convention.sha256},
         follow=True,
     )
-    assert "Cochez « J&#x27;ai lu et j&#x27;accepte" in response.content.decode().replace(
+    assert "Cochez «\u00a0J&#x27;ai lu et j&#x27;accepte" in response.content.decode().replace(
         "'", "&#x27;"
     )
     assert not ConventionAcceptance.objects.exists()
@@ -187,3 +187,21 @@ def test_the_acceptance_records_the_address_behind_the_declared_proxies(
         HTTP_X_FORWARDED_FOR="203.0.113.9",
     )
     assert ConventionAcceptance.objects.get().ip == expected
+
+
+def test_the_acceptance_is_never_alone_on_the_last_page(training, participant_of, member_structure):
+    """Issue 25: the accepted convention's acceptance block keeps the signatures with it."""
+    participant_of(training)
+    [convention] = conventions(training)
+    acceptance = services.accept_convention(
+        convention,
+        by=member_structure.approver,
+        sha256=convention.sha256,
+        checked=True,
+        ip="203.0.113.7",
+    )
+    acceptance.signed_file.open("rb")
+    pages = [page.extract_text() for page in reader(acceptance.signed_file).pages]
+    acceptance.signed_file.close()
+    [page] = [page for page in pages if "Acceptation électronique" in page]
+    assert "Pour la structure" in page

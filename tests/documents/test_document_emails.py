@@ -43,7 +43,7 @@ def test_a_new_convention_version_is_emailed_to_the_approvers_and_counted(
     [email] = rendered(Email.objects.filter(template="convention_to_accept", to=other.email))
     assert (
         email.subject
-        == f"[ParcoursPro] Convention de formation à accepter : {training.action.title}"
+        == f"[ParcoursPro] Convention de formation à accepter\u00a0: {training.action.title}"
     )
     assert email.body_text.startswith("Bonjour Inès,")
     assert "1 participant." in email.body_text
@@ -100,7 +100,7 @@ def test_a_certificate_is_emailed_to_its_participant_with_its_pdf(
     [message] = [m for m in mail.outbox if "certificat de réalisation" in m.subject]
     assert message.to == [registration.email]
     assert message.subject == (
-        f"[ParcoursPro] Votre certificat de réalisation : {training.action.title}"
+        f"[ParcoursPro] Votre certificat de réalisation\u00a0: {training.action.title}"
     )
     assert "Les valideurs de votre structure le retrouvent" in message.body
     [(name, content, mimetype)] = message.attachments
@@ -126,7 +126,7 @@ def test_a_moved_session_makes_the_convocation_again_and_sends_it(
     assert latest.version == first.version + 1
     assert dt.datetime.fromisoformat(latest.source["starts_at"]) == starts
     [message] = [m for m in mail.outbox if m.to == [registration.email]]
-    assert message.subject.startswith("[ParcoursPro] Nouvelles dates : ")
+    assert message.subject.startswith("[ParcoursPro] Nouvelles dates\u00a0: ")
     assert "votre convocation à jour est jointe" in message.body
     kinds = [mimetype for _, _, mimetype in message.attachments]
     assert kinds == ["text/calendar", "application/pdf"]

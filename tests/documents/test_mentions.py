@@ -31,7 +31,7 @@ CONVENTION = [
     "Jour 1 : les fondamentaux.",
     "Moyens pédagogiques",
     "Durée : 7 h",
-    "09h00 – 17h00",
+    "9 h – 17 h",
     "{session.location}",
     "Suivi de l'exécution et évaluation",
     "feuille d'émargement",
@@ -57,7 +57,7 @@ CONVOCATION = [
     "{registration.first_name} {registration.last_name}",
     "{structure.name}",
     "{action.title}",
-    "09h00 – 17h00",
+    "9 h – 17 h",
     "{session.location}",
     "{action.objectives}",
     "Prérequis : {action.prerequisites}",
@@ -76,7 +76,7 @@ DISTANCE_CONVOCATION = [
     "Mode d'emploi de la première connexion",
     "Mardi 6 avril",
     "Mercredi 7 avril",
-    "09h00 – 12h30",
+    "9 h – 12 h 30",
 ]
 CERTIFICATE = [
     "Certificat de réalisation",

@@ -8,6 +8,7 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
+from common.typography import spaced
 from elearning.access import access_window
 from elearning.models import EnrolmentJob
 from enrollment import services as enrollment
@@ -117,9 +118,9 @@ def test_the_participant_is_told_how_to_log_in_once_the_course_is_open(
     assert "Bonjour Léna," in text
     assert session.action.title in text
     assert f"{moodle.url}/course/view.php?id=42" in text
-    assert "« ParcoursPro (mêmes identifiants) »" in text
+    assert "«\u00a0ParcoursPro (mêmes identifiants)\u00a0»" in text
     assert "https://parcourspro.example/e-parcourspro/premiere-connexion/" in text
-    assert settings.PROGRAMME_CONTACT_PHONE in text
+    assert spaced(settings.PROGRAMME_CONTACT_PHONE) in text
     start, end = access_window(session)
     last_day = timezone.localtime(end).date() - dt.timedelta(days=1)
     assert f"au {last_day.day} " in text

@@ -55,7 +55,8 @@ def test_a_failed_enrolment_says_the_team_knows(client, moodle, django_capture_o
     registration = confirm(tutored_session(course_id=77), django_capture_on_commit_callbacks)
     body = my_space(client, registration.user)
     assert (
-        "Inscription sur e-ParcoursPro en échec : l&#x27;équipe ParcoursPro est prévenue." in body
+        "Inscription sur e-ParcoursPro en échec\u00a0: l&#x27;équipe ParcoursPro est prévenue."
+        in body
     )
 
 

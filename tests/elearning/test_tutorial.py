@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from catalog.models import FaqEntry
+from common.typography import spaced
 from enrollment import services as enrollment
 from mailing.models import Email
 from tests.factories import (
@@ -43,16 +44,17 @@ def test_the_tutorial_says_what_same_credentials_means_step_by_step(client, sett
     settings.E_PARCOURSPRO_ACCESS_DAYS = 30
     body = page(client)
     for said in (
-        "« Mêmes identifiants » : ce que cela veut dire",
+        "«\u00a0Mêmes identifiants\u00a0»\u00a0: ce que cela veut dire",
         "l'adresse électronique de votre compte ParcoursPro",
-        "jamais dans le formulaire « Nom d'utilisateur » / « Mot de passe » d'e-ParcoursPro",
-        "« ParcoursPro (mêmes identifiants) »",
+        "jamais dans le formulaire «\u00a0Nom d'utilisateur\u00a0» / "
+        "«\u00a0Mot de passe\u00a0» d'e-ParcoursPro",
+        "«\u00a0ParcoursPro (mêmes identifiants)\u00a0»",
         "jusqu'à 30 jours après le dernier",
         "Après un changement de mot de passe",
         "Après un changement d'adresse électronique",
-        "Un problème ? Qui appeler",
+        "Un problème\u00a0? Qui appeler",
         settings.PROGRAMME_CONTACT_EMAIL,
-        settings.PROGRAMME_CONTACT_PHONE,
+        spaced(settings.PROGRAMME_CONTACT_PHONE),
         settings.PROGRAMME_CONTACT_HOURS,
     ):
         assert said in body, said
@@ -104,14 +106,14 @@ def test_the_convocation_of_a_tutored_self_training_links_the_tutorial(
     url = f"https://parcourspro.example{TUTORIAL}"
     assert url in email.body_text
     assert f'href="{url}"' in email.body_html
-    assert "« ParcoursPro (mêmes identifiants) »" in email.body_text
+    assert "«\u00a0ParcoursPro (mêmes identifiants)\u00a0»" in email.body_text
 
 
 def test_the_faq_q13_links_the_tutorial(client):
     FaqEntryFactory(
         category=FaqEntry.Category.E_PARCOURSPRO,
-        question="Comment accéder à e-ParcoursPro pour une autoformation ?",
-        answer="Avec les mêmes identifiants ; un tuto de connexion vous sera adressé.",
+        question="Comment accéder à e-ParcoursPro pour une autoformation\u00a0?",
+        answer="Avec les mêmes identifiants\u00a0; un tuto de connexion vous sera adressé.",
     )
     body = client.get(reverse("catalog:faq")).content.decode()
     assert f'href="{TUTORIAL}"' in body

@@ -49,7 +49,7 @@ def test_accepting_four_requests_of_one_person_sends_her_one_email(approver_clie
     assert to_lea.body_text.startswith("Bonjour Léa,")
     for registration in lea_requests:
         assert registration.session.action.title in to_lea.body_text
-    assert to_lea.body_text.count("Acceptée : ") == 4
+    assert to_lea.body_text.count("Acceptée\u00a0: ") == 4
     # Marc's one request: the email of a single decision.
     [to_marc] = decisions_to(marc.email)
     assert to_marc.template == "employer_decision"
@@ -65,8 +65,8 @@ def test_refusing_a_selection_sends_one_email_per_person_with_the_reason(
         {"registrations": [r.pk for r in lea_requests[:2]], "reason": "Budget épuisé."},
     )
     [to_lea] = decisions_to(lea.email)
-    assert to_lea.body_text.count("Refusée : ") == 2
-    assert to_lea.body_text.count("Motif : Budget épuisé.") == 2
+    assert to_lea.body_text.count("Refusée\u00a0: ") == 2
+    assert to_lea.body_text.count("Motif\u00a0: Budget épuisé.") == 2
 
 
 def test_a_request_refused_by_the_services_is_left_out_of_the_email(
@@ -82,7 +82,7 @@ def test_a_request_refused_by_the_services_is_left_out_of_the_email(
     )
     assert "2 demandes acceptées." in response.content.decode()
     [to_lea] = decisions_to(lea.email)
-    assert to_lea.body_text.count("Acceptée : ") == 2
+    assert to_lea.body_text.count("Acceptée\u00a0: ") == 2
     assert lea_requests[0].session.action.title not in to_lea.body_text
 
 

@@ -82,7 +82,7 @@ def test_the_employee_is_told_of_a_refusal_and_its_reason(approver, employee):
     services.refuse(registration, by=approver, reason="Formation prévue en interne.")
     (email,) = emails("employer_decision", employee.email)
     assert email.subject.startswith("[ParcoursPro] Votre employeur a refusé votre demande")
-    assert "Motif : Formation prévue en interne." in email.body_text
+    assert "Motif\u00a0: Formation prévue en interne." in email.body_text
 
 
 def test_the_employee_is_told_of_a_pre_approval(structure, approver):

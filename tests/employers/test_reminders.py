@@ -62,7 +62,7 @@ def test_one_reminder_per_approver_after_the_delay_and_never_twice(t0, approver,
     assert run_at(later) == 1
     (email,) = reminders(approver.email)
     assert email.subject == (
-        "[ParcoursPro] Rappel : 2 demandes d'inscription attendent votre décision"
+        "[ParcoursPro] Rappel\u00a0: 2 demandes d'inscription attendent votre décision"
     )
     assert sessions[0].action.title in email.body_text
     assert sessions[1].action.title in email.body_text

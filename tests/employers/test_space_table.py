@@ -55,7 +55,7 @@ def test_pending_requests_are_a_table_with_headers_caption_and_labelled_checkbox
     assert '<th scope="row">Zoé Abadie' in html
     assert (
         f'<label for="select-{registration.pk}" class="visually-hidden">Sélectionner la demande '
-        "de Zoé Abadie pour « Conduire un entretien »</label>" in html
+        "de Zoé Abadie pour «\u00a0Conduire un entretien\u00a0»</label>" in html
     )
     # The motivations and the refusal's reason are disclosures, closed until opened.
     assert "<summary>Lire" in html and "Accueillir les jeunes." in html
@@ -90,7 +90,7 @@ def test_filters_select_rows_and_ignore_invalid_values(approver_client, people):
         SPACE, {"employee": "999999", "kind": "nope", "year": year + 5, "sort": "x"}
     )
     assert response.status_code == 200
-    assert "Un critère n'est pas valide : il est ignoré." in text(response)
+    assert "Un critère n'est pas valide\u00a0: il est ignoré." in text(response)
     assert set(row_ids(text(response))) == {first.pk, second.pk}
 
 
@@ -157,7 +157,7 @@ def test_bulk_refusal_refuses_the_selection_with_one_reason(approver_client, peo
         email = rendered(Email.objects.get(template="employer_decision", to=registration.email))
         assert "Budget formation épuisé." in email.body_text
     page = text(approver_client.get(response["Location"]))
-    assert "2 demandes refusées : un courriel transmet votre motif à chaque personne." in page
+    assert "2 demandes refusées\u00a0: un courriel transmet votre motif à chaque personne." in page
 
 
 def test_bulk_refusal_without_a_reason_keeps_the_selection_and_says_what_is_missing(
@@ -183,8 +183,9 @@ def test_bulk_refusal_without_a_selection_or_of_another_structure(
     response = approver_client.post(
         reverse("employers:bulk_refuse"), {"reason": "Non."}, follow=True
     )
-    assert "Cochez au moins une demande avant de cliquer sur « Refuser la sélection »." in text(
-        response
+    assert (
+        "Cochez au moins une demande avant de cliquer sur «\u00a0Refuser la sélection\u00a0»."
+        in text(response)
     )
     (foreign,) = register(other_structure.employee, session_of(ActionKind.TRAINING))
     (own,) = register(people[0], session_of(ActionKind.TRAINING))
@@ -222,7 +223,7 @@ def test_r5_waiting_list_is_explained_to_the_employer(approver_client, people, s
     html = text(approver_client.get(SPACE, {"status": "waitlisted"}))
     assert set(row_ids(html)) == {waiting_cap.pk, waiting_full.pk}
     assert "Deux salariés de votre structure ont déjà une place dans cette session" in html
-    assert "La session est complète : cette demande attend qu'une place se libère" in html
+    assert "La session est complète\u00a0: cette demande attend qu'une place se libère" in html
     assert "Pré-accepter" in html
     # Not the employee's wording.
     assert "votre demande est placée" not in html

@@ -244,7 +244,7 @@ def test_membership_is_shown(approver_client, structure):
     html = text(approver_client.get(SPACE))
     year = timezone.localdate().year
     assert f"Votre structure est adhérente pour {year}" in html
-    assert "Cotisation de base (100 €)" in html
+    assert "Cotisation de base (100\u00a0€)" in html
 
 
 def test_without_membership_this_year_the_page_says_how_to_join(
@@ -254,7 +254,7 @@ def test_without_membership_this_year_the_page_says_how_to_join(
     html = text(approver_client.get(SPACE))
     year = timezone.localdate().year
     assert f"Votre structure n'a pas d'adhésion pour {year}" in html
-    assert "100 €" in html and "150 €" in html
+    assert "100\u00a0€" in html and "150\u00a0€" in html
     assert settings.MEMBERSHIP_CONTACT_EMAIL in html
 
 

@@ -42,7 +42,7 @@ def test_r8_withdrawing_an_accepted_request_emails_the_approvers_and_the_program
     client.force_login(employee)
     html = cancel_page(client, registration)
     assert (
-        f"Votre employeur ayant accepté cette demande, seront aussi prévenus par courriel : "
+        f"Votre employeur ayant accepté cette demande, seront aussi prévenus par courriel\u00a0: "
         f"{approver.get_full_name()}, qui valide les demandes de {registration.structure.name}, "
         "et l'équipe du programme ParcoursPro." in html
     )
@@ -68,7 +68,7 @@ def test_r8_withdrawing_a_request_the_employer_has_not_accepted_tells_only_the_p
     client.force_login(employee)
     html = cancel_page(client, registration)
     assert "L'équipe du programme ParcoursPro sera aussi prévenue par courriel." in html
-    assert "Votre employeur ne sera pas prévenu : il n'avait pas encore accepté" in html
+    assert "Votre employeur ne sera pas prévenu\u00a0: il n'avait pas encore accepté" in html
     assert "Il est transmis à l'équipe du programme." in html
     assert approver.get_full_name() not in html
 
@@ -120,3 +120,17 @@ def test_a_short_format_withdrawal_does_not_mention_the_employer(client, employe
     html = cancel_page(client, registration)
     assert "L'équipe du programme ParcoursPro sera aussi prévenue par courriel." in html
     assert "Votre employeur" not in html
+
+
+def test_the_notice_elides_de_before_a_title_that_starts_with_a_vowel(approver, employee):
+    """« s'est désisté·e d'« Animer un atelier » », not « d'« Animer… » » (issue 25)."""
+    session = session_of(ActionKind.TRAINING)
+    session.action.title = "Animer un atelier collectif"
+    session.action.save()
+    (registration,) = register(employee, session)
+    services.approve(registration, by=approver)
+    registration.refresh_from_db()
+    services.cancel(registration, by=employee, reason="Surcharge de travail")
+    notice = rendered(Email.objects.get(template="cancellation_notice", to=approver.email))
+    assert "s'est désisté·e d'«\u00a0Animer un atelier collectif\u00a0»" in notice.body_text
+    assert "s'est désisté·e d'<strong>Animer un atelier collectif</strong>" in notice.body_html

@@ -36,7 +36,7 @@ def test_a_waitlisted_request_gets_one_email_that_says_so():
     assert registration.status == Status.WAITLISTED
     [email] = emails_to(person)
     assert email.template == "registration_acknowledgement"
-    assert email.subject == f"[ParcoursPro] Liste d'attente : {session.action.title}"
+    assert email.subject == f"[ParcoursPro] Liste d'attente\u00a0: {session.action.title}"
     for body in (email.body_text, email.body_html):
         assert "vous êtes en liste d'attente" in body
         assert "dans l'ordre des demandes" in body
@@ -59,7 +59,7 @@ def test_one_confirmed_request_says_so_in_the_subject():
     person = UserFactory()
     register(person, session)
     [email] = emails_to(person)
-    assert email.subject == f"[ParcoursPro] Inscription confirmée : {session.action.title}"
+    assert email.subject == f"[ParcoursPro] Inscription confirmée\u00a0: {session.action.title}"
 
 
 def test_one_request_awaiting_a_decision_keeps_the_plain_subject(employee):

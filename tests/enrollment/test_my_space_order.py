@@ -124,6 +124,6 @@ def test_the_quota_line_reads_as_french(client, employee, trainings, others, exp
         register(employee, session_of(kind, starts_at=next_year_start(month=month)))
     body = my_space(client, employee)
     year = timezone.localdate().year + 1
-    line = body[body.index(f"<strong>{year} :</strong>") :]
+    line = body[body.index(f"<strong>{year}\u00a0:</strong>") :]
     line = " ".join(line[: line.index("</li>")].split())
     assert line.endswith(expected)

@@ -139,7 +139,7 @@ def test_the_cart_warns_before_validation_and_validates_both(client, employee, d
     html = text(client.get(reverse("enrollment:cart")))
     for session, other in ((first, second), (second, first)):
         block = item_block(html, session)
-        assert OVERLAP in block and f"« {other.action.title} »" in block
+        assert OVERLAP in block and f"«\u00a0{other.action.title}\u00a0»" in block
         assert "C'est un avertissement, pas un refus" in block
     assert OVERLAP not in item_block(html, third)
     registrations = services.submit_cart(
@@ -158,7 +158,7 @@ def test_the_cart_warns_of_a_request_already_made(client, employee, december):
     services.add_to_cart(employee, second)
     client.force_login(employee)
     block = item_block(text(client.get(reverse("enrollment:cart"))), second)
-    assert f"« {first.action.title} »" in block and "que vous avez déjà demandée" in block
+    assert f"«\u00a0{first.action.title}\u00a0»" in block and "que vous avez déjà demandée" in block
     # The action page says it too, before the session is even in the cart.
     services.remove_from_cart(employee, second)
     page = text(client.get(second.action.get_absolute_url()))

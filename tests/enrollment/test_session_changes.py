@@ -99,7 +99,7 @@ def test_a_session_moved_from_the_22nd_to_the_14th_tells_everyone_once(december,
     before = session_ics(people["participant"])
     was = period_text(paris(12, 22, 9), paris(12, 23, 17))
     now = period_text(paris(12, 14, 9), paris(12, 15, 17))
-    assert was.endswith(f" 22 au {day_text(paris(12, 23, 9).date())}, de 9 h à 17 h")
+    assert was.endswith(f" 22 au {day_text(paris(12, 23, 9).date())}, de 9\u00a0h à 17\u00a0h")
     result = services.change_session(
         december, by=staff, starts_at=paris(12, 14, 9), ends_at=paris(12, 15, 17)
     )
@@ -116,7 +116,7 @@ def test_a_session_moved_from_the_22nd_to_the_14th_tells_everyone_once(december,
     ]
     assert recipients == sorted(expected)
     for email in emails:
-        assert email.subject == f"[ParcoursPro] Nouvelles dates : {december.action.title}"
+        assert email.subject == f"[ParcoursPro] Nouvelles dates\u00a0: {december.action.title}"
         assert f"{was} → désormais {now}" in email.body_text
     [to_claire] = [e for e in emails if e.to == people["approver"].email]
     assert to_claire.body_text.startswith("Bonjour Claire,")
@@ -170,10 +170,10 @@ def test_a_new_place_and_a_new_link_say_what_changed(people, december, staff):
     [email, *_] = changed_emails()
     gironde = december.get_department_display()
     assert (
-        f"Lieu : Cap Métiers, Pessac — {gironde} → désormais Mérignac, salle 4 — {gironde}"
+        f"Lieu\u00a0: Cap Métiers, Pessac — {gironde} → désormais Mérignac, salle 4 — {gironde}"
         in email.body_text
     )
-    assert email.subject.startswith("[ParcoursPro] Nouveau lieu : ")
+    assert email.subject.startswith("[ParcoursPro] Nouveau lieu\u00a0: ")
 
 
 def test_only_a_confirmed_participant_reads_the_new_joining_link(staff):

@@ -15,8 +15,8 @@ from mailing.models import Email
 from tests.emails import rendered
 from tests.factories import PARIS, SessionFactory, UserFactory, register, session_of
 
-ONE_DAY = "le mardi 16 février 2027, de 9 h à 17 h"
-TWO_DAYS = "du mardi 16 au mercredi 17 février 2027, de 9 h à 17 h"
+ONE_DAY = "le mardi 16 février 2027, de 9\u00a0h à 17\u00a0h"
+TWO_DAYS = "du mardi 16 au mercredi 17 février 2027, de 9\u00a0h à 17\u00a0h"
 
 
 def paris(*args):
@@ -30,63 +30,64 @@ def paris(*args):
         pytest.param(
             paris(2027, 2, 16, 9, 30),
             paris(2027, 2, 16, 12, 15),
-            "le mardi 16 février 2027, de 9 h 30 à 12 h 15",
+            "le mardi 16 février 2027, de 9\u00a0h\u00a030 à 12\u00a0h\u00a015",
             id="half_hours",
         ),
         pytest.param(
             paris(2027, 2, 16, 14, 5),
             paris(2027, 2, 16, 15),
-            "le mardi 16 février 2027, de 14 h 05 à 15 h",
+            "le mardi 16 février 2027, de 14\u00a0h\u00a005 à 15\u00a0h",
             id="minutes_keep_two_digits",
         ),
         pytest.param(paris(2027, 2, 16, 9), paris(2027, 2, 17, 17), TWO_DAYS, id="two_days"),
         pytest.param(
             paris(2027, 2, 16, 9),
             paris(2027, 2, 18, 12, 30),
-            "du mardi 16 au jeudi 18 février 2027, de 9 h à 12 h 30",
+            "du mardi 16 au jeudi 18 février 2027, de 9\u00a0h à 12\u00a0h\u00a030",
             id="three_days",
         ),
         pytest.param(
             paris(2027, 3, 31, 9),
             paris(2027, 4, 1, 17),
-            "du mercredi 31 mars au jeudi 1er avril 2027, de 9 h à 17 h",
+            "du mercredi 31 mars au jeudi 1er avril 2027, de 9\u00a0h à 17\u00a0h",
             id="across_months",
         ),
         pytest.param(
             paris(2027, 12, 30, 9, 30),
             paris(2028, 1, 3, 16, 30),
-            "du jeudi 30 décembre 2027 au lundi 3 janvier 2028, de 9 h 30 à 16 h 30",
+            "du jeudi 30 décembre 2027 au lundi 3 janvier 2028, "
+            "de 9\u00a0h\u00a030 à 16\u00a0h\u00a030",
             id="across_years",
         ),
         pytest.param(
             paris(2027, 3, 1, 9),
             paris(2027, 3, 1, 17),
-            "le lundi 1er mars 2027, de 9 h à 17 h",
+            "le lundi 1er mars 2027, de 9\u00a0h à 17\u00a0h",
             id="first_of_the_month",
         ),
         pytest.param(
             paris(2027, 2, 16, 14),
             paris(2027, 2, 17, 12),
-            "du mardi 16 à 14 h au mercredi 17 février 2027 à 12 h",
+            "du mardi 16 à 14\u00a0h au mercredi 17 février 2027 à 12\u00a0h",
             id="afternoon_to_next_morning",
         ),
         pytest.param(
             paris(2027, 2, 16, 20),
             paris(2027, 2, 17, 0),
-            "le mardi 16 février 2027, de 20 h à minuit",
+            "le mardi 16 février 2027, de 20\u00a0h à minuit",
             id="until_midnight",
         ),
         # Stored in UTC, said in Paris time, summer (UTC+2) as winter (UTC+1).
         pytest.param(
             dt.datetime(2027, 7, 1, 7, 0, tzinfo=dt.UTC),
             dt.datetime(2027, 7, 1, 15, 0, tzinfo=dt.UTC),
-            "le jeudi 1er juillet 2027, de 9 h à 17 h",
+            "le jeudi 1er juillet 2027, de 9\u00a0h à 17\u00a0h",
             id="summer_time",
         ),
         pytest.param(
             dt.datetime(2027, 3, 26, 8, 0, tzinfo=dt.UTC),
             dt.datetime(2027, 3, 29, 15, 0, tzinfo=dt.UTC),
-            "du vendredi 26 au lundi 29 mars 2027, de 9 h à 17 h",
+            "du vendredi 26 au lundi 29 mars 2027, de 9\u00a0h à 17\u00a0h",
             id="across_the_change_to_summer_time",
         ),
     ],
@@ -98,11 +99,11 @@ def test_period_text(starts, ends, expected):
 @pytest.mark.parametrize(
     ("time", "expected"),
     [
-        (dt.time(9, 0), "9 h"),
-        (dt.time(9, 30), "9 h 30"),
-        (dt.time(17, 0), "17 h"),
-        (dt.time(12, 5), "12 h 05"),
-        (dt.time(0, 0), "0 h"),
+        (dt.time(9, 0), "9\u00a0h"),
+        (dt.time(9, 30), "9\u00a0h\u00a030"),
+        (dt.time(17, 0), "17\u00a0h"),
+        (dt.time(12, 5), "12\u00a0h\u00a005"),
+        (dt.time(0, 0), "0\u00a0h"),
     ],
 )
 def test_hour_text(time, expected):
@@ -110,7 +111,7 @@ def test_hour_text(time, expected):
 
 
 def test_moment_text():
-    assert moment_text(paris(2027, 2, 12, 18)) == "vendredi 12 février 2027 à 18 h"
+    assert moment_text(paris(2027, 2, 12, 18)) == "vendredi 12 février 2027 à 18\u00a0h"
 
 
 @pytest.mark.django_db

@@ -157,7 +157,7 @@ def test_cart_lists_items_with_places_warning_and_prefilled_form(client, employe
     assert f'value="{employee.email}"' in body
     assert f'value="{employee.first_name}"' in body
     assert f'name="motivations_{soon.pk}"' in body
-    assert f"Vos motivations et attentes pour « {soon.action.title} »" in body
+    assert f"Vos motivations et attentes pour «\u00a0{soon.action.title}\u00a0»" in body
     assert body.count("<fieldset") == 3
     assert reverse("enrollment:cart_remove", args=[soon.pk]) in body
     assert "Valider mon panier" in body
@@ -307,4 +307,5 @@ def test_two_sessions_of_one_action_get_distinct_labels(client, employee):
     services.add_to_cart(employee, second)
     client.force_login(employee)
     body = client.get(reverse("enrollment:cart")).content.decode()
-    assert body.count(f"Vos motivations et attentes pour « {first.action.title}, session du") == 2
+    label = f"Vos motivations et attentes pour «\u00a0{first.action.title}, session du"
+    assert body.count(label) == 2

@@ -65,7 +65,7 @@ def test_quota_counters_for_this_year_and_next(client, employee):
     )
     client.force_login(employee)
     body = client.get(reverse("enrollment:my_space")).content.decode()
-    assert f"{year} :</strong>" in body
+    assert f"{year}\u00a0:</strong>" in body
     assert "0 action réservée aux adhérents sur 4" in body
     assert "2 actions réservées aux adhérents sur 4" in body
     assert "dont 1 formation sur 3" in body

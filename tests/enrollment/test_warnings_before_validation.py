@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 CART = reverse("enrollment:cart")
 WAITLIST = "elle sera placée en liste d&#x27;attente"
 CAP = "2 salariés de votre structure ont déjà une place"
-FULL = "Cette session est complète : si vous validez"
+FULL = "Cette session est complète\u00a0: si vous validez"
 QUOTA = "dépasserait vos limites annuelles"
 LATE = "un désistement serait décompté de votre quota annuel"
 

@@ -296,7 +296,7 @@ def test_a_session_opened_on_one_node_works_on_the_other(nodes, project_hashers)
 def places_said(base: str, session) -> str:
     html = requests.get(f"{base}{session.action.get_absolute_url()}", timeout=30).text
     block = re.search(rf'id="session-{session.pk}".*?</li>', html, re.S).group(0)
-    return unescape(re.search(r"Places :</strong>\s*([^<]*)<", block).group(1).strip())
+    return unescape(re.search(r"Places\s*:</strong>\s*([^<]*)<", block).group(1).strip())
 
 
 @two_nodes

@@ -38,7 +38,7 @@ def test_every_subject_starts_with_the_programme(name):
 
 def test_the_subject_reads_after_the_prefix():
     assert outbox.render_subject("survey_reminder", {"action": {"title": "X"}}) == (
-        "[ParcoursPro] Rappel : votre avis sur « X »"
+        "[ParcoursPro] Rappel\u00a0: votre avis sur «\u00a0X\u00a0»"
     )
     assert outbox.render_subject(
         "attachment_ended", {"structure": {"name": "Tremplin"}}
@@ -70,7 +70,7 @@ def test_the_convocation_lists_the_prerequisites_apart_from_what_to_bring(member
     services.confirm(registration, by=UserFactory(is_staff=True))
     email = rendered(Email.objects.get(template="provider_decision", to=registration.email))
     assert "À prévoir : Exercer" not in email.body_text
-    assert "À prévoir : de quoi prendre des notes" in email.body_text
+    assert "À prévoir\u00a0: de quoi prendre des notes" in email.body_text
     assert "Prérequis\nExercer une mission d'accompagnement." in email.body_text
     assert "<strong>Prérequis</strong>" in email.body_html
     assert "À prévoir : Exercer" not in email.body_html

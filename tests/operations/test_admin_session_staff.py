@@ -105,7 +105,7 @@ def test_staff_leave_the_deadline_empty_and_it_follows_the_start(client, staff, 
     action = ActionFactory(kind=kind, duration_days=1)
     client.force_login(staff)
     form_page = html.unescape(client.get(reverse("admin:catalog_session_add")).content.decode())
-    assert "Laissée vide : 7 jours avant le début à 23h59" in form_page
+    assert "Laissée vide\u00a0: 7 jours avant le début à 23h59" in form_page
 
     response = client.post(reverse("admin:catalog_session_add"), add_form_data(client, action))
 

@@ -89,10 +89,10 @@ def test_the_sheet_has_a_line_per_participant_and_a_column_per_half_day(client, 
     assert [" ".join(c) for c in columns] == [
         "Nom et prénom",
         "Structure",
-        "jeu 4 mars matin",
-        "jeu 4 mars après-midi",
-        "ven 5 mars matin",
-        "ven 5 mars après-midi",
+        "jeudi 4 mars matin",
+        "jeudi 4 mars après-midi",
+        "vendredi 5 mars matin",
+        "vendredi 5 mars après-midi",
     ]
     body = re.search(r"<tbody>(.*?)</tbody>", page, re.S).group(1)
     assert body.count("<tr>") == 2

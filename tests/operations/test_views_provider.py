@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.models import ActionKind
 from enrollment.models import Registration, RegistrationStatus
@@ -245,3 +246,50 @@ def test_attendance_after_the_start(client, training, provider_user):
         client.post(url, {f"presence_{absent.pk}": "present"})
     assert status_of(absent) == Status.ATTENDED
     assert status_of(present) == Status.ATTENDED
+
+
+def test_absent_with_a_half_day_ticked_is_refused_and_nothing_saved(client, provider_user):
+    """« Absent·e » with a half-day ticked contradicts itself: a French message, the form
+    back with the error under the half-days, nothing recorded."""
+    start = (timezone.localtime() + dt.timedelta(days=30)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    session = session_of(
+        ActionKind.TRAINING, starts_at=start, ends_at=start + dt.timedelta(hours=8)
+    )
+    session.action.provider.users.add(provider_user)
+    participant = confirmed(session)
+    morning = f"{start.date().isoformat()}-am"
+    url = reverse("operations:provider_attendance", args=[session.pk])
+    with time_machine.travel(start + dt.timedelta(hours=9), tick=False):
+        client.force_login(provider_user)
+        page = text(client.get(session_url(session)))
+        assert "(présent·e sans case cochée\u00a0: toutes)" not in page
+        assert (
+            "«\u00a0Présent·e\u00a0» sans case cochée\u00a0: présent·e à toutes les demi-journées"
+            in page
+        )
+        response = client.post(
+            url,
+            {f"presence_{participant.pk}": "absent", f"demi_journees_{participant.pk}": [morning]},
+        )
+    assert response.status_code == 400
+    body = text(response)
+    assert "Présences non enregistrées" in body
+    assert "«\u00a0Absent·e\u00a0» avec des demi-journées cochées\u00a0: décochez-les" in body
+    assert status_of(participant) == Status.CONFIRMED
+    assert not Registration.objects.get(pk=participant.pk).half_days.exists()
+
+
+def test_the_header_counts_places_in_good_french_and_matches_the_participants(
+    client, training, provider_user
+):
+    """« 1 place occupée sur 3 », and after the attendance the places stay counted."""
+    participant = confirmed(training)
+    client.force_login(provider_user)
+    assert "1 place occupée sur 3" in text(client.get(session_url(training)))
+    Registration.objects.filter(pk=participant.pk).update(status=Status.ATTENDED)
+    assert "1 place occupée sur 3" in text(client.get(session_url(training)))
+    awaiting_provider(training)
+    page = text(client.get(session_url(training)))
+    assert "2 places occupées sur 3 (dont 1 participant confirmé)" in page

@@ -73,8 +73,8 @@ def test_a_participant_signs_from_the_short_link_without_javascript(client, cour
         assert 'src="/static/js/signature-pad.js"' in page and "<script>" not in page
         assert '<div class="signature-pad" hidden>' in page  # shown by the script only
         response = client.post(reverse("enrollment:sign", args=[code]), follow=True)
-    assert "C'est signé, à 9 h 03" in text(response)
-    assert "Vous avez signé cette demi-journée à 9 h 03" in text(response)
+    assert "C'est signé, à 9\u00a0h\u00a003" in text(response)
+    assert "Vous avez signé cette demi-journée à 9\u00a0h\u00a003" in text(response)
     assert HalfDayAttendance.objects.get(registration=anne).signed_at is not None
 
 

@@ -161,7 +161,7 @@ def test_the_filters_narrow_every_figure(client, year):
     old = figures(client, year="", start="2026-01-01", end="2026-12-31")
     assert old.context["pilotage"].total.sessions == 1
     assert old.context["pilotage"].total.satisfaction.hot.answers == 1
-    assert "Sessions commençant à partir du 1 janvier 2026, jusqu'au 31 décembre 2026" in (
+    assert "Sessions commençant à partir du 1er janvier 2026, jusqu'au 31 décembre 2026" in (
         html.unescape(old.content.decode())
     )
 

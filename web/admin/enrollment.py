@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common import typography
 from enrollment.models import Cart, CartItem, Registration, RegistrationEvent
 
 
@@ -45,12 +46,13 @@ class RegistrationEventInline(admin.TabularInline):
 
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
+    # The status next to the person: the column staff look for, never cut off at 1280 px.
     list_display = (
         "person",
+        "status",
         "action",
         "session_start",
         "structure",
-        "status",
         "submitted_at",
         "counted_in_quota",
     )
@@ -124,7 +126,7 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("début de la session"), ordering="session__starts_at")
     def session_start(self, obj):
-        return timezone.localtime(obj.session.starts_at).strftime("%d/%m/%Y %H:%M")
+        return typography.moment(timezone.localtime(obj.session.starts_at), short=True)
 
     def has_add_permission(self, request):
         return False  # requests are made by professionals, from their cart

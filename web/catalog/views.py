@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
@@ -72,6 +73,10 @@ def catalogue(request):
     )
 
 
+# Where the action page's cached head leaves room for the person's situation.
+SITUATION_MARK = "<!-- situation -->"
+
+
 @require_safe
 def action_detail(request, slug):
     """The head and each session's details are the same for everyone (`fragments.ActionPage`,
@@ -95,12 +100,21 @@ def _action_page(request, action, sessions, flags, now) -> HttpResponse:
     states = eligibility.for_user(request.user, action, sessions, now)
     # « Session ajoutée à votre panier » next to the session, where the page opens.
     messages = eligibility.attach_messages(states, get_messages(request))
+    # The person's situation goes under the title, before the long description; a refusal
+    # met by every session (a structure not a member for their year) is said there once.
+    head_top, _mark, head_rest = page.head(request).partition(SITUATION_MARK)
+    refusals = {state.refusal for state in states.sessions if state.is_open}
+    situation = states.general_refusal or (
+        next(iter(refusals)) if len(refusals) == 1 and "" not in refusals else ""
+    )
     return render(
         request,
         "catalog/action_detail.html",
         {
             "action": action,
-            "head_html": page.head(request),
+            "head_top": mark_safe(head_top),  # noqa: S308 — our own rendered HTML
+            "head_rest": mark_safe(head_rest),  # noqa: S308 — our own rendered HTML
+            "situation": situation,
             "sessions": page.sessions_html(states.sessions),
             "eligibility": states,
             "messages": messages,

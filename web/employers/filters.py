@@ -9,12 +9,12 @@ from urllib.parse import urlencode
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dates import MONTHS_AP
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.dates import period_text
 from catalog.models import ActionKind
+from common import typography
 from common.text import de_name
 from enrollment import employer_requests as tables
 from enrollment.models import RegistrationStatus
@@ -159,14 +159,14 @@ def _url_for_each(name: str, *, by: str = "pk"):
 
 
 def _day_formatter():
-    """A date-time as « 8 janv. 2027 » (the date filter's "j N Y"), the month names translated
-    once for the page rather than at each date; with the time, « 8 janv. 2027, 09h30 »."""
-    months = {number: str(name) for number, name in MONTHS_AP.items()}
+    """A date-time as « 8 janv. 2027 », « 1er févr. 2027 »; with the time, « 8 janv. 2027 à
+    9 h 30 » (common.typography: plain functions, cheap at each row)."""
 
     def day(value, *, with_time: bool = False) -> str:
         value = timezone.localtime(value)
-        text = f"{value.day} {months[value.month]} {value.year}"
-        return f"{text}, {value.hour:02d}h{value.minute:02d}" if with_time else text
+        if with_time:
+            return typography.moment(value, short=True)
+        return typography.day(value.date(), short=True)
 
     return day
 

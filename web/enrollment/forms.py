@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common import typography
 from enrollment.rules import MESSAGES, MOTIVATIONS_MAX_LENGTH, REASON_MAX_LENGTH, has_visible_text
 from web.forms import PageForm
 
@@ -84,13 +85,22 @@ class CartSubmitForm(DescribedErrorsMixin, PageForm):
             title = item.session.action.title
             if action_ids.count(item.session.action_id) > 1:
                 # Two sessions of one action: the date tells their fields apart.
-                start = formats.date_format(timezone.localtime(item.session.starts_at), "j F Y")
+                start = typography.day(timezone.localtime(item.session.starts_at).date())
                 title = _("%(title)s, session du %(start)s") % {"title": title, "start": start}
             self.fields[motivations_field_name(item.session_id)] = forms.CharField(
                 label=_("Vos motivations et attentes pour « %(title)s »") % {"title": title},
-                help_text=_(
-                    "Le prestataire les lit avant de confirmer votre inscription : dites ce que "
-                    "vous attendez de cette action et en quoi elle sert votre pratique."
+                help_text=(
+                    _(
+                        "Le prestataire les lit avant de confirmer votre inscription : dites ce "
+                        "que vous attendez de cette action et en quoi elle sert votre pratique."
+                    )
+                    if item.session.action.is_member_only
+                    # A short format is confirmed within the places, without anyone's review.
+                    else _(
+                        "Dites en quelques mots ce que vous en attendez. L'inscription à ce "
+                        "format court est confirmée dans la limite des places, sans validation "
+                        "de votre employeur ni du prestataire."
+                    )
                 ),
                 max_length=MOTIVATIONS_MAX_LENGTH,
                 error_messages={

@@ -22,6 +22,7 @@ from catalog.models import Session
 from documents.retention import kept_for
 from documents.selectors import latest_of_registrations
 from elearning.selectors import attach_elearning_access
+from employers.attachments import attachment_pending_message, pending_attachment
 from enrollment import eligibility, notifications, privacy, rules, selectors, services
 from enrollment.models import RegistrationEvent, RegistrationStatus
 from enrollment.rules import RuleViolation
@@ -190,6 +191,8 @@ def cart(request):
             "form": form,
             "items": lines,
             "item_fields": form.item_fields(),
+            # Only a member-only request goes through the employer (R4).
+            "to_employer": any(item.session.action.is_member_only for item in lines),
             "refused_items": [item for item in lines if item.refusal],
             "refusal_summary": summary,
         },
@@ -260,6 +263,8 @@ def my_space(request):
     past = [r for r in registrations if r.session.ends_at <= now]
     this_year = timezone.localdate().year
     quotas = [selectors.quota_use(request.user.pk, year) for year in (this_year, this_year + 1)]
+    # Only a person without a structure may be waiting to join one.
+    pending = None if request.user.structure_id else pending_attachment(request.user)
     return render(
         request,
         "enrollment/my_space.html",
@@ -275,6 +280,7 @@ def my_space(request):
             "quotas": quotas,
             "quota_limit": rules.ANNUAL_MEMBER_ONLY_QUOTA,
             "training_limit": rules.ANNUAL_TRAINING_QUOTA,
+            "pending_message": attachment_pending_message(pending) if pending else "",
         },
     )
 

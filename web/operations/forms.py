@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from common import typography
 from web.enrollment.forms import ReasonForm
 
 PRESENT = "present"
@@ -46,7 +46,10 @@ class AttendanceForm(forms.Form):
         self.participants = list(participants)
         self.half_days = list(half_days)
         self.every = {(h.day, h.half) for h in self.half_days}
-        choices = [(h.key, f"{date_format(h.day, 'D j F')} — {h.label}") for h in self.half_days]
+        choices = [
+            (h.key, f"{typography.day(h.day, weekday=True, year=False)} — {h.label}")
+            for h in self.half_days
+        ]
         for registration in self.participants:
             initial = {"attended": PRESENT, "absent": ABSENT}.get(registration.status)
             self.fields[attendance_field_name(registration.pk)] = forms.ChoiceField(
@@ -68,6 +71,30 @@ class AttendanceForm(forms.Form):
                         if (h.day, h.half) in self.recorded(registration)
                     ],
                 )
+
+    absent_with_half_days = _(
+        "« Absent·e » avec des demi-journées cochées : décochez-les, ou choisissez "
+        "« Présent·e » pour les demi-journées suivies."
+    )
+
+    def clean(self):
+        """Absent with half-days ticked says two things at once: refused, nothing saved."""
+        cleaned = super().clean()
+        for registration in self.participants:
+            halves = half_days_field_name(registration.pk)
+            if cleaned.get(attendance_field_name(registration.pk)) == ABSENT and cleaned.get(
+                halves
+            ):
+                self.add_error(halves, self.absent_with_half_days)
+        return cleaned
+
+    def contradictions(self) -> list[str]:
+        """The participants marked absent with half-days ticked (after `is_valid`)."""
+        return [
+            f"{r.first_name} {r.last_name}"
+            for r in self.participants
+            if self.absent_with_half_days in self.errors.get(half_days_field_name(r.pk), [])
+        ]
 
     def recorded(self, registration) -> set:
         """The half-days recorded present; every one for a participant marked present

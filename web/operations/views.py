@@ -12,12 +12,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.models import ActionKind
+from common import typography
 from common.choices import Department
 from common.text import de_name, lowercase_first
 from documents.rendering import render_pdf
@@ -61,13 +61,15 @@ def provider_space(request):
     )
 
 
-def _render_session(request, session, *, bound=None, status=200):
+def _render_session(request, session, *, bound=None, attendance=None, status=200):
     requests = list(selectors.awaiting_provider(session))
     for registration in requests:
         registration.decline_form = DECLINE.for_row(registration, bound)
     participants = list(selectors.participants(session).prefetch_related("half_days"))
     started = timezone.now() >= session.starts_at
-    form = AttendanceForm(participants=participants, half_days=selectors.half_days(session))
+    form = attendance or AttendanceForm(
+        participants=participants, half_days=selectors.half_days(session)
+    )
     context = {
         "session": session,
         "action": session.action,
@@ -150,6 +152,18 @@ def provider_attendance(request, pk: int):
         half_days=selectors.half_days(session),
     )
     form.is_valid()  # every choice is optional; an unknown value is ignored
+    contradictions = form.contradictions()
+    if contradictions:
+        # Nothing is saved: the form comes back with the error under each contradiction.
+        messages.error(
+            request,
+            _(
+                "Présences non enregistrées : « Absent·e » est choisi avec des demi-journées "
+                "cochées pour %(names)s. Corrigez ci-dessous."
+            )
+            % {"names": ", ".join(contradictions)},
+        )
+        return _render_session(request, session, attendance=form, status=400)
     recorded, refusals = 0, []
     for registration, present in form.marks():
         registration.session = session
@@ -261,9 +275,9 @@ def _scope_text(filterset) -> str:
     if period["year"]:
         parts.append(_("en %(year)s") % {"year": period["year"]})
     if period["start"]:
-        parts.append(_("à partir du %(day)s") % {"day": date_format(period["start"], "j F Y")})
+        parts.append(_("à partir du %(day)s") % {"day": typography.day(period["start"])})
     if period["end"]:
-        parts.append(_("jusqu'au %(day)s") % {"day": date_format(period["end"], "j F Y")})
+        parts.append(_("jusqu'au %(day)s") % {"day": typography.day(period["end"])})
     text = (
         _("Sessions commençant %(period)s") % {"period": ", ".join(parts)}
         if parts

@@ -1,11 +1,16 @@
 """Display helpers for actions and sessions (French dates, places)."""
 
+import re
+
 from django import template
 from django.utils import formats, timezone
+from django.utils.html import escape, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from catalog.dates import moment_text, period_text
+from common import typography
 from enrollment import rules
 
 register = template.Library()
@@ -27,8 +32,8 @@ def moment(value) -> str:
 
 @register.filter
 def short_date(value) -> str:
-    """« 12 janv. 2027 »."""
-    return formats.date_format(timezone.localtime(value), "j M Y")
+    """« 12 janv. 2027 », « 1er févr. 2027 »."""
+    return typography.day(timezone.localtime(value).date(), short=True) if value else ""
 
 
 @register.filter
@@ -70,3 +75,39 @@ def duration_text(days) -> str:
         return ""
     shown = str(int(days)) if days == int(days) else formats.number_format(days, 1)
     return ngettext("%(days)s jour", "%(days)s jours", int(days)) % {"days": shown}
+
+
+_BULLET = re.compile(r"^\s*[-–•*]\s+")
+
+
+@register.filter(is_safe=True)
+def text_blocks(text) -> str:
+    """A text typed by staff as HTML: paragraphs, and lines that start with « - » or « • »
+    as a real list (objectives, programme), not as dashes."""
+    blocks, items, lines = [], [], []
+
+    def close_paragraph():
+        if lines:
+            blocks.append("<p>" + "<br>".join(escape(line) for line in lines) + "</p>")
+            lines.clear()
+
+    def close_list():
+        if items:
+            blocks.append(
+                "<ul>" + format_html_join("", "<li>{}</li>", ((i,) for i in items)) + "</ul>"
+            )
+            items.clear()
+
+    for line in str(text or "").splitlines():
+        if _BULLET.match(line):
+            close_paragraph()
+            items.append(_BULLET.sub("", line).strip())
+        elif line.strip():
+            close_list()
+            lines.append(line.strip())
+        else:
+            close_paragraph()
+            close_list()
+    close_paragraph()
+    close_list()
+    return mark_safe("\n".join(blocks))  # noqa: S308 — every piece escaped above

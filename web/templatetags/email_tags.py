@@ -5,6 +5,8 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 
+from common.text import elides
+
 register = template.Library()
 
 
@@ -17,3 +19,12 @@ def session_line(registration, autoescape=True):
         return mark_safe(render_to_string("emails/_session.html", {"r": registration}).strip())
     text = get_template("emails/_session.txt").template
     return text.render(Context({"r": registration}, autoescape=False)).strip()
+
+
+@register.filter(needs_autoescape=True)
+def of_session_line(registration, autoescape=True):
+    """« de `session_line` », elided before a title that starts with a vowel (« s'est
+    désisté·e d'« Animer un atelier » », « de « Conduire… » »)."""
+    line = session_line(registration, autoescape=autoescape)
+    of = "d'" if elides(registration.session.action.title) else "de "
+    return mark_safe(of + line) if autoescape else of + line
