@@ -111,7 +111,7 @@ def test_an_outage_of_days_gives_up_and_tells_staff_once(settings, admin_client)
     alerts = rendered(Email.objects.filter(template="outbox_gave_up").order_by("to"))
     assert [a.to for a in alerts] == ["astreinte@example.test", "equipe@example.test"]
     assert "4 courriels abandonnés après 72 heures" in alerts[0].subject
-    assert "test : 4" in alerts[0].body_text and "451" in alerts[0].body_text
+    assert "test\u00a0: 4" in alerts[0].body_text and "451" in alerts[0].body_text
     assert "?envoye=abandon" in alerts[0].body_text
     # Staff find them in the admin under « abandonnés ».
     page = admin_client.get(reverse("admin:mailing_email_changelist"), {"envoye": "abandon"})
