@@ -130,26 +130,29 @@ def spaced(text: str) -> str:
     return _PHONE.sub(_phone, text)
 
 
-# What is not text in a page: comments, code, form contents, and the tags themselves (their
-# attributes included).
-_NOT_TEXT = re.compile(
-    r"<!--.*?-->|<(script|style|textarea|pre)\b.*?</\1\s*>|<[^>]*>",
-    re.DOTALL | re.IGNORECASE,
-)
-
-
 def spaced_html(html: str) -> str:
     """`spaced`, applied to the text between the tags of an HTML page or fragment only: tags,
     attributes, comments, scripts, styles, <pre> and what a <textarea> holds are untouched."""
-    if not html:
+    if not html or not _CANDIDATE.search(html):
         return html
-    parts, last = [], 0
-    for match in _NOT_TEXT.finditer(html):
-        parts.append(spaced(html[last : match.start()]))
-        parts.append(match[0])
-        last = match.end()
-    parts.append(spaced(html[last:]))
+    parts = _NOT_TEXT.split(html)  # text, tag, text, tag, …, text
+    for index in range(0, len(parts), 2):
+        # Most of a page's text between tags is indentation: only what may change is spaced.
+        if _CANDIDATE.search(parts[index]):
+            parts[index] = spaced(parts[index])
     return "".join(parts)
+
+
+# What `spaced` may change (punctuation, « », a number): text without any is left as it is.
+_CANDIDATE = re.compile(r"[:;!?«»€%0-9]")
+
+# What is not text in a page: comments, code, form contents, and the tags themselves (their
+# attributes included). One group: `split` keeps them between the texts.
+_NOT_TEXT = re.compile(
+    r"(<!--.*?-->|<script\b.*?</script\s*>|<style\b.*?</style\s*>|<textarea\b.*?</textarea\s*>"
+    r"|<pre\b.*?</pre\s*>|<[^>]*>)",
+    re.DOTALL | re.IGNORECASE,
+)
 
 
 # --- checks (the tests scan rendered pages and emails with it) ---------------------------------

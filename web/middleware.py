@@ -9,6 +9,7 @@ import csp.middleware
 from allauth.idp.oidc.forms import RPInitiatedLogoutForm
 from django.conf import settings
 from django.db import OperationalError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -20,17 +21,30 @@ from web.errors import database_unavailable_response, is_database_unreachable
 logger = logging.getLogger(__name__)
 
 
+def spaced_page(html: str) -> HttpResponse:
+    """A page whose non-breaking spaces are already set (a page kept whole in the cache is
+    spaced once, before it is kept): the middleware leaves it as it is."""
+    response = HttpResponse(html)
+    response.french_spaced = True
+    return response
+
+
 class FrenchTypographyMiddleware:
     """Every HTML page leaves with its non-breaking spaces (`common.typography.spaced_html`):
     before « : ; ! ? », inside « », in « 17 h »: the translations, the messages and what
-    people typed are written with plain spaces, and a line must not break there."""
+    people typed are written with plain spaces, and a line must not break there. A page made
+    by `spaced_page` already has them."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
+        if (
+            response.streaming
+            or getattr(response, "french_spaced", False)
+            or not response.get("Content-Type", "").startswith("text/html")
+        ):
             return response
         charset = response.charset or "utf-8"
         response.content = spaced_html(response.content.decode(charset)).encode(charset)

@@ -20,9 +20,11 @@ from django.views.decorators.http import require_safe
 
 from catalog import selectors
 from catalog.cache_versions import FRAGMENT_TIMEOUT
+from common.typography import spaced_html
 from enrollment import eligibility, rules
 from enrollment import selectors as enrollment_selectors
 from web.catalog import fragments
+from web.middleware import spaced_page
 
 
 def same_for_every_visitor(request, key: str, render_page) -> HttpResponse:
@@ -37,11 +39,14 @@ def same_for_every_visitor(request, key: str, render_page) -> HttpResponse:
     page_key = f"page:{get_language() or settings.LANGUAGE_CODE}:{request.path}:{digest}"
     html = cache.get(page_key)
     if html is not None:
-        return HttpResponse(html)
+        return spaced_page(html)
     response = render_page()
-    if response.status_code == 200:
-        cache.set(page_key, response.content.decode(), FRAGMENT_TIMEOUT)
-    return response
+    if response.status_code != 200:
+        return response
+    # Kept with its non-breaking spaces, set once rather than at each request.
+    html = spaced_html(response.content.decode())
+    cache.set(page_key, html, FRAGMENT_TIMEOUT)
+    return spaced_page(html)
 
 
 @require_safe
