@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from common.text import elides
 
@@ -131,11 +132,24 @@ def spaced(text: str) -> str:
 
 
 # What is not text in a page: comments, code, form contents, and the tags themselves (their
-# attributes included).
-_NOT_TEXT = re.compile(
-    r"<!--.*?-->|<(script|style|textarea|pre)\b.*?</\1\s*>|<[^>]*>",
-    re.DOTALL | re.IGNORECASE,
+# attributes included); a run of them with only white space between (which `spaced` never
+# changes) is one separator, so the page splits in one pass of the regex engine into the few
+# pieces of text that the reader sees.
+_NOT_TEXT_ONE = (
+    r"<!--.*?-->|<script\b.*?</script\s*>|<style\b.*?</style\s*>"
+    r"|<textarea\b.*?</textarea\s*>|<pre\b.*?</pre\s*>|<[^>]*>"
 )
+_NOT_TEXT = re.compile(
+    rf"((?:{_NOT_TEXT_ONE})(?:\s*(?:{_NOT_TEXT_ONE}))*)", re.DOTALL | re.IGNORECASE
+)
+# What one of `spaced`'s rules at least needs to change something (a space before « : ; ! ? »,
+# a « or », a space after a digit before « h », « € », « % » or a digit, « 9 h 30 »): a text
+# without any of them stays as it is, so it is not passed through the rules.
+_SPACED_NEEDS = re.compile(rf"[«»]|[ \t][:;!?]|\d[ \t]+[h€%\d]|\d{NBSP}h[ \t]+\d")
+
+
+# The same texts come back on every page (labels, help, titles): their spaced form is kept.
+_spaced_once = lru_cache(maxsize=4096)(spaced)
 
 
 def spaced_html(html: str) -> str:
@@ -143,12 +157,8 @@ def spaced_html(html: str) -> str:
     attributes, comments, scripts, styles, <pre> and what a <textarea> holds are untouched."""
     if not html:
         return html
-    parts, last = [], 0
-    for match in _NOT_TEXT.finditer(html):
-        parts.append(spaced(html[last : match.start()]))
-        parts.append(match[0])
-        last = match.end()
-    parts.append(spaced(html[last:]))
+    parts = _NOT_TEXT.split(html)  # text, not text, text, …, text
+    parts[::2] = [_spaced_once(text) if _SPACED_NEEDS.search(text) else text for text in parts[::2]]
     return "".join(parts)
 
 
