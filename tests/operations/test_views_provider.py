@@ -135,7 +135,7 @@ def test_confirm_makes_the_request_effective_and_sends_the_convocation(
         response = client.post(url, follow=True)
     assert response.redirect_chain[-1][0].startswith(session_url(training))
     assert status_of(registration) == Status.CONFIRMED
-    assert "est confirmée : la convocation partira dès que possible." in text(response)
+    assert "est confirmée\u00a0: la convocation partira dès que possible." in text(response)
     convocation = next(m for m in mail.outbox if m.to == [registration.email] and m.attachments)
     assert convocation.attachments[0][0].endswith(".ics")
     assert registration.events.last().by == provider_user
