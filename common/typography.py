@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from common.text import elides
 
@@ -130,29 +131,35 @@ def spaced(text: str) -> str:
     return _PHONE.sub(_phone, text)
 
 
+# What is not text in a page: comments, code, form contents, and the tags themselves (their
+# attributes included); a run of them with only white space between (which `spaced` never
+# changes) is one separator, so the page splits in one pass of the regex engine into the few
+# pieces of text that the reader sees.
+_NOT_TEXT_ONE = (
+    r"<!--.*?-->|<script\b.*?</script\s*>|<style\b.*?</style\s*>"
+    r"|<textarea\b.*?</textarea\s*>|<pre\b.*?</pre\s*>|<[^>]*>"
+)
+_NOT_TEXT = re.compile(
+    rf"((?:{_NOT_TEXT_ONE})(?:\s*(?:{_NOT_TEXT_ONE}))*)", re.DOTALL | re.IGNORECASE
+)
+# What one of `spaced`'s rules at least needs to change something (a space before « : ; ! ? »,
+# a « or », a space after a digit before « h », « € », « % » or a digit, « 9 h 30 »): a text
+# without any of them stays as it is, so it is not passed through the rules.
+_SPACED_NEEDS = re.compile(rf"[«»]|[ \t][:;!?]|\d[ \t]+[h€%\d]|\d{NBSP}h[ \t]+\d")
+
+
+# The same texts come back on every page (labels, help, titles): their spaced form is kept.
+_spaced_once = lru_cache(maxsize=4096)(spaced)
+
+
 def spaced_html(html: str) -> str:
     """`spaced`, applied to the text between the tags of an HTML page or fragment only: tags,
     attributes, comments, scripts, styles, <pre> and what a <textarea> holds are untouched."""
-    if not html or not _CANDIDATE.search(html):
+    if not html:
         return html
-    parts = _NOT_TEXT.split(html)  # text, tag, text, tag, …, text
-    for index in range(0, len(parts), 2):
-        # Most of a page's text between tags is indentation: only what may change is spaced.
-        if _CANDIDATE.search(parts[index]):
-            parts[index] = spaced(parts[index])
+    parts = _NOT_TEXT.split(html)  # text, not text, text, …, text
+    parts[::2] = [_spaced_once(text) if _SPACED_NEEDS.search(text) else text for text in parts[::2]]
     return "".join(parts)
-
-
-# What `spaced` may change (punctuation, « », a number): text without any is left as it is.
-_CANDIDATE = re.compile(r"[:;!?«»€%0-9]")
-
-# What is not text in a page: comments, code, form contents, and the tags themselves (their
-# attributes included). One group: `split` keeps them between the texts.
-_NOT_TEXT = re.compile(
-    r"(<!--.*?-->|<script\b.*?</script\s*>|<style\b.*?</style\s*>|<textarea\b.*?</textarea\s*>"
-    r"|<pre\b.*?</pre\s*>|<[^>]*>)",
-    re.DOTALL | re.IGNORECASE,
-)
 
 
 # --- checks (the tests scan rendered pages and emails with it) ---------------------------------

@@ -282,10 +282,14 @@ def cart_items(user) -> list[CartItem]:
     )
 
 
+# The fields of a person an event's history shows (`only`), through its `by`.
+NAME_OF_BY = ("by__first_name", "by__last_name", "by__email")
+
+
 def registrations_of(user) -> QuerySet[Registration]:
     return (
         Registration.objects.filter(user=user)
-        .select_related("session__action__theme", "session__action__provider", "structure")
+        .select_related("session__action")  # what « Mon espace » and a validated cart show
         .order_by("-session__starts_at", "-pk")
     )
 

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from catalog.models import Session
+from employers.models import Structure
 
 from . import rules
 from .models import Survey
@@ -47,10 +48,16 @@ def to_answer(user, *, now: dt.datetime | None = None) -> list[Survey]:
     if not user.is_authenticated:
         return []
     now = now or timezone.now()
+    # `answerable_by` with the structures as a subquery: no join to multiply rows, so no
+    # DISTINCT; only what « Mon espace » shows is joined.
+    approved = Structure.objects.filter(approvers=user).values("pk")
     return list(
-        _surveys()
-        .filter(answerable_by(user), answered_at__isnull=True, closes_at__gt=now)
-        .distinct()
+        Survey.objects.select_related("session__action", "structure")
+        .filter(
+            Q(respondent=user) | Q(kind=Kind.EMPLOYER, structure__in=approved),
+            answered_at__isnull=True,
+            closes_at__gt=now,
+        )
         .order_by("closes_at", "pk")
     )
 

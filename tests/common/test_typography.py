@@ -71,6 +71,9 @@ def test_a_moment_is_a_day_and_an_hour():
 )
 def test_spaces_that_must_not_break(text, expected):
     assert typography.spaced(text) == expected
+    # The page's pass, which skips texts with nothing to change, changes the same.
+    assert typography.spaced_html(text) == expected
+    assert typography.spaced_html(f"<p>{text}</p>\n  <br>") == f"<p>{expected}</p>\n  <br>"
 
 
 def test_html_text_is_spaced_and_its_tags_code_and_fields_are_not():

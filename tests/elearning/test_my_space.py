@@ -94,8 +94,8 @@ def test_my_space_query_count_does_not_grow_with_tutored_registrations(
             state=["pending", "done", "failed"][index % 3],
         )
     client.force_login(user)
-    # 11, as in tests/enrollment/test_views_my_space.py: the jobs and the documents each
+    # 9, as in tests/enrollment/test_views_my_space.py: the jobs and the documents each
     # take one query for all the requests.
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("enrollment:my_space"))
     assert response.content.decode().count(ACCESS) == count

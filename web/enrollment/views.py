@@ -241,7 +241,10 @@ def my_space(request):
         selectors.registrations_of(request.user).prefetch_related(
             Prefetch(
                 "events",
-                queryset=RegistrationEvent.objects.select_related("by").order_by("at", "pk"),
+                # Of whoever made a change, only the name the history shows.
+                queryset=RegistrationEvent.objects.select_related("by")
+                .only("registration_id", "at", "to_status", "reason", *selectors.NAME_OF_BY)
+                .order_by("at", "pk"),
             )
         )
     )
@@ -262,7 +265,8 @@ def my_space(request):
     )
     past = [r for r in registrations if r.session.ends_at <= now]
     this_year = timezone.localdate().year
-    quotas = [selectors.quota_use(request.user.pk, year) for year in (this_year, this_year + 1)]
+    counted = selectors.counted_sessions_by_year(request.user.pk, (this_year, this_year + 1))
+    quotas = [counted[year].use for year in (this_year, this_year + 1)]
     # Only a person without a structure may be waiting to join one.
     pending = None if request.user.structure_id else pending_attachment(request.user)
     return render(
