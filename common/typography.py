@@ -90,6 +90,8 @@ def moment(value: dt.datetime, *, weekday: bool = False, short: bool = False) ->
     return f"{day(value.date(), weekday=weekday, short=short)} à {hour(value)}"
 
 
+CURLY_APOSTROPHE = "\u2019"
+
 # --- spaces ------------------------------------------------------------------------------------
 
 _BEFORE_PUNCTUATION = re.compile(rf"(?:(?<=[^\s{_FIXED_SPACES}])|^)[ \t]+(?=[:;!?»])")
@@ -118,9 +120,12 @@ def spaced(text: str) -> str:
     number and « h », « € » or « % », between the pairs of a phone number; and « de »
     elided before a quoted title that starts with a vowel (« d'« Animer » »). Only spaces
     already written (or missing around « ») change: « https://… », « 10:30 » and « ?page »
-    stay as they are."""
+    stay as they are. One apostrophe everywhere, the straight one that our texts, people's
+    typing and e-ParcoursPro use: the curly one of Django's and allauth's translations is
+    written the same way."""
     if not text:
         return text
+    text = text.replace(CURLY_APOSTROPHE, "'")
     text = _DE_BEFORE_QUOTE.sub(_de_before_quote, text)
     text = _BEFORE_PUNCTUATION.sub(NBSP, text)
     text = _GLUED_CLOSING.sub(f"{NBSP}»", text)
@@ -145,7 +150,7 @@ _NOT_TEXT = re.compile(
 # What one of `spaced`'s rules at least needs to change something (a space before « : ; ! ? »,
 # a « or », a space after a digit before « h », « € », « % » or a digit, « 9 h 30 »): a text
 # without any of them stays as it is, so it is not passed through the rules.
-_SPACED_NEEDS = re.compile(rf"[«»]|[ \t][:;!?]|\d[ \t]+[h€%\d]|\d{NBSP}h[ \t]+\d")
+_SPACED_NEEDS = re.compile(rf"[«»{CURLY_APOSTROPHE}]|[ \t][:;!?]|\d[ \t]+[h€%\d]|\d{NBSP}h[ \t]+\d")
 
 
 # The same texts come back on every page (labels, help, titles): their spaced form is kept.
@@ -169,6 +174,7 @@ _PLAIN_SPACE_CASES = (
     ("espace après « « »", re.compile(r"« ")),
     ("espace avant « » »", re.compile(r" »")),
     ("espace dans une heure", re.compile(r"\d h\b|\dh \d\d\b")),
+    ("apostrophe courbe parmi les droites", re.compile(CURLY_APOSTROPHE)),
     ("heure écrite à l'anglaise", re.compile(r"\b\d{1,2}h(?:\d\d)?\b|\b\d{1,2}:\d\d\b")),
 )
 

@@ -61,6 +61,8 @@ def test_a_moment_is_a_day_and_an_hour():
         ("de 9 h à 17 h 30", f"de 9{N}h à 17{N}h{N}30"),
         ("Appelez le 05 56 01 02 03.", f"Appelez le 05{N}56{N}01{N}02{N}03."),
         ("120 € et 50 %", f"120{N}€ et 50{N}%"),
+        # One apostrophe: Django's and allauth's translations write the curly one.
+        ("L\u2019adresse n\u2019est pas valide", "L'adresse n'est pas valide"),
         # Nothing changes where no space is written or where it is not French text.
         ("https://exemple.fr/?page=2", "https://exemple.fr/?page=2"),
         ("10:30", "10:30"),
@@ -102,6 +104,7 @@ def test_html_text_is_spaced_and_its_tags_code_and_fields_are_not():
         ("à 09h00", "heure écrite à l'anglaise"),
         ("de 14h à", "heure écrite à l'anglaise"),
         ("le 2 à 18:38", "heure écrite à l'anglaise"),
+        ("l\u2019adresse", "apostrophe courbe parmi les droites"),
     ],
 )
 def test_the_scan_finds_each_plain_space_case(text, found):
