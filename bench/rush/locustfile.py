@@ -135,7 +135,8 @@ class Professional(Person):
             session_id, slug = chosen.pop(0)
             self.page("GET", f"/catalogue/{slug}/")
             self.think()
-            response = self.post(f"/panier/ajouter/{session_id}/", {})
+            # The visitor's button (no CSRF token on a page kept whole for every visitor).
+            response = self.post(f"/panier/choisir/{session_id}/", {})
             login_url = response.headers.get("Location", "/accounts/login/")
             self.think()
             response = self.login(email, url=login_url, next_url=f"/catalogue/{slug}/")
