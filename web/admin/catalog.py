@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.validators import MaxLengthValidator
+from django.db import models
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,9 +43,14 @@ class ProviderForm(forms.ModelForm):
             field.widget.attrs.pop("maxlength", None)
 
 
+# Addresses typed without a scheme are read as https (Django 6's default, said now).
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
     form = ProviderForm
+    formfield_overrides = HTTPS_URLS
     list_display = ["name", "email", "phone", "action_count"]
     search_fields = ["name", "legal_name", "siret", "email"]
     autocomplete_fields = ["users"]
@@ -327,6 +333,7 @@ class PlacesFilter(admin.SimpleListFilter):
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
     form = SessionForm
+    formfield_overrides = HTTPS_URLS
     list_display = [
         "__str__",
         "starts_at",
