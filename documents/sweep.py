@@ -8,6 +8,8 @@ sweep »). It finds, besides the failures recorded (`pending`), whose next attem
   `RECENT_DAYS` ago or are to come;
 - the confirmed participants of sessions to come with no convocation, the provider having
   confirmed them (the email waiting for it is `send_waiting_convocations`'s too);
+- the sessions (ended less than `RECENT_DAYS` ago or to come) whose attendance sheet is
+  older than their last validated half-day or correction, or that have none;
 
 then gives up what failed for DOCUMENT_GIVE_UP_HOURS, and tells staff once.
 """
@@ -20,10 +22,16 @@ from collections import defaultdict
 
 from celery import shared_task
 from django.conf import settings
+from django.db.models import Max
 from django.utils import timezone
 
 from catalog.models import MEMBER_ONLY_KINDS
-from enrollment.models import Registration, RegistrationStatus
+from enrollment.models import (
+    AttendanceCorrection,
+    AttendanceSheet,
+    Registration,
+    RegistrationStatus,
+)
 
 from . import pending, services
 from .models import Document, PendingDocument
@@ -80,6 +88,39 @@ def missing_convocations(now: dt.datetime) -> list[int]:
     )
 
 
+def outdated_attendance_sheets(now: dt.datetime) -> list[int]:
+    """Sessions whose last validation or correction of a half-day is newer than their latest
+    attendance sheet (or that have none): the task that would have made it was lost."""
+    recent = now - dt.timedelta(days=RECENT_DAYS)
+    changed = dict(
+        AttendanceSheet.objects.filter(validated_at__isnull=False, session__ends_at__gte=recent)
+        .values("session_id")
+        .annotate(last=Max("validated_at"))
+        .values_list("session_id", "last")
+    )
+    if not changed:
+        return []
+    corrections = (
+        AttendanceCorrection.objects.filter(registration__session_id__in=changed)
+        .values("registration__session_id")
+        .annotate(last=Max("at"))
+        .values_list("registration__session_id", "last")
+    )
+    for session_id, last in corrections:
+        changed[session_id] = max(changed[session_id], last)
+    made = dict(
+        Document.objects.filter(kind=Kind.ATTENDANCE, session_id__in=changed)
+        .values("session_id")
+        .annotate(last=Max("generated_at"))
+        .values_list("session_id", "last")
+    )
+    return sorted(
+        session_id
+        for session_id, last in changed.items()
+        if made.get(session_id) is None or made[session_id] < last
+    )
+
+
 def _run(kind: str, *, session_id=None, structure_id=None, registration_id=None):
     if kind == Kind.CONVENTION:
         return services.refresh_convention(session_id, structure_id)
@@ -118,6 +159,10 @@ def regenerate_documents() -> int:
         key = pending.key_of(Kind.CONVOCATION, registration_id=registration_id)
         if key not in waiting:
             work.setdefault(key, {"kind": Kind.CONVOCATION, "registration_id": registration_id})
+    for session_id in outdated_attendance_sheets(now):
+        key = pending.key_of(Kind.ATTENDANCE, session_id=session_id)
+        if key not in waiting:
+            work.setdefault(key, {"kind": Kind.ATTENDANCE, "session_id": session_id})
     made = 0
     for key, job in work.items():
         try:

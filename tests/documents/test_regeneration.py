@@ -133,6 +133,30 @@ def test_a_document_failing_for_the_give_up_time_is_given_up_and_staff_told_once
     assert Document.objects.filter(kind="convention").exists()
 
 
+def test_an_attendance_sheet_whose_task_was_lost_is_made_by_the_sweep(
+    training, participant_of, provider_user, django_capture_on_commit_callbacks
+):
+    """The provider validates the morning, then corrects a presence; neither commit's task
+    runs (the broker lost them): the sweep makes the sheet, then its new version."""
+    anne = participant_of(training, first_name="Anne")
+    day = timezone.localdate(training.starts_at)
+    with time_machine.travel(training.starts_at + dt.timedelta(hours=3), tick=False):
+        sheet = services.open_signing(training, day=day, half="am", by=provider_user)
+        services.validate_sheet(training, day=day, half="am", by=provider_user)  # task lost
+        assert not Document.objects.filter(kind="attendance").exists()
+        with django_capture_on_commit_callbacks(execute=True):
+            assert regenerate_documents() >= 1
+        first = Document.objects.get(kind="attendance", session=training)
+        assert regenerate_documents() == 0  # made: nothing more to do
+    with time_machine.travel(training.starts_at + dt.timedelta(hours=4), tick=False):
+        services.correct_attendance(sheet, anne, present=True, reason="Badge", by=provider_user)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert regenerate_documents() == 1
+    latest = Document.objects.filter(kind="attendance", session=training).latest("version")
+    assert latest.version == first.version + 1
+    assert "Badge" in str(latest.source["lines"])
+
+
 def test_the_sweep_is_scheduled():
     tasks = {entry["task"] for entry in celery_app.conf.beat_schedule.values()}
     assert "documents.tasks.regenerate_documents" in tasks
