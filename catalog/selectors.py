@@ -26,7 +26,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -77,21 +76,15 @@ def with_places(sessions: QuerySet[Session]) -> QuerySet[Session]:
     """Annotate `places_held`, `places_waiting` and `places_left` (never negative). A place
     is held by a live request (R7) or, after the start, by a participant present or absent."""
     return sessions.annotate(
-        places_held=_count_registrations(PLACE_TAKING_STATUSES),
+        places_held=places_held_expression(),
         places_waiting=_count_registrations([WAITLIST_STATUS]),
     ).annotate(places_left=Greatest(F("capacity") - F("places_held"), Value(0)))
 
 
-def places_held_sql() -> RawSQL:
-    """A session's `places_held` (`with_places`), written out: the ORM's subquery cost more
-    to compile than the rest of the action page's reads of the person's cart."""
-    registration = _registration_model()._meta.db_table
-    statuses = ", ".join(["%s"] * len(PLACE_TAKING_STATUSES))
-    return RawSQL(
-        f"SELECT COUNT(*) FROM {registration} WHERE {registration}.session_id ="
-        f" {Session._meta.db_table}.id AND {registration}.status IN ({statuses})",
-        PLACE_TAKING_STATUSES,
-    )
+def places_held_expression() -> Coalesce:
+    """A session's places held, as an expression (`with_places`'s `places_held`): a live
+    request (R7) or, after the start, a participant present or absent."""
+    return _count_registrations(PLACE_TAKING_STATUSES)
 
 
 def upcoming_sessions(now: dt.datetime | None = None) -> QuerySet[Session]:

@@ -9,14 +9,12 @@ people who may see the registration may download its documents; anyone else gets
 
 from __future__ import annotations
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from catalog.models import Session
-from employers.models import Structure
 
-from .models import ConventionAcceptance, Document
+from .models import Document
 
 Kind = Document.Kind
 
@@ -80,28 +78,10 @@ def to_accept() -> QuerySet[Document]:
     )
 
 
-def _to_accept_sql() -> str:
-    """`to_accept` of the structures a user approves, counted: written out, as the header's
-    other statement (`enrollment.selectors.header_state`), for every page of an approver."""
-    document, acceptance = Document._meta.db_table, ConventionAcceptance._meta.db_table
-    approvers = Structure.approvers.through._meta.db_table
-    return (
-        f"SELECT COUNT(*) FROM {document} d"
-        f" JOIN {approvers} a ON a.structure_id = d.structure_id AND a.user_id = %s"
-        " WHERE d.kind = %s"
-        f" AND NOT EXISTS(SELECT 1 FROM {acceptance} c WHERE c.document_id = d.id)"
-        f" AND NOT EXISTS(SELECT 1 FROM {document} n WHERE n.kind = d.kind"
-        " AND n.session_id = d.session_id AND n.structure_id = d.structure_id"
-        " AND n.version > d.version)"
-    )
-
-
 def conventions_to_accept_of(user) -> int:
     """How many conventions await the acceptance of `user`, an approver of their structure:
     the header's « Espace employeur » (one query, asked for approvers only)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_to_accept_sql(), [user.pk, Kind.CONVENTION])
-        return cursor.fetchone()[0]
+    return to_accept().filter(structure__approvers=user).count()
 
 
 def conventions_of_session(session: Session) -> list[Document]:

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from catalog.models import MEMBER_ONLY_KINDS, ActionKind, Provider, Session
-from catalog.selectors import places_held_sql
+from catalog.selectors import places_held_expression
 from employers.models import Structure
 
 from .models import (
@@ -278,7 +278,7 @@ def cart_sessions(user) -> list[Session]:
     query."""
     return list(
         Session.objects.filter(cart_items__cart__user_id=user.pk)
-        .annotate(places_held=places_held_sql())
+        .annotate(places_held=places_held_expression())
         .select_related("action")
         .order_by("cart_items__added_at", "cart_items__pk")
     )
