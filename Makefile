@@ -39,7 +39,7 @@ format: install
 # The application's requirements (pyproject.toml's dependencies) and what development and
 # the tests add (its optional "test" dependencies), each pinned in its own lock file: the
 # first is resolved alone in a throw-away virtualenv, so that it holds nothing of the second.
-APP_REQUIREMENTS := 'Django>=5.2,<5.3' argon2-cffi 'django-allauth[idp-oidc]' 'celery[redis]' 'psycopg[binary]' django-environ django-filter django-csp whitenoise gunicorn icalendar weasyprint pygal segno
+APP_REQUIREMENTS := 'Django>=5.2,<5.3' argon2-cffi 'django-allauth[idp-oidc]' 'celery[redis]' 'psycopg[binary]' django-environ django-filter django-csp whitenoise gunicorn icalendar weasyprint pygal segno Jinja2
 DEV_REQUIREMENTS := pypdf pytest pytest-django pytest-xdist factory_boy time-machine hypothesis playwright axe-playwright-python aiosmtpd pyyaml ruff authlib requests 'PyJWT[crypto]'
 
 lock: $(BIN)/python

@@ -85,7 +85,8 @@ TEMPLATES = [
         },
     },
 ]
-# Django's form templates, with the project's own first: every field renders forms/field.html.
+# Fields rendered by Jinja2 (templates/jinja2/forms/field.html, Django's Jinja2 widget
+# templates); the admin's own widget templates by the Django template language (web.forms).
 FORM_RENDERER = "web.forms.FormRenderer"
 
 WSGI_APPLICATION = "parcourspro.wsgi.application"

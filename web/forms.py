@@ -7,31 +7,49 @@ from pathlib import Path
 import django.forms
 from django import forms
 from django.conf import settings
-from django.forms.renderers import DjangoTemplates
+from django.forms.renderers import BaseRenderer
+from django.forms.renderers import DjangoTemplates as DjangoTemplatesRenderer
+from django.template import TemplateDoesNotExist
+from django.template.backends.jinja2 import Jinja2 as Jinja2Backend
 from django.utils.functional import cached_property
 
 
-class FormRenderer(DjangoTemplates):
-    """Every `{{ field.as_field_group }}` of the site renders templates/forms/field.html.
+class FormRenderer(BaseRenderer):
+    """Every `{{ field.as_field_group }}` of the site renders templates/jinja2/forms/field.html.
 
-    Django's own renderers read either its form templates and the apps' (DjangoTemplates) or
-    settings.TEMPLATES (TemplatesSetting, which then misses Django's widget templates unless
-    "django.forms" is an installed app). This one reads the project's template directories
-    first, then Django's form templates and the apps'."""
+    A field's templates (the field, its label, its widget) are compiled by Jinja2, as Django's
+    own Jinja2 form renderer does (documented): the project's templates/jinja2 first, then
+    Django's (django/forms/jinja2). In the Django template language they were the costliest
+    part of a form's page; in Jinja2 they cost a fifth (docs/PERFORMANCE.md). A template that
+    only exists for the Django template language (the admin's widgets) is read as Django's
+    DjangoTemplates renderer reads it: Django's form templates and the apps'. The pages
+    themselves stay in the Django template language."""
 
     field_template_name = "forms/field.html"
 
+    def get_template(self, template_name):
+        try:
+            return self.jinja2.get_template(template_name)
+        except TemplateDoesNotExist:
+            return self.django.get_template(template_name)
+
     @cached_property
-    def engine(self):
-        project_dirs = [path for config in settings.TEMPLATES for path in config.get("DIRS", [])]
-        return self.backend(
+    def jinja2(self):
+        return Jinja2Backend(
             {
-                "APP_DIRS": True,
-                "DIRS": [*project_dirs, Path(django.forms.__file__).parent / "templates"],
-                "NAME": "parcourspro-forms",
+                "APP_DIRS": False,
+                "DIRS": [
+                    settings.BASE_DIR / "templates" / "jinja2",
+                    Path(django.forms.__file__).parent / "jinja2",
+                ],
+                "NAME": "parcourspro-forms-jinja2",
                 "OPTIONS": {},
             }
         )
+
+    @cached_property
+    def django(self):
+        return DjangoTemplatesRenderer().engine
 
 
 class PageForm(forms.Form):
@@ -51,7 +69,7 @@ class RowForm:
 
     After a failed POST the list page is shown again, with the bound form and its errors in
     its own row and blank forms in the others. Its errors are announced (`announce_errors`:
-    role="alert" in templates/forms/field.html), since the page opens far from the row."""
+    role="alert" in templates/jinja2/forms/field.html), since the page opens far from the row."""
 
     def __init__(self, form_class, name: str):
         self.form_class = form_class
