@@ -249,9 +249,14 @@ def decisions_page(structures, criteria: Criteria, *, page=1) -> Page:
 def people_of(structures) -> list[User]:
     """Everyone a structure's tables may name: its employees and anyone who made a request
     for it (who may have left since), by name."""
-    made_a_request = Registration.objects.filter(structure__in=structures).values("user_id")
+    # A union of the two by their indexes: « structure or made a request » in one WHERE read
+    # every account (2 ms at programme scale).
+    employees = User.objects.filter(structure__in=structures).order_by().values("pk")
+    made_a_request = (
+        Registration.objects.filter(structure__in=structures).order_by().values("user_id")
+    )
     return list(
-        User.objects.filter(Q(structure__in=structures) | Q(pk__in=made_a_request))
+        User.objects.filter(pk__in=employees.union(made_a_request))
         .only("pk", "first_name", "last_name", "email", "job_title", "structure_id")
         .order_by("last_name", "first_name", "email", "pk")
     )

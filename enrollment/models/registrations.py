@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from common.choices import HOLDING_STATUSES, LIVE_STATUSES, RegistrationStatus
+from common.choices import ENDED_STATUSES, HOLDING_STATUSES, LIVE_STATUSES, RegistrationStatus
 from common.text import de_name
 
 
@@ -160,7 +160,8 @@ class Registration(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "session"],
-                condition=Q(status__in=sorted(LIVE_STATUSES)),
+                # Live: not one of the ended statuses (common.choices.ENDED_STATUSES).
+                condition=~Q(status__in=sorted(ENDED_STATUSES)),
                 name="registration_one_live_per_user_session",
             ),
             models.CheckConstraint(
