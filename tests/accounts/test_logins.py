@@ -8,8 +8,11 @@ from html import unescape
 
 import pytest
 from django.contrib.auth.hashers import get_hasher, identify_hasher, make_password
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import User
 from catalog.models import ActionKind
 from enrollment.models import CartItem, Registration
 from parcourspro import settings as project_settings
@@ -130,3 +133,25 @@ def test_argon2_is_in_what_production_installs():
     """Django's Argon2 hasher needs argon2-cffi, which the image installs from the lock."""
     lock = (project_settings.BASE_DIR / "requirements.lock").read_text().splitlines()
     assert any(line.startswith("argon2-cffi==") for line in lock)
+
+
+def test_a_login_finds_its_account_by_the_case_insensitive_unique_index(client):
+    """The account of a login is found whatever the case of the address, by the index that
+    makes addresses unique whatever their case (one row read, not every account)."""
+    user = UserFactory(email="camille.durand@example.test")
+    UserFactory.create_batch(3)
+    assert User.objects.get_by_natural_key("Camille.DURAND@Example.test") == user
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get_by_natural_key("camille.durand@example.tes")
+    if connection.vendor == "postgresql":
+        with CaptureQueriesContext(connection) as queries:
+            User.objects.get_by_natural_key("Camille.DURAND@Example.test")
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {queries[-1]['sql']}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "user_email_unique_ci" in plan
+    login = {"login": "CAMILLE.Durand@example.test", "password": DEMO_PASSWORD}
+    response = client.post(LOGIN, login)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
