@@ -140,9 +140,32 @@ def ics_filename(registration: Registration) -> str:
 
 
 def ics_attachment(registration: Registration, *, before: Session | None = None) -> dict:
-    """The .ics as an outbox attachment (JSON-safe)."""
+    """The .ics as an outbox attachment (JSON-safe). Made when the email is sent
+    (`registration_ics`, named for `mailing.delivery`), not in the transaction that records
+    the email: a cart's validation records its acknowledgement holding its sessions' row
+    locks, under which nothing but the database's work runs. A session change's file
+    (`before`) is made at once, from the session as it was, which the database no longer
+    holds."""
+    if before is not None:
+        return {
+            "filename": ics_filename(registration),
+            "content": base64.b64encode(session_ics(registration, before=before)).decode(),
+            "mimetype": "text/calendar",
+        }
     return {
         "filename": ics_filename(registration),
-        "content": base64.b64encode(session_ics(registration, before=before)).decode(),
+        "made_by": f"{__name__}.{registration_ics.__name__}",
+        "of": registration.pk,
         "mimetype": "text/calendar",
     }
+
+
+def registration_ics(registration_id: int) -> bytes | None:
+    """The .ics of a registration as it is now (the session's dates, place and link), or None
+    when the registration no longer exists (an account erased before its email left)."""
+    registration = (
+        Registration.objects.select_related("session__action__provider")
+        .filter(pk=registration_id)
+        .first()
+    )
+    return None if registration is None else session_ics(registration)

@@ -29,6 +29,7 @@ from django.db.models import F
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from common.retry import retry_delay
 from common.typography import spaced, spaced_html
@@ -142,11 +143,13 @@ def _message(email: Email) -> EmailMultiAlternatives:
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
     for attachment in email.attachments:
-        message.attach(
-            attachment["filename"],
-            _content(attachment),
-            attachment.get("mimetype", "application/octet-stream"),
-        )
+        content = attachment_bytes(attachment)
+        if content is not None:
+            message.attach(
+                attachment["filename"],
+                content,
+                attachment.get("mimetype", "application/octet-stream"),
+            )
     return message
 
 
@@ -174,8 +177,13 @@ def render_recorded(email: Email) -> bool:
     return True
 
 
-def _content(attachment: dict) -> bytes:
-    """The bytes of an attachment: recorded with the email, or a file of a Django storage."""
+def attachment_bytes(attachment: dict) -> bytes | None:
+    """The bytes of an attachment: recorded with the email, a file of a Django storage, or
+    made now by the function named by `made_by` from `of` (an .ics: made when the email
+    leaves, never under the lock of the transaction that recorded it); None when what it was
+    made from no longer exists (the email leaves without it)."""
+    if "made_by" in attachment:
+        return import_string(attachment["made_by"])(attachment["of"])
     if "storage" in attachment:
         with storages[attachment["storage"]].open(attachment["name"], "rb") as handle:
             return handle.read()

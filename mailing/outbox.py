@@ -15,8 +15,9 @@ given up and staff are told once (`give_up_overdue`).
 An email may wait for an attachment that another part of the platform makes (`awaits`, e.g.
 the convocation's PDF, which `documents` generates once the request is confirmed): it is
 recorded with the change, as any other, and sent once that part attaches the file
-(`attach_and_release`). An attachment is plain data: its bytes recorded with the email (an
-.ics), or a file of a Django storage named by alias and name.
+(`attach_and_release`). An attachment is plain data: its bytes recorded with the email, a
+file of a Django storage named by alias and name, or made when the email is sent by the
+function its dotted path names (`made_by`, from `of`: a registration's .ics).
 """
 
 from __future__ import annotations

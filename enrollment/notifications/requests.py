@@ -26,7 +26,7 @@ def cart_submitted(user, registrations: list[Registration]) -> None:
     requests (Q8, Q12). Recorded together (`queue_emails`): the validation holds its
     sessions' row locks."""
     # Confirmed at once (short formats): the acknowledgement is their convocation, with the
-    # joining link and the .ics (R10).
+    # joining link and the .ics (R10), made when the email is sent (`ics_attachment`).
     calendars = [ics_attachment(r) for r in registrations if r.status == Status.CONFIRMED]
     outgoing = [
         Outgoing(

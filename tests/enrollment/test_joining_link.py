@@ -1,8 +1,6 @@
 """The joining link of a remote session (R10): confirmed participants get it by email (with the
 .ics), in « Mon espace » and in the .ics; nobody else does."""
 
-import base64
-
 import pytest
 from django.urls import reverse
 from icalendar import Calendar
@@ -11,6 +9,7 @@ from catalog.models import ActionKind, Session
 from enrollment import services
 from enrollment.calendar import session_ics
 from enrollment.models import RegistrationStatus
+from mailing.delivery import attachment_bytes
 from mailing.models import Email
 from tests.emails import rendered
 from tests.factories import UserFactory, register, session_of
@@ -31,7 +30,7 @@ def emails_to(user, template):
 
 def calendars(email) -> list[Calendar]:
     return [
-        Calendar.from_ical(base64.b64decode(attachment["content"]))
+        Calendar.from_ical(attachment_bytes(attachment))
         for attachment in email.attachments
         if attachment["mimetype"] == "text/calendar"
     ]

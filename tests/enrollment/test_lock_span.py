@@ -5,10 +5,11 @@ there (they are recorded light and rendered once the transaction has ended)."""
 import re
 
 import pytest
+from django.core import mail
 from django.db import connection
 
 from catalog.models import ActionKind
-from enrollment import services
+from enrollment import calendar, services
 from enrollment.models import RegistrationStatus
 from mailing import delivery
 from mailing.models import Email
@@ -181,3 +182,38 @@ def test_no_email_is_rendered_under_the_lock_and_each_is_complete_after_the_comm
         assert email.context is None and email.sent_at is not None
         assert email.subject and email.body_text and email.body_html
     assert user.last_name in Email.objects.get(template="approval_requested").body_text
+
+
+def test_no_calendar_file_is_made_under_the_lock_and_the_email_carries_it_when_sent(
+    lock_span, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A webinar confirmed at once is acknowledged with its .ics (R10): the file is made when
+    the email is sent, after the commit, not while the validation holds the session's lock
+    (the outbox row names the registration, not the file's bytes)."""
+    made = []
+    session_ics = calendar.session_ics
+
+    def spy(registration, **kwargs):
+        made.append(lock_span["locked"])
+        return session_ics(registration, **kwargs)
+
+    monkeypatch.setattr(calendar, "session_ics", spy)
+    webinar = session_of(ActionKind.WEBINAR, capacity=5)
+    user = MemberEmployeeFactory()
+    services.add_to_cart(user, webinar)
+    lock_span.update(locked=False, sql=[], before=[])
+    with django_capture_on_commit_callbacks(execute=True):
+        [registration] = services.submit_cart(
+            user, contact=contact_of(user), motivations={webinar.pk: "Suivre le webinaire."}
+        )
+    assert registration.status == RegistrationStatus.CONFIRMED
+    assert made == [False]
+    email = Email.objects.get(template="registration_acknowledgement")
+    [recorded] = email.attachments
+    assert "content" not in recorded and recorded["of"] == registration.pk
+    [message] = [m for m in mail.outbox if m.to == [user.email]]
+    [(filename, content, mimetype)] = message.attachments
+    assert filename.endswith(".ics") and mimetype == "text/calendar"
+    # Django's message holds a text attachment as text; the link may be folded (RFC 5545).
+    unfolded = content.replace("\r\n ", "")
+    assert "BEGIN:VEVENT" in unfolded and webinar.remote_url in unfolded

@@ -2,7 +2,6 @@
 and their approvers are told at once, one email per person per change, saying what changed;
 the calendar file keeps its UIDs with a higher SEQUENCE. Changes of other fields tell nobody."""
 
-import base64
 import datetime as dt
 
 import pytest
@@ -17,6 +16,7 @@ from catalog.models import ActionKind, Session
 from enrollment import services
 from enrollment.calendar import session_ics
 from enrollment.models import Registration, RegistrationStatus
+from mailing.delivery import attachment_bytes
 from mailing.models import Email
 from tests.emails import rendered
 from tests.factories import (
@@ -90,7 +90,7 @@ def events_of(ics: bytes):
 
 def ics_of(email: Email) -> bytes:
     [attachment] = [a for a in email.attachments if a["filename"].endswith(".ics")]
-    return base64.b64decode(attachment["content"])
+    return attachment_bytes(attachment)
 
 
 def test_a_session_moved_from_the_22nd_to_the_14th_tells_everyone_once(december, people, staff):

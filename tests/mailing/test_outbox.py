@@ -14,7 +14,10 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from enrollment import calendar
+from enrollment.models import RegistrationStatus
 from mailing import delivery, outbox
+from mailing.delivery import attachment_bytes
 from mailing.models import ERASED_SUBJECT, RETENTION_ERASED_SUBJECT, Email
 from mailing.outbox import (
     Outgoing,
@@ -28,7 +31,7 @@ from mailing.outbox import (
     sweep_unsent_emails,
 )
 from parcourspro.celery import app as celery_app
-from tests.factories import StructureFactory, UserFactory
+from tests.factories import RegistrationFactory, StructureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -312,3 +315,16 @@ def test_emails_recorded_together_take_one_insert_and_one_for_their_concerns(
     assert [email.to for email in emails] == ["a@example.test", "b@example.test"]
     assert set(emails[0].concerns.all()) == set(people) and not emails[1].concerns.exists()
     assert sorted(m.to[0] for m in mail.outbox) == ["a@example.test", "b@example.test"]
+
+
+def test_a_calendar_made_when_sent_is_made_from_the_registration_as_it_is_then():
+    """An attachment named by `made_by` is made when the email leaves; when what it was made
+    from is gone (an account erased meanwhile), the email leaves without it."""
+    registration = RegistrationFactory(status=RegistrationStatus.CONFIRMED)
+    attachment = calendar.ics_attachment(registration)
+    assert "content" not in attachment
+    made = attachment_bytes(attachment).decode()
+    uid = calendar.event_uid(registration, 1)
+    assert made.startswith("BEGIN:VCALENDAR") and f"UID:{uid}" in made
+    registration.delete()
+    assert attachment_bytes(attachment) is None
