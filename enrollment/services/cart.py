@@ -277,6 +277,8 @@ def _submit_cart(
         # the cart, the rollback undoes this too; the next freed place serves them).
         for session in sessions.values():
             count = places[session.pk]
+            if not count.waiting:  # nobody on its list (read under the lock): nothing to serve
+                continue
             promoted = serve_waitlist(session, now=now, held=count.held)
             count.held += len(promoted)
             count.colleagues += (

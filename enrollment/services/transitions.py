@@ -138,6 +138,10 @@ class Places:
 
     held: int = 0
     colleagues: int = 0
+    # Whether the session may have people waiting: known exactly (from the lock on) when it
+    # has a free place and `lock_for_new_requests` read its list; a validation then serves
+    # a list only when someone is on it.
+    waiting: bool = True
 
 
 def count_places(session_ids: Iterable[int], *, structure_id: int | None = None):
@@ -161,19 +165,29 @@ def waiting_user_ids(
 ) -> set[int]:
     """The owners of the sessions' waiting lists; with `only_with_free_places`, of the
     sessions with a free place only (a full session promotes nobody until a place frees),
-    counted by `count_places` unless `places` gives its result."""
+    counted by `count_places` unless `places` gives its result (each of whose sessions read
+    then says whether anyone waits on it: `Places.waiting`)."""
     ids = set(sessions)
     if only_with_free_places:
         places = places if places is not None else count_places(ids)
         ids = {pk for pk in ids if places[pk].held < sessions[pk].capacity}
     if not ids:
         return set()
-    return set(
+    rows = (
         Registration.objects.filter(session_id__in=ids, status=Status.WAITLISTED)
         .exclude(user_id=None)
         .order_by()
-        .values_list("user_id", flat=True)
+        .values_list("session_id", "user_id")
     )
+    waiting = set()
+    lists = set()
+    for session_id, user_id in rows:
+        waiting.add(user_id)
+        lists.add(session_id)
+    if places is not None:
+        for pk in ids:
+            places[pk].waiting = pk in lists
+    return waiting
 
 
 def lock_for_places(

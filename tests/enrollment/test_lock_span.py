@@ -115,12 +115,12 @@ def under_the_lock(outcome: str) -> list[str]:
     return [
         f"SELECT catalog_session{lock}",  # the sessions, with their actions
         "SELECT enrollment_registration",  # their places and the colleagues' (R7, R5), once
-        # A free place: the waiting people are locked too, and served first (R7).
+        # A free place: the waiting people are read (and locked, and their list served first,
+        # R7, when there are any: here nobody waits).
         *(["SELECT enrollment_registration"] if free_place else []),
         f"SELECT accounts_user{lock}",  # the person (and the waiting people), with structure
         "DELETE enrollment_cartitem",  # the items read before the lock, by id
         "SELECT enrollment_registration",  # the person's live requests and quota (R6)
-        *([f"SELECT enrollment_registration{lock}"] if free_place else []),  # waiting list
         "INSERT enrollment_registration",
         "INSERT enrollment_registrationevent",  # the audit row (`move`)
         # The acknowledgement and the approver's email, recorded (rendered after the commit)
