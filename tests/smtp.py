@@ -44,11 +44,12 @@ class RefusingSink:
 
 
 @contextmanager
-def smtp_sink(backend: str = "django.core.mail.backends.smtp.EmailBackend"):
-    """A running sink, and Django's settings pointing `backend` at it."""
+def smtp_sink(backend: str = "django.core.mail.backends.smtp.EmailBackend", *, sink=None):
+    """A running sink (a `RefusingSink` unless `sink` gives another aiosmtpd handler), and
+    Django's settings pointing `backend` at it."""
     from aiosmtpd.controller import Controller
 
-    sink = RefusingSink()
+    sink = sink if sink is not None else RefusingSink()
     port = _free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()

@@ -22,7 +22,6 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.db import connections
-from django.test import override_settings
 
 from catalog.models import ActionKind
 from enrollment.models import Registration
@@ -36,6 +35,7 @@ from tests.factories import (
     register,
     session_of,
 )
+from tests.smtp import smtp_sink as running_sink
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 DEAD_BROKER_URL = "redis://127.0.0.1:1/0"
@@ -61,12 +61,6 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class SmtpSink:
@@ -96,26 +90,8 @@ class SmtpSink:
 
 @pytest.fixture
 def smtp_sink():
-    from aiosmtpd.controller import Controller
-
-    sink = SmtpSink()
-    port = _free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        with override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=port,
-            EMAIL_HOST_USER="",
-            EMAIL_HOST_PASSWORD="",
-            EMAIL_USE_TLS=False,
-            EMAIL_USE_SSL=False,
-            EMAIL_TIMEOUT=5,
-        ):
-            yield sink
-    finally:
-        controller.stop()
+    with running_sink(sink=SmtpSink()) as sink:
+        yield sink
 
 
 def _reset_broker_connections():
