@@ -31,7 +31,7 @@ class FormRenderer(BaseRenderer):
         try:
             return self.jinja2.get_template(template_name)
         except TemplateDoesNotExist:
-            return self.django.get_template(template_name)
+            return self.django.get_template(template_name)  # the public renderer API
 
     @cached_property
     def jinja2(self):
@@ -49,7 +49,7 @@ class FormRenderer(BaseRenderer):
 
     @cached_property
     def django(self):
-        return DjangoTemplatesRenderer().engine
+        return DjangoTemplatesRenderer()
 
 
 class PageForm(forms.Form):
