@@ -84,6 +84,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The pages' longest loops, rendered by their views into Django templates
+        # (web.jinja2.render_part): the Employer Space's rows and structures.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "web.jinja2.environment"},
+    },
 ]
 # Fields rendered by Jinja2 (templates/jinja2/forms/field.html, Django's Jinja2 widget
 # templates); the admin's own widget templates by the Django template language (web.forms).

@@ -19,6 +19,15 @@ def phone_uri(phone: str) -> str:
     return f"tel:{digits}"
 
 
+def membership() -> dict:
+    """Cap Métiers' membership: its contact and its two prices, as the pages say them."""
+    return {
+        "MEMBERSHIP_CONTACT_EMAIL": settings.MEMBERSHIP_CONTACT_EMAIL,
+        "MEMBERSHIP_BASE_PRICE": BASE_MEMBERSHIP_PRICE,
+        "MEMBERSHIP_EXTENDED_PRICE": EXTENDED_MEMBERSHIP_PRICE,
+    }
+
+
 def site(request):
     """Programme contacts, membership prices, and the header's cart count, approver link (and
     its conventions to accept) and provider link, in every template."""
@@ -35,9 +44,7 @@ def site(request):
         "PROGRAMME_CONTACT_PHONE": settings.PROGRAMME_CONTACT_PHONE,
         "PROGRAMME_CONTACT_PHONE_URI": phone_uri(settings.PROGRAMME_CONTACT_PHONE),
         "PROGRAMME_CONTACT_HOURS": settings.PROGRAMME_CONTACT_HOURS,
-        "MEMBERSHIP_CONTACT_EMAIL": settings.MEMBERSHIP_CONTACT_EMAIL,
-        "MEMBERSHIP_BASE_PRICE": BASE_MEMBERSHIP_PRICE,
-        "MEMBERSHIP_EXTENDED_PRICE": EXTENDED_MEMBERSHIP_PRICE,
+        **membership(),
         "E_PARCOURSPRO_URL": settings.E_PARCOURSPRO_URL,
         "cart_count": cart_count,
         "is_approver": is_approver,

@@ -1,6 +1,7 @@
 """gunicorn's server hooks for the rush (`gunicorn -c bench/rush/gunicorn_conf.py`, with the
-Dockerfile's other arguments): the CPU time each request costs its sync worker, from the
-request's start to the end of its response (`resource.getrusage` of the worker process),
+Dockerfile's other arguments): the CPU time each request costs, from the request's start to
+the end of its response (`resource.getrusage` of the thread that serves it: a sync worker's
+only thread, or one of a gthread worker's),
 recorded by kind (kinds.py) and by who asked (the X-Rush-Person header the locustfile sends:
 professional, approver, visitor) in one JSON-lines file per worker under RUSH_CPU_DIR."""
 
@@ -8,6 +9,7 @@ import json
 import os
 import resource
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -17,20 +19,21 @@ from kinds import kind  # noqa: E402
 
 _OUT = Path(os.environ.get("RUSH_CPU_DIR", "."))
 _rows: list[str] = []
-_started = [0.0, 0.0]  # a sync worker serves one request at a time
+_flushing = threading.Lock()
+_started = threading.local()  # a thread serves one request at a time
 
 
 def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
+    usage = resource.getrusage(resource.RUSAGE_THREAD)
     return usage.ru_utime + usage.ru_stime
 
 
 def pre_request(worker, req):
-    _started[:] = _cpu(), time.perf_counter()
+    _started.cpu, _started.wall = _cpu(), time.perf_counter()
 
 
 def post_request(worker, req, environ, resp):
-    cpu, wall = _started
+    cpu, wall = _started.cpu, _started.wall
     status = getattr(resp, "status_code", 0) or int(str(getattr(resp, "status", "0")).split()[0])
     person = next((value for name, value in req.headers if name == "X-RUSH-PERSON"), "")
     _rows.append(
@@ -49,10 +52,12 @@ def post_request(worker, req, environ, resp):
 
 
 def _flush(worker):
-    if _rows:
-        with open(_OUT / f"worker-{worker.pid}.jsonl", "a") as out:
-            out.write("\n".join(_rows) + "\n")
-        _rows.clear()
+    with _flushing:
+        rows = _rows[:]
+        del _rows[: len(rows)]
+    if rows:
+        with _flushing, open(_OUT / f"worker-{worker.pid}.jsonl", "a") as out:
+            out.write("\n".join(rows) + "\n")
 
 
 def worker_exit(server, worker):

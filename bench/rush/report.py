@@ -12,6 +12,13 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 
+def _workers(args) -> str:
+    threads = getattr(args, "threads", 1)
+    if threads > 1:
+        return f"{args.workers} gthread workers of {threads} threads"
+    return f"{args.workers} sync workers"
+
+
 def locust_stats(prefix: Path) -> list[dict]:
     """Locust's rows by page kind, then its « Aggregated » row last."""
     with open(f"{prefix}_stats.csv") as stats:
@@ -89,7 +96,7 @@ def report(
         f"{os.cpu_count()} cores (load average before: {build_info['load']}): "
         f"{args.professionals} professionals, {args.approvers} approvers, {args.visitors} "
         f"visitors; {args.rate:g} validations a second offered for {args.duration} s; gunicorn "
-        f"{args.workers} sync workers, a Celery worker, Redis, PostgreSQL `{args.database}_run`.",
+        f"{_workers(args)}, a Celery worker, Redis, PostgreSQL `{args.database}_run`.",
         "",
         "| measured | value |",
         "| --- | ---: |",

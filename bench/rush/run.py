@@ -251,7 +251,10 @@ def main() -> None:
     parser.add_argument("--approvers", type=int, default=8)
     parser.add_argument("--visitors", type=int, default=12)
     parser.add_argument("--think", type=float, default=0.4, help="max pause between pages, s")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads a worker (more than 1: gthread workers)"
+    )
     parser.add_argument(
         "--target", type=int, default=300, help="validations a minute the sizing is for"
     )
@@ -344,6 +347,8 @@ def main() -> None:
                 f"{HOST}:{port}",
                 "--workers",
                 str(args.workers),
+                "--threads",
+                str(args.threads),
                 "--access-logfile",
                 str(RESULTS / "access.log"),
                 "-c",

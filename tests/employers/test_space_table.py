@@ -237,6 +237,10 @@ def test_employees_table_gives_counters_and_a_link_to_their_requests(
     html = text(approver_client.get(SPACE))
     assert f'<a href="?employee={people[0].pk}&status=all#demandes">Voir ses demandes' in html
     assert "Zoé Abadie" in html and "Xavier Colin" in html
+    # French's plural (0 and 1 singular), through the catalogue: « 0 formation ».
+    employees = html.split('class="structure-space"', 1)[1].replace("\u00a0", " ")
+    assert "0 sur 4, dont 0 formation sur 3" in employees
+    assert "formations" not in employees
 
 
 def test_history_lists_decisions_with_the_same_filters(approver_client, approver, people):
@@ -298,3 +302,29 @@ def test_a_row_refused_without_reason_opens_its_box_and_keeps_the_selection(
     # The bulk refusal's box stays closed: its reason was not asked for.
     assert '<details class="details">\n        <summary>Refuser la sélection…' in html
     assert f'formaction="{reverse("employers:refuse", args=[first.pk])}?sort=employee"' in html
+
+
+def test_what_people_typed_is_escaped_in_the_rows_and_the_structure_sections(
+    approver_client, structure
+):
+    """The rows and each structure's section are Jinja2 parts written into the page as they
+    are (web.jinja2.render_part): every value people typed is escaped there, as the Django
+    template language escaped it."""
+    hostile = '<script>alert("x")</script>'
+    person = MemberEmployeeFactory(
+        structure=structure, first_name=hostile, last_name="<b>Gras</b>", job_title=hostile
+    )
+    register(person, session_of(ActionKind.TRAINING), motivations=f"{hostile}\nSecond line")
+    structure.name = f"{hostile} & Cie"
+    structure.save()
+    html = approver_client.get(SPACE).content.decode()
+    assert "<script" not in html and "<b>Gras" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html or (
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    )
+    rows = html.split('<tr id="request-', 1)[1]
+    assert "&lt;b&gt;Gras&lt;/b&gt;" in rows
+    # Motivations keep their line breaks, their text escaped.
+    assert "<br>Second line" in rows
+    section = html.split('class="structure-space"', 1)[1]
+    assert "&lt;script&gt;" in section and "&amp; Cie" in section

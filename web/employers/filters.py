@@ -171,6 +171,21 @@ def _day_formatter():
     return day
 
 
+def quota_text(quota) -> str:
+    """« 2 sur 4, dont 0 formation sur 3 »: a person's yearly quota (R6) as the Employer Space
+    says it, in a row and in the table of employees (French's plural: 0 and 1 singular)."""
+    return ngettext(
+        "%(used)s sur %(limit)s, dont %(trainings)s formation sur %(training_limit)s",
+        "%(used)s sur %(limit)s, dont %(trainings)s formations sur %(training_limit)s",
+        quota.trainings,
+    ) % {
+        "used": quota.member_only,
+        "limit": ANNUAL_MEMBER_ONLY_QUOTA,
+        "trainings": quota.trainings,
+        "training_limit": ANNUAL_TRAINING_QUOTA,
+    }
+
+
 def present_rows(rows, query: str) -> None:
     """What each row of the requests table shows (`rows` with their `quota`), formatted here
     once rather than by the template's tags and filters, whose cost made the page's time grow
@@ -201,21 +216,7 @@ def present_rows(rows, query: str) -> None:
         }
         registration.motivations_label = gettext("les motivations %(of_name)s") % who_and_what
         quota = registration.quota
-        registration.quota_text = (
-            ngettext(
-                "%(used)s sur %(limit)s, dont %(trainings)s formation sur %(training_limit)s",
-                "%(used)s sur %(limit)s, dont %(trainings)s formations sur %(training_limit)s",
-                quota.trainings,
-            )
-            % {
-                "used": quota.member_only,
-                "limit": ANNUAL_MEMBER_ONLY_QUOTA,
-                "trainings": quota.trainings,
-                "training_limit": ANNUAL_TRAINING_QUOTA,
-            }
-            if quota
-            else ""
-        )
+        registration.quota_text = quota_text(quota) if quota else ""
         registration.submitted = _day(registration.submitted_at, with_time=True)
         registration.approve_url = approve_url(registration.pk) + suffix
         registration.refuse_url = refuse_url(registration.pk) + suffix

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,12 +26,14 @@ from enrollment import rules
 from enrollment import services as enrollment
 from enrollment.models import RegistrationStatus
 from enrollment.rules import RuleViolation
+from web.context_processors import membership
 from web.employers.attachment_views import attach_refusal_errors, attachments_section
 from web.employers.filters import (
     DecisionForm,
     RequestForm,
     present_rows,
     query_string,
+    quota_text,
     tables_context,
 )
 from web.employers.forms import (
@@ -41,9 +44,20 @@ from web.employers.forms import (
     RefuseForm,
 )
 from web.forms import RowForm
+from web.jinja2 import render_part
 from web.operations import exports
 
 REFUSE = RowForm(RefuseForm, "refuse")
+# Each cell's heading, said before its value on a phone (data-label).
+ROW_LABELS = {
+    "action": _lazy("Action"),
+    "session": _lazy("Session"),
+    "submitted": _lazy("Demandée le"),
+    "place": _lazy("Place"),
+    "quota": _lazy("Quota annuel"),
+    "motivations": _lazy("Motivations"),
+    "decision": _lazy("Décision"),
+}
 INVITE = RowForm(InviteApproverForm, "invite")
 
 
@@ -93,22 +107,40 @@ def _render_space(request, *, bound=None, bulk=None, status=200):
     selected = {
         int(pk) for pk in request.POST.getlist("registrations") if pk.isascii() and pk.isdigit()
     }
+    several_structures = context.get("several_structures")
     return render(
         request,
         "employers/space.html",
         {
             **context,
             "spaces": spaces,
+            "rows": render_part(
+                request,
+                "employers/requests_rows.html",
+                {
+                    "rows": page.object_list,
+                    "selected": selected,
+                    "several_structures": several_structures,
+                    "labels": ROW_LABELS,
+                    "refuse_label": RefuseForm.label,
+                    "reason_max_length": rules.REASON_MAX_LENGTH,
+                },
+            ),
+            "structure_spaces": render_part(
+                request,
+                "employers/structure_spaces.html",
+                {
+                    "spaces": spaces,
+                    "quota_text": quota_text,
+                    **membership(),
+                },
+            ),
             "page": page,
             "decidable": bool(decidable),
             "to_decide_total": sum(s.requests_total for s in spaces),
             "bulk_form": bulk,
             "selected": selected,
             "has_errors": bound is not None or bulk.is_bound,
-            "quota_limit": rules.ANNUAL_MEMBER_ONLY_QUOTA,
-            "training_limit": rules.ANNUAL_TRAINING_QUOTA,
-            "refuse_label": RefuseForm.label,
-            "reason_max_length": rules.REASON_MAX_LENGTH,
             "attachments_section": attachments,
             "messages": page_messages,
         },
