@@ -1,6 +1,8 @@
 """« Mon espace » (Q13): a confirmed tutored self-training links to its course on
 e-ParcoursPro and says where the enrolment stands."""
 
+from html import unescape
+
 import pytest
 from django.urls import reverse
 
@@ -55,8 +57,8 @@ def test_a_failed_enrolment_says_the_team_knows(client, moodle, django_capture_o
     registration = confirm(tutored_session(course_id=77), django_capture_on_commit_callbacks)
     body = my_space(client, registration.user)
     assert (
-        "Inscription sur e-ParcoursPro en échec\u00a0: l&#x27;équipe ParcoursPro est prévenue."
-        in body
+        "Inscription sur e-ParcoursPro en échec\u00a0: l'équipe ParcoursPro est prévenue."
+        in unescape(body)
     )
 
 

@@ -217,3 +217,21 @@ def test_another_users_registration_is_404(client, employee):
     assert client.get(cancel_url(registration)).status_code == 404
     assert client.post(cancel_url(registration), {"reason": "Malveillance"}).status_code == 404
     assert Registration.objects.get().status == Status.CONFIRMED
+
+
+def test_what_people_typed_is_escaped_in_the_list_of_requests(client, employee):
+    """The requests are a Jinja2 part written into the page as it is (web.parts.render_part):
+    a reason typed by an approver or by the person, and a title typed by staff, are escaped
+    there, as the Django template language escaped them."""
+    hostile = '<script>alert("x")</script>'
+    session = session_of(ActionKind.WEBINAR, days=30)
+    session.action.title = f"{hostile} & titre"
+    session.action.save()
+    [registration] = register(employee, session)
+    services.cancel(registration, by=employee, reason=f"{hostile} raison")
+    client.force_login(employee)
+    body = client.get(reverse("enrollment:my_space")).content.decode()
+    assert "<script" not in body
+    cards = body.split('class="card registration"', 1)[1]
+    assert "&lt;script&gt;" in cards and "&amp; titre" in cards
+    assert "raison" in cards

@@ -44,8 +44,8 @@ from web.employers.forms import (
     RefuseForm,
 )
 from web.forms import RowForm
-from web.jinja2 import render_part
 from web.operations import exports
+from web.parts import render_part
 
 REFUSE = RowForm(RefuseForm, "refuse")
 # Each cell's heading, said before its value on a phone (data-label).

@@ -29,6 +29,7 @@ from enrollment.rules import RuleViolation
 from enrollment.services import CartRefused
 from web.enrollment import pending_choice
 from web.enrollment.forms import CancelForm, CartSubmitForm, DeleteAccountForm, LeaveWaitlistForm
+from web.parts import render_part
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -267,20 +268,22 @@ def my_space(request):
     this_year = timezone.localdate().year
     counted = selectors.counted_sessions_by_year(request.user.pk, (this_year, this_year + 1))
     quotas = [counted[year].use for year in (this_year, this_year + 1)]
+    sections = [
+        (anchor, title, group)
+        for anchor, title, group in (
+            ("a-venir", _("Sessions à venir"), upcoming),
+            ("passees", _("Sessions passées"), past),
+        )
+        if group
+    ]
     # Only a person without a structure may be waiting to join one.
     pending = None if request.user.structure_id else pending_attachment(request.user)
     return render(
         request,
         "enrollment/my_space.html",
         {
-            "sections": [
-                (anchor, title, group)
-                for anchor, title, group in (
-                    ("a-venir", _("Sessions à venir"), upcoming),
-                    ("passees", _("Sessions passées"), past),
-                )
-                if group
-            ],
+            "sections": sections
+            and render_part(request, "enrollment/registrations.html", {"sections": sections}),
             "quotas": quotas,
             "quota_limit": rules.ANNUAL_MEMBER_ONLY_QUOTA,
             "training_limit": rules.ANNUAL_TRAINING_QUOTA,

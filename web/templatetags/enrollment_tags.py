@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enrollment import calendar
 from enrollment.models import RegistrationStatus
+from web.parts import render_part
 
 register = template.Library()
 Status = RegistrationStatus
@@ -69,3 +70,13 @@ def joining_link(registration) -> str:
     """`{{ registration|joining_link }}`: the link to join its remote session, for a
     confirmed registration only (empty otherwise)."""
     return calendar.joining_link(registration)
+
+
+@register.simple_tag
+def session_facts(session, show_places=False):
+    """`{% session_facts session %}`: a session's kind, dates, place and (`show_places`)
+    places left, from the one template that « Mon espace »'s Jinja2 list also includes
+    (templates/jinja2/enrollment/session_facts.html)."""
+    return render_part(
+        None, "enrollment/session_facts.html", {"session": session, "show_places": show_places}
+    )
