@@ -38,12 +38,20 @@ def environment(**options) -> Environment:
     # Django's gettext: the site's French catalogue, as {% translate %} reads it; %(name)s
     # placeholders filled by Jinja2 (newstyle), each value escaped.
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
-    env.globals.update(url=url, static=static, status_badge=enrollment_tags.status_badge)
+    env.globals.update(
+        url=url,
+        static=static,
+        audience_badge=catalog_tags.audience_badge,
+        status_badge=enrollment_tags.status_badge,
+    )
     env.filters.update(
         at=french.at,
         capfirst=defaultfilters.capfirst,
         date=date,
         day=french.day,
+        duration_text=catalog_tags.duration_text,
+        text_blocks=catalog_tags.text_blocks,
+        urlencode=defaultfilters.urlencode,
         joining_link=enrollment_tags.joining_link,
         moment=catalog_tags.moment,
         places_text=catalog_tags.places_text,

@@ -363,7 +363,7 @@ def test_session_states(client):
         registration_deadline=in_days(-4),
     )
     html = client.get(action.get_absolute_url()).content.decode()
-    assert "Complet — liste d&#x27;attente" in html
+    assert "Complet — liste d'attente" in unescape(html)
     assert "À distance" in html
     assert "Inscriptions closes" in html
     assert html.count('class="card session"') == 2  # the past session is not listed
@@ -528,3 +528,29 @@ def test_full_text_search_in_french_on_postgresql(client):
     assert titles(client.get(CATALOGUE, {"q": "jeunes -orientation"})) == ["Accompagner les jeunes"]
     for q in ["'\"&|!():*<->", "OR", "-", "\x00"]:
         assert client.get(CATALOGUE, {"q": q}).status_code == 200
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_an_action_page_escapes_what_staff_typed(client, logged_in):
+    """The head, the « Qui peut s'inscrire ? » and the sessions are Jinja2 parts written into
+    the page as they are (web.parts.render_part): the texts staff typed are escaped there,
+    for a visitor and for a person logged in."""
+    hostile = '<script>alert("x")</script>'
+    action = ActionFactory(
+        kind=ActionKind.TRAINING, title=f"{hostile} titre", summary=f"{hostile}\nsuite"
+    )
+    action.provider.name = f"{hostile} & Cie"
+    action.provider.save()
+    SessionFactory(
+        action=action, starts_at=in_days(40), format="on_site", location=f"{hostile} salle"
+    )
+    if logged_in:
+        client.force_login(MemberEmployeeFactory())
+    html = client.get(action.get_absolute_url()).content.decode()
+    main = html.split("<main", 1)[1]
+    assert "<script" not in main
+    assert "&lt;script&gt;" in main.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    assert "&amp; Cie" in main
+    assert "<br>suite" in main  # the summary's line break kept, its text escaped
+    assert "&lt;/script&gt; salle" in main.split('class="card session"', 1)[1]
+    assert ("Qui peut s" in main) and ("Connectez-vous" in main) is not logged_in

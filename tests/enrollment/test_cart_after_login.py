@@ -3,6 +3,7 @@ login, or the signup and the confirmation of the address, the session is in the 
 the rules' refusal is shown."""
 
 import re
+from html import unescape
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -98,7 +99,7 @@ def test_a_refusal_of_the_rules_is_shown_and_nothing_is_added(client):
     html = client.get(response.url).content.decode()
     block = re.search(rf'<li id="session-{session.pk}".*?</li>', html, re.S).group(0)
     error = re.search(r'<p class="message message-error">(.*?)</p>', block, re.S).group(1)
-    assert "n&#x27;est pas ouverte aux demandeurs d&#x27;emploi" in error
+    assert "n'est pas ouverte aux demandeurs d'emploi" in unescape(error)
 
 
 def test_the_choice_is_used_once(client):

@@ -4,6 +4,7 @@ would exceed the yearly limits (R6), and that a withdrawal would be counted (R8)
 answers as the validation itself."""
 
 import re
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -19,7 +20,7 @@ from tests.factories import MemberEmployeeFactory, UserFactory, contact_of, regi
 pytestmark = pytest.mark.django_db
 
 CART = reverse("enrollment:cart")
-WAITLIST = "elle sera placée en liste d&#x27;attente"
+WAITLIST = "elle sera placée en liste d'attente"
 CAP = "2 salariés de votre structure ont déjà une place"
 FULL = "Cette session est complète\u00a0: si vous validez"
 QUOTA = "dépasserait vos limites annuelles"
@@ -27,12 +28,15 @@ LATE = "un désistement serait décompté de votre quota annuel"
 
 
 def session_block(html, session) -> str:
+    """A session's block of the action page, its text unescaped (&#39; or &#x27;: the same)."""
+    html = unescape(html)
     match = re.search(rf'<li id="session-{session.pk}".*?</li>', html, re.S)
     assert match, f"session {session.pk} not on the page"
     return match.group(0)
 
 
 def cart_block(html, session) -> str:
+    html = unescape(html)
     match = re.search(rf'<fieldset id="item-{session.pk}".*?</fieldset>', html, re.S)
     assert match, f"session {session.pk} not in the cart"
     return match.group(0)

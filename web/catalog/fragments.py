@@ -30,12 +30,10 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Min
 from django.http import QueryDict
-from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from catalog import selectors
@@ -48,6 +46,8 @@ from catalog.cache_versions import (
 )
 from catalog.models import Action, Session
 from web.catalog.filters import CatalogueForm
+from web.parts import render_part
+from web.templatetags.catalog_tags import who_context
 
 HOME_SESSIONS = 6
 
@@ -248,14 +248,10 @@ class ActionPage:
         if html is None:
             # The description's long texts, left out of the page's query, read once.
             action = Action.objects.select_related("theme", "provider").get(pk=self.action.pk)
-            html = render_to_string(
-                "catalog/_action_head.html",
-                {
-                    "action": action,
-                    "anonymous": self.anonymous,
-                    "recommended_lead_weeks": settings.RECOMMENDED_LEAD_DAYS // 7,
-                },
+            html = render_part(
                 request,
+                "catalog/action_head.html",
+                who_context(action, authenticated=not self.anonymous),
             )
             cache.set(self.head_key, html, FRAGMENT_TIMEOUT)
         return mark_safe(html)  # noqa: S308 — our own rendered HTML
@@ -267,7 +263,7 @@ class ActionPage:
             key = self.keys[state.session.pk]
             entry = self.found.get(key)
             if entry is None:
-                html = render_to_string("catalog/_action_session.html", {"state": state})
+                html = render_part(None, "catalog/action_session.html", {"state": state})
                 entry = to_keep[key] = (
                     state.session.places_held,
                     state.session.places_waiting,

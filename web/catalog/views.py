@@ -123,7 +123,6 @@ def _action_page(request, action, sessions, flags, now) -> HttpResponse:
             "sessions": page.sessions_html(states.sessions),
             "eligibility": states,
             "messages": messages,
-            "recommended_lead_weeks": settings.RECOMMENDED_LEAD_DAYS // 7,
         },
     )
 

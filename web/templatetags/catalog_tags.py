@@ -3,8 +3,9 @@
 import re
 
 from django import template
+from django.conf import settings
 from django.utils import formats, timezone
-from django.utils.html import escape, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -12,6 +13,7 @@ from django.utils.translation import ngettext
 from catalog.dates import moment_text, period_text
 from common import typography
 from enrollment import rules
+from web.parts import render_part
 
 register = template.Library()
 
@@ -111,3 +113,69 @@ def text_blocks(text) -> str:
     close_paragraph()
     close_list()
     return mark_safe("\n".join(blocks))  # noqa: S308 — every piece escaped above
+
+
+@register.simple_tag
+def audience_badge(action) -> str:
+    """`{% audience_badge action %}`: « Réservé aux adhérents » or « Ouvert à tous »."""
+    if action.is_member_only:
+        return format_html('<span class="badge badge-member">{}</span>', _("Réservé aux adhérents"))
+    return format_html('<span class="badge badge-open">{}</span>', _("Ouvert à tous"))
+
+
+def lead_time_text() -> str:
+    """How early to ask for a member-only action (« Qui peut s'inscrire ? »)."""
+    weeks = settings.RECOMMENDED_LEAD_DAYS // 7
+    return ngettext(
+        "Les places étant limitées, inscrivez-vous au moins %(weeks)s semaine avant le début : "
+        "votre employeur puis le prestataire doivent valider votre demande.",
+        "Les places étant limitées, inscrivez-vous au moins %(weeks)s semaines avant le début : "
+        "votre employeur puis le prestataire doivent valider votre demande.",
+        weeks,
+    ) % {"weeks": weeks}
+
+
+def who_context(action, *, authenticated: bool, situation: str = "") -> dict:
+    """What templates/jinja2/catalog/action_who.html says, for a visitor or a person."""
+    return {
+        "action": action,
+        "authenticated": authenticated,
+        "situation": situation,
+        "lead_time_text": lead_time_text(),
+        "MEMBERSHIP_CONTACT_EMAIL": settings.MEMBERSHIP_CONTACT_EMAIL,
+        "E_PARCOURSPRO_URL": settings.E_PARCOURSPRO_URL,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def action_who(context):
+    """`{% action_who %}`: « Qui peut s'inscrire ? » under the head of a logged-in person's
+    action page (a visitor's is in the head kept for every visitor)."""
+    return render_part(
+        context["request"],
+        "catalog/action_who.html",
+        who_context(context["action"], authenticated=True, situation=context["situation"]),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def action_sessions(context):
+    """`{% action_sessions %}`: the action page's sessions as the person who reads it sees
+    them (templates/jinja2/catalog/action_sessions.html)."""
+    request = context["request"]
+    count = context.get("cart_count", 0)
+    return render_part(
+        request,
+        "catalog/action_sessions.html",
+        {
+            "sessions": context["sessions"],
+            "situation": context["situation"],
+            "authenticated": request.user.is_authenticated,
+            "cart_text": ngettext(
+                "Votre panier contient %(counter)s session.",
+                "Votre panier contient %(counter)s sessions.",
+                count,
+            )
+            % {"counter": count},
+        },
+    )
