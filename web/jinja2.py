@@ -51,6 +51,7 @@ def environment(**options) -> Environment:
         day=french.day,
         duration_text=catalog_tags.duration_text,
         text_blocks=catalog_tags.text_blocks,
+        truncatewords=defaultfilters.truncatewords,
         urlencode=defaultfilters.urlencode,
         joining_link=enrollment_tags.joining_link,
         moment=catalog_tags.moment,

@@ -58,7 +58,7 @@ def test_catalogue_shows_cards_in_french(client):
     response = client.get(CATALOGUE)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Conduire un entretien d&#x27;orientation" in html
+    assert "Conduire un entretien d'orientation" in unescape(html)
     assert "Action de formation" in html and "Orientation" in html
     assert "Réservé aux adhérents" in html
     assert "En présentiel, 24 — Dordogne" in html
@@ -554,3 +554,20 @@ def test_an_action_page_escapes_what_staff_typed(client, logged_in):
     assert "<br>suite" in main  # the summary's line break kept, its text escaped
     assert "&lt;/script&gt; salle" in main.split('class="card session"', 1)[1]
     assert ("Qui peut s" in main) and ("Connectez-vous" in main) is not logged_in
+
+
+def test_a_catalogue_card_escapes_what_staff_typed(client):
+    """A card is a Jinja2 part kept in the cache and written into the page as it is
+    (web.catalog.fragments.CataloguePage.cards_html): what staff typed is escaped there."""
+    hostile = '<script>alert("x")</script>'
+    SessionFactory(
+        action__title=f"{hostile} titre",
+        action__summary=f"{hostile} résumé",
+        action__theme__name=f"{hostile} & thème",
+        starts_at=in_days(40),
+    )
+    html = client.get(CATALOGUE).content.decode()
+    card = html.split('class="card action-card"', 1)[1].split("</article>", 1)[0]
+    assert "<script" not in card
+    assert "&lt;/script&gt; titre" in card and "&lt;/script&gt; résumé" in card
+    assert "&amp; thème" in card

@@ -3,8 +3,9 @@
 Each block is kept in the shared cache under the versions of the rows it shows
 (`catalog.cache_versions`), read by the page in one query before the block is looked up; a
 block rendered on a miss reads its rows after that query, so its HTML is never older than its
-key. Django's `{% cache %}` keeps those of the catalogue and the home page (one round trip to
-the cache each); an action page reads all of its own in one round trip (`ActionPage`).
+key. Django's `{% cache %}` keeps the catalogue's page and form and the home page's block (one
+round trip to the cache each); a page of the catalogue reads its cards in one round trip
+(`CataloguePage.cards_html`), an action page all of its blocks (`ActionPage`).
 
 - The catalogue's **listing** (which actions and sessions a search shows on a page, and their
   count) is data kept under the catalogue's version and the query, until the next of its
@@ -127,6 +128,23 @@ class CataloguePage:
     def page(self) -> Page:
         """The page's number among the results' pages, for the count and the pagination."""
         return Paginator(range(self.count), selectors.CATALOGUE_PAGE_SIZE).page(self.number)
+
+    @cached_property
+    def cards_html(self) -> list[tuple[Card, SafeString]]:
+        """(card, its HTML) of each card, read from the cache in one round trip; the missing
+        ones rendered (templates/jinja2/catalog/action_card.html) and kept."""
+        keys = {card.key: f"catalog:card:{card.key}" for card in self.cards}
+        found = cache.get_many(list(keys.values()))
+        shown, to_keep = [], {}
+        for card in self.cards:
+            key = keys[card.key]
+            html = found.get(key)
+            if html is None:
+                html = to_keep[key] = render_part(None, "catalog/action_card.html", {"card": card})
+            shown.append((card, mark_safe(html)))  # noqa: S308 — our own rendered HTML
+        if to_keep:
+            cache.set_many(to_keep, FRAGMENT_TIMEOUT)
+        return shown
 
     def mark_cart(self, session_ids: set[int]) -> None:
         for card in self.cards:
