@@ -8,6 +8,7 @@ professional, approver, visitor) in one JSON-lines file per worker under RUSH_CP
 import json
 import os
 import resource
+import runpy
 import sys
 import threading
 import time
@@ -16,6 +17,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from kinds import kind  # noqa: E402
+
+# The project's own settings file (gunicorn reads only one, and -c names this one): its
+# worker hook too, as the Dockerfile's gunicorn runs it.
+post_worker_init = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))[
+    "post_worker_init"
+]
 
 _OUT = Path(os.environ.get("RUSH_CPU_DIR", "."))
 _rows: list[str] = []
