@@ -16,7 +16,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
-from jinja2 import Environment
+from jinja2 import ChainableUndefined, Environment
 
 from web.templatetags import catalog_tags, enrollment_tags, french
 
@@ -34,6 +34,9 @@ def date(value, arg=None) -> str:
 
 def environment(**options) -> Environment:
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
+    # A missing value writes nothing, as in the Django template language these parts come
+    # from, with DEBUG on or off (Django's backend would write `{{ name }}` with DEBUG on).
+    options["undefined"] = ChainableUndefined
     env = Environment(**options)  # noqa: S701 — the backend turns autoescape on
     # Django's gettext: the site's French catalogue, as {% translate %} reads it; %(name)s
     # placeholders filled by Jinja2 (newstyle), each value escaped.
