@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -107,11 +107,9 @@ def add_to_cart(user, session: Session, *, now: dt.datetime | None = None) -> Ca
     )
     with transaction.atomic():
         cart, _ = Cart.objects.get_or_create(user=user)
-        try:
-            with transaction.atomic():
-                item, _ = CartItem.objects.get_or_create(cart=cart, session=session)
-        except IntegrityError:  # the same session added at the same instant
-            item = CartItem.objects.get(cart=cart, session=session)
+        # The same session added at the same instant: get_or_create's own savepoint catches
+        # the unique constraint's error and reads the other's item.
+        item, _ = CartItem.objects.get_or_create(cart=cart, session=session)
         Cart.objects.filter(pk=cart.pk).update(updated_at=now)
     return item
 

@@ -8,7 +8,7 @@ from django.db import connection
 
 from catalog.models import ActionKind
 from enrollment import services
-from enrollment.models import Registration, RegistrationStatus
+from enrollment.models import Cart, CartItem, Registration, RegistrationStatus
 from enrollment.rules import RuleViolation
 from tests.factories import (
     MemberEmployeeFactory,
@@ -124,3 +124,18 @@ def test_colleagues_racing_for_a_member_only_session_respect_the_cap():
         ).count()
         == 4
     )
+
+
+def test_tabs_adding_the_same_session_at_once_make_one_cart_and_one_item():
+    """« Ajouter au panier » clicked in several tabs at the same instant: the unique
+    constraints' errors are caught by get_or_create's own savepoints, nobody sees one."""
+    user = UserFactory()
+    for session in [session_of(ActionKind.WEBINAR) for _ in range(3)]:
+        jobs = {tab: (lambda s=session: services.add_to_cart(user, s)) for tab in range(8)}
+        results, errors = run_in_parallel(jobs)
+        assert errors == {}
+        assert {item.pk for item in results.values()} == {
+            CartItem.objects.get(cart__user=user, session=session).pk
+        }
+    assert Cart.objects.filter(user=user).count() == 1
+    assert CartItem.objects.filter(cart__user=user).count() == 3
