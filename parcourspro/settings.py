@@ -85,8 +85,8 @@ TEMPLATES = [
         },
     },
     {
-        # The pages' longest loops, rendered by their views into Django templates
-        # (web.jinja2.render_part): the Employer Space's rows and structures.
+        # The pages' longest loops and the blocks kept in the cache, rendered into the Django
+        # templates (web.parts.render_part, templates/jinja2/; README, « Front end »).
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "NAME": "jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
