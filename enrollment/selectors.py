@@ -127,13 +127,34 @@ def live_and_counted(user_id: int, session_ids, years) -> tuple[set[int], dict]:
     for session_id, status, counted_in_quota, kind, starts_at in rows:
         if session_id in session_ids and status in LIVE_STATUSES:
             live.add(session_id)
-        if (
-            counts_in_quota(status, counted_in_quota)
-            and kind in MEMBER_ONLY_KINDS
-            and timezone.localtime(starts_at).year in years
-        ):
+        if _is_counted(status, counted_in_quota, kind, starts_at, years):
             counted.append((session_id, kind, starts_at))
     return live, _counted_by_year(counted, years)
+
+
+def _is_counted(status, counted_in_quota, kind, starts_at, years) -> bool:
+    """`_in_quota_q` for one request's values: it counts in its session's year (Paris time)."""
+    return (
+        counts_in_quota(status, counted_in_quota)
+        and kind in MEMBER_ONLY_KINDS
+        and timezone.localtime(starts_at).year in years
+    )
+
+
+def counted_from(registrations, years) -> dict[int, CountedSessions]:
+    """`counted_sessions_by_year` from the person's requests already read, with their
+    sessions and actions (« Mon espace » lists them all): no query."""
+    years = set(years)
+    return _counted_by_year(
+        [
+            (r.session_id, r.session.action.kind, r.session.starts_at)
+            for r in registrations
+            if _is_counted(
+                r.status, r.counted_in_quota, r.session.action.kind, r.session.starts_at, years
+            )
+        ],
+        years,
+    )
 
 
 # The fields of a request, its session and its action that `requests_and_counted` reads.
@@ -148,8 +169,7 @@ def requests_and_counted(user_id: int, years, *, now) -> tuple[list[Registration
     requests for a session not over yet, with sessions and actions, in session order
     (`eligibility.live_requests`), and `counted_sessions` for each of `years` (each of the
     person's requests: a few, read by the user's index)."""
-    years = set(years)
-    registrations = (
+    registrations = list(
         Registration.objects.filter(user_id=user_id)
         .select_related("session__action")
         # What the quota and the overlaps read (`eligibility.validation_warnings`): a
@@ -157,18 +177,10 @@ def requests_and_counted(user_id: int, years, *, now) -> tuple[list[Registration
         .only(*REQUEST_FACTS)
         .order_by("session__starts_at", "pk")
     )
-    live, counted = [], []
-    for registration in registrations:
-        session = registration.session
-        if registration.status in LIVE_REQUEST_STATUSES and session.ends_at > now:
-            live.append(registration)
-        if (
-            counts_in_quota(registration.status, registration.counted_in_quota)
-            and session.action.kind in MEMBER_ONLY_KINDS
-            and timezone.localtime(session.starts_at).year in years
-        ):
-            counted.append((session.pk, session.action.kind, session.starts_at))
-    return live, _counted_by_year(counted, years)
+    live = [
+        r for r in registrations if r.status in LIVE_REQUEST_STATUSES and r.session.ends_at > now
+    ]
+    return live, counted_from(registrations, years)
 
 
 def _counted_by_year(rows, years) -> dict[int, CountedSessions]:

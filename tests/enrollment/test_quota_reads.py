@@ -1,6 +1,7 @@
 """The cart validation's read of a person's requests (`selectors.live_and_counted`, one query
-under the user's lock, its predicates applied to each row) answers what the quota's and the
-live requests' own queries answer (R6, « Counted once »; one live request per session)."""
+under the user's lock, its predicates applied to each row) and « Mon espace »'s count from the
+requests it lists (`selectors.counted_from`) answer what the quota's and the live requests'
+own queries answer (R6, « Counted once »; one live request per session)."""
 
 import datetime as dt
 
@@ -47,4 +48,6 @@ def test_live_and_counted_agrees_with_the_quota_and_live_queries():
         live, counted = selectors.live_and_counted(user.pk, session_ids, years)
         assert live == expected_live
         assert counted == selectors.counted_sessions_by_year(user.pk, years)
+        # « Mon espace »'s count, from the requests it lists.
+        assert selectors.counted_from(selectors.registrations_of(user), years) == counted
         assert all(counted[y].member_only and counted[y].trainings for y in years)  # not empty

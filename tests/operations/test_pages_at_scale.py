@@ -36,8 +36,9 @@ Status = RegistrationStatus
 # conventions and their acceptances, then 8; the dashboard 9, then 7. Issue 28: « Mon espace »
 # lists the questionnaires to answer (one query), the dashboard holds the financer's view
 # (its filter form's themes and providers, thirteen grouped queries: 15 more). Issue 26:
-# « Mon espace » reads both years' quotas in one query (9).
-MY_SPACE_QUERIES = 9
+# « Mon espace » reads both years' quotas in one query (9), then counts them from the
+# requests it lists (8).
+MY_SPACE_QUERIES = 8
 PROVIDER_SESSION_QUERIES = 8
 DASHBOARD_QUERIES = 24  # the financer's view counts the late release's offers (2)
 

@@ -266,7 +266,8 @@ def my_space(request):
     )
     past = [r for r in registrations if r.session.ends_at <= now]
     this_year = timezone.localdate().year
-    counted = selectors.counted_sessions_by_year(request.user.pk, (this_year, this_year + 1))
+    # Counted from the requests just read (all of them): no query of its own.
+    counted = selectors.counted_from(registrations, (this_year, this_year + 1))
     quotas = [counted[year].use for year in (this_year, this_year + 1)]
     sections = [
         (anchor, title, group)
