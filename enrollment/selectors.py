@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import (
     Count,
     Q,
@@ -14,15 +13,13 @@ from django.db.models import (
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from catalog.models import MEMBER_ONLY_KINDS, ActionKind, Provider, Session
+from catalog.models import MEMBER_ONLY_KINDS, ActionKind, Session
 from catalog.selectors import places_held_expression
-from employers.models import Structure
 
 from .models import (
     HOLDING_STATUSES,
     LIVE_STATUSES,
     QUOTA_STATUSES,
-    Cart,
     CartItem,
     Offer,
     Registration,
@@ -346,39 +343,6 @@ def with_waitlist_positions(registrations) -> list[Registration]:
     for registration in registrations:
         registration.waitlist_position = positions.get(registration.pk)
     return registrations
-
-
-@dataclass(frozen=True)
-class HeaderState:
-    """What every page's header says of a logged-in person."""
-
-    cart_count: int
-    is_approver: bool
-    is_provider: bool
-
-
-def _header_sql() -> str:
-    """The header's statement: three counts by primary keys, written out (`header_state`)."""
-    cart, item = Cart._meta.db_table, CartItem._meta.db_table
-    approvers = Structure.approvers.through._meta.db_table
-    provider_users = Provider.users.through._meta.db_table
-    return (
-        f"SELECT (SELECT COUNT(*) FROM {item} JOIN {cart} ON {cart}.id = {item}.cart_id"
-        f" WHERE {cart}.user_id = %s),"
-        f" EXISTS(SELECT 1 FROM {approvers} WHERE user_id = %s),"
-        f" EXISTS(SELECT 1 FROM {provider_users} WHERE user_id = %s)"
-    )
-
-
-def header_state(user) -> HeaderState:
-    """The person's cart count, whether they approve for a structure or act for a provider,
-    in one query (three before: every page of a logged-in person ran them). Written in SQL:
-    built with the ORM (subqueries, `Exists`), its compilation cost more than the rest of a
-    short page (docs/PERFORMANCE.md, « Pages connectées »)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_header_sql(), [user.pk] * 3)
-        cart_count, is_approver, is_provider = cursor.fetchone()
-    return HeaderState(cart_count, bool(is_approver), bool(is_provider))
 
 
 def offer_of_user_or_404(user, offer_id) -> Offer:

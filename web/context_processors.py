@@ -5,7 +5,7 @@ from django.conf import settings
 
 from documents.selectors import conventions_to_accept_of
 from employers.constants import BASE_MEMBERSHIP_PRICE, EXTENDED_MEMBERSHIP_PRICE
-from enrollment.selectors import header_state
+from enrollment.header import header_state
 
 
 def phone_uri(phone: str) -> str:

@@ -1,12 +1,12 @@
-"""Every page's header for a logged-in person (`selectors.header_state`): cart count and the
-links of approvers and providers, read in one query."""
+"""Every page's header for a logged-in person (`enrollment.header.header_state`): cart count
+and the links of approvers and providers, read in one query."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import ActionKind
-from enrollment import selectors, services
+from enrollment import header, services
 from tests.factories import MemberEmployeeFactory, ProviderFactory, session_of
 
 pytestmark = pytest.mark.django_db
@@ -31,9 +31,9 @@ def test_the_header_says_what_the_person_has_in_one_query(cart, approver, provid
     user = person(cart=cart, approver=approver, provider=provider)
     person(cart=2, approver=True, provider=True)  # someone else's count nothing here
     with CaptureQueriesContext(connection) as queries:
-        state = selectors.header_state(user)
+        state = header.header_state(user)
     assert len(queries) == 1
-    assert state == selectors.HeaderState(cart, approver, provider)
+    assert state == header.HeaderState(cart, approver, provider)
 
 
 def test_the_header_shows_it_on_a_page(client):
