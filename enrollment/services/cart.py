@@ -94,11 +94,14 @@ def _motivation_for(motivations: Mapping, session_id: int) -> str:
     return motivation
 
 
-def add_to_cart(user, session: Session, *, now: dt.datetime | None = None) -> CartItem:
+def add_to_cart(user, session: Session, *, now: dt.datetime | None = None) -> None:
     """Add a session to the user's cart, refusing what can never succeed (closed, already
-    requested, R1). Adding it twice keeps one item."""
+    requested, R1). Adding it twice keeps one item.
+
+    `session` carries its action, as the caller has just read it in the same request (the
+    views and the login's remembered choice): it is not read again. Nothing here holds a
+    place: the validation checks every rule again under its locks (`submit_cart`)."""
     now = now or timezone.now()
-    session = Session.objects.select_related("action").get(pk=session.pk)
     check_can_request(
         user,
         session,
@@ -106,12 +109,13 @@ def add_to_cart(user, session: Session, *, now: dt.datetime | None = None) -> Ca
         already_requested=selectors.has_live_registration(user.pk, session.pk),
     )
     with transaction.atomic():
-        cart, _ = Cart.objects.get_or_create(user=user)
-        # The same session added at the same instant: get_or_create's own savepoint catches
-        # the unique constraint's error and reads the other's item.
-        item, _ = CartItem.objects.get_or_create(cart=cart, session=session)
-        Cart.objects.filter(pk=cart.pk).update(updated_at=now)
-    return item
+        cart, created = Cart.objects.get_or_create(user=user)
+        # One statement: the cart's unique constraint keeps one item when the session is
+        # already there, or added at the same instant from another tab (ON CONFLICT DO
+        # NOTHING; get_or_create took a read, a savepoint, the insert and its release).
+        CartItem.objects.bulk_create([CartItem(cart=cart, session=session)], ignore_conflicts=True)
+        if not created:
+            Cart.objects.filter(pk=cart.pk).update(updated_at=now)
 
 
 def remove_from_cart(user, session: Session) -> None:

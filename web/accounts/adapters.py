@@ -2,12 +2,15 @@
 allauth's emails speak as the programme, in its layout, through the outbox, and its messages
 name a person by their name (`user_display`, ACCOUNT_USER_DISPLAY)."""
 
+import html
 from types import SimpleNamespace
 from urllib.parse import urlencode, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.db import transaction
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts import services
@@ -61,6 +64,29 @@ class AccountAdapter(DefaultAccountAdapter):
             client_id = request.POST.get("client_id") or request.GET.get("client_id")
             return f"{url}?{urlencode({'client': client_id})}" if client_id else url
         return super().get_logout_redirect_url(request)
+
+    def add_message(
+        self,
+        request,
+        level,
+        message_template=None,
+        message_context=None,
+        extra_tags="",
+        message=None,
+    ):
+        """allauth's messages (« Connecté·e en tant que … », « Vous êtes déconnecté·e. »)
+        rendered from what allauth gives them (`message_context`) without the request:
+        rendered with it, as allauth does, every context processor ran for a line of text,
+        the header's statement included, on each login and logout."""
+        if message is None and message_template:
+            try:
+                rendered = render_to_string(message_template, message_context or {}).strip()
+            except TemplateDoesNotExist:
+                return
+            if not rendered:
+                return
+            message = html.unescape(rendered)
+        super().add_message(request, level, extra_tags=extra_tags, message=message)
 
     def get_current_site(self):
         """The programme, where allauth names « the site »: django.contrib.sites is not used,

@@ -27,6 +27,8 @@ def add_remembered_session(sender, request, user, **kwargs) -> None:
     if session_store is None:
         return
     session_id = session_store.pop(PENDING_SESSION_KEY, None)
+    if session_id is None:
+        return
     session = Session.objects.select_related("action").filter(pk=session_id).first()
     if session is None:
         return
