@@ -6,6 +6,7 @@ keys of each test's own prefix).
 With PostgreSQL (DATABASE_URL) the Redis case runs the production pair; without Redis
 answering it is skipped with the reason."""
 
+import datetime as dt
 import re
 import uuid
 from html import unescape as html_text
@@ -19,7 +20,13 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.models import ActionKind
 from enrollment import privacy, services
-from tests.factories import MemberEmployeeFactory, UserFactory, register, session_of
+from tests.factories import (
+    MemberEmployeeFactory,
+    SessionFactory,
+    UserFactory,
+    register,
+    session_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -207,3 +214,25 @@ def test_the_action_page_keeps_each_persons_part_their_own(client, shared_cache)
     assert pages[0] == pages[1] and session_tokens(pages[0], session) == []
     assert reverse("enrollment:cart_choose", args=[session.pk]) in pages[0]
     assert "Dans votre panier" not in client.get(url).content.decode()
+
+
+def test_every_button_of_an_action_page_carries_the_same_accepted_token(client, shared_cache):
+    """One CSRF mask for the whole list of sessions (Django's `csrf_input` makes a new one,
+    32 random characters, each time it is written), and each button's post is accepted."""
+    first = session_of(ActionKind.WEBINAR, days=3, capacity=4)
+    others = [
+        SessionFactory(action=first.action, starts_at=first.starts_at + dt.timedelta(days=d))
+        for d in (7, 14)
+    ]
+    person = Client(enforce_csrf_checks=True)
+    person.force_login(MemberEmployeeFactory())
+    html = person.get(first.action.get_absolute_url()).content.decode()
+    tokens = [session_tokens(html, session) for session in (first, *others)]
+    assert [len(found) for found in tokens] == [1, 1, 1]
+    assert len({found[0] for found in tokens}) == 1
+    for session, (token,) in zip((first, *others), tokens, strict=True):
+        added = person.post(
+            reverse("enrollment:cart_add", args=[session.pk]),
+            {"csrfmiddlewaretoken": token, "session": session.pk},
+        )
+        assert added.status_code == 302
