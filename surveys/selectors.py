@@ -43,23 +43,26 @@ def survey_of_user_or_404(user, pk) -> Survey:
     return get_object_or_404(_surveys().filter(answerable_by(user)).distinct(), pk=pk)
 
 
-def to_answer(user, *, now: dt.datetime | None = None) -> list[Survey]:
-    """The person's questionnaires still open and unanswered, the one closing first first."""
+def to_answer(user, *, now: dt.datetime | None = None, approver: bool = True) -> list[Survey]:
+    """The person's questionnaires still open and unanswered, the one closing first first.
+
+    `approver=False` when the caller knows that the person approves for no structure (the
+    header's statement of every page says it): only their own questionnaires are read, a
+    statement without the structures' subquery nor their columns."""
     if not user.is_authenticated:
         return []
     now = now or timezone.now()
-    # `answerable_by` with the structures as a subquery: no join to multiply rows, so no
-    # DISTINCT; only what « Mon espace » shows is joined.
-    approved = Structure.objects.filter(approvers=user).values("pk")
-    return list(
-        Survey.objects.select_related("session__action", "structure")
-        .filter(
-            Q(respondent=user) | Q(kind=Kind.EMPLOYER, structure__in=approved),
-            answered_at__isnull=True,
-            closes_at__gt=now,
-        )
-        .order_by("closes_at", "pk")
-    )
+    open_ones = Survey.objects.filter(answered_at__isnull=True, closes_at__gt=now)
+    if approver:
+        # `answerable_by` with the structures as a subquery: no join to multiply rows, so no
+        # DISTINCT; only what « Mon espace » shows is joined.
+        approved = Structure.objects.filter(approvers=user).values("pk")
+        surveys = open_ones.filter(
+            Q(respondent=user) | Q(kind=Kind.EMPLOYER, structure__in=approved)
+        ).select_related("session__action", "structure")
+    else:
+        surveys = open_ones.filter(respondent=user).select_related("session__action")
+    return list(surveys.order_by("closes_at", "pk"))
 
 
 def may_answer(user, survey: Survey) -> bool:

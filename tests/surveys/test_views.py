@@ -10,7 +10,8 @@ import os
 from pathlib import Path
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -268,3 +269,25 @@ def test_the_funders_report_is_one_page(client, staff, documents_enabled):
     assert "110" in text and "4,0 / 5" in text
     client.force_login(UserFactory())
     assert client.get(reverse("operations:dashboard_pdf")).status_code == 403
+
+
+def test_my_space_reads_employer_questionnaires_only_for_an_approver(client, session):
+    """The header's statement says whether the person approves for a structure: a person
+    who does not has only their own questionnaires read (no structures' subquery); an
+    approver sees both, and becoming one shows the structure's at the next page."""
+    structure = StructureFactory(name="Mission locale des Graves")
+    person = UserFactory(structure=structure)
+    own = survey_of(session, user=person)
+    employer = survey_of(session, "employer", structure=structure)
+    client.force_login(person)
+    statements = CaptureQueriesContext(connection)
+    with statements:
+        space = page(client.get(reverse("enrollment:my_space")))
+    assert reverse("surveys:my_answer", args=[own.pk]) in space
+    assert reverse("surveys:my_answer", args=[employer.pk]) not in space
+    [survey_read] = [q["sql"] for q in statements.captured_queries if "surveys_survey" in q["sql"]]
+    assert "employers_structure" not in survey_read
+    structure.approvers.add(person)
+    space = page(client.get(reverse("enrollment:my_space")))
+    for survey in (own, employer):
+        assert reverse("surveys:my_answer", args=[survey.pk]) in space

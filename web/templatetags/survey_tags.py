@@ -10,4 +10,7 @@ register = template.Library()
 
 @register.inclusion_tag("surveys/_to_answer.html", takes_context=True)
 def surveys_to_answer(context):
-    return {"surveys": to_answer(context["request"].user)}
+    """The person's questionnaires; a person who approves for no structure (`is_approver`,
+    from the header's statement: web.context_processors.site) has no employer's to read."""
+    approver = context.get("is_approver", True)
+    return {"surveys": to_answer(context["request"].user, approver=approver)}
