@@ -41,7 +41,7 @@ def worker_cpu(directory: Path) -> tuple[dict[str, list[float]], dict[str, float
 
 
 SERVER_PARTS = {
-    "gunicorn (3 workers and master)": "application nodes (gunicorn)",
+    "gunicorn (workers and master)": "application nodes (gunicorn)",
     "postgres backends": "PostgreSQL",
     "celery worker and beat": "Celery worker and beat",
     "redis (shared)": "Redis",
@@ -57,7 +57,7 @@ def sizing(cpu_used, by_person, *, validated: int, wall: float, target: int) -> 
     workers queue the requests when all are busy, headroom keeps those waits — the p95 —
     near the pages' own times."""
     served = sum(by_person.values())
-    gunicorn = cpu_used.get("gunicorn (3 workers and master)", 0.0)
+    gunicorn = cpu_used.get("gunicorn (workers and master)", 0.0)
     if not validated or not served or not gunicorn:
         return []
     journey = by_person.get("professional", 0.0) / validated

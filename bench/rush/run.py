@@ -174,7 +174,7 @@ class CpuSampler(threading.Thread):
 
     def kind(self, pid: int, command: str) -> str | None:
         if "gunicorn" in command and f"{HOST}:{self.port}" in command:
-            return "gunicorn (3 workers and master)"
+            return "gunicorn (workers and master)"
         if self.celery_name in command:
             return "celery worker and beat"
         if command.startswith("postgres:") and f" {self.database} " in command:
