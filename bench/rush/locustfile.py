@@ -33,7 +33,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from gevent import sleep
-from locust import HttpUser, between, constant_pacing, events, task
+from locust import FastHttpUser, HttpUser, between, constant_pacing, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -47,6 +47,11 @@ COUNTS = {
     for name, default in (("professionals", 40), ("approvers", 8), ("visitors", 12))
 }
 THINK = float(os.environ.get("RUSH_THINK", "0.4"))
+# Locust's FastHttpUser (geventhttpclient) by default, as Locust's documentation advises for a
+# load generator short of CPU: here it shares the 2 cores with the servers it measures, and
+# HttpUser (requests) spent 2.5 ms of them a request. RUSH_HTTP_CLIENT=requests: HttpUser.
+CLIENT = os.environ.get("RUSH_HTTP_CLIENT", "fast")
+User = {"fast": FastHttpUser, "requests": HttpUser}[CLIENT]
 RNG = random.Random(26)
 PROFESSIONALS = itertools.count()
 APPROVERS = itertools.count()
@@ -61,14 +66,22 @@ def _address() -> str:
     return f"198.18.{n // 250 % 250}.{n % 250 + 1}"
 
 
-class Person(HttpUser):
+class Person(User):
     abstract = True
     role = ""
 
     def on_start(self):
-        self.client.headers["X-Forwarded-For"] = _address()
-        # Who asked, for the CPU by person that gunicorn's hooks record (gunicorn_conf.py).
-        self.client.headers["X-Rush-Person"] = self.role
+        # Sent with each request: the person's address, and who asked, for the CPU by person
+        # that gunicorn's hooks record (gunicorn_conf.py).
+        self.headers = {"X-Forwarded-For": _address(), "X-Rush-Person": self.role}
+
+    @property
+    def cookies(self):
+        """The client's cookie jar (an http.cookiejar.CookieJar with either client)."""
+        return self.client.cookiejar if CLIENT == "fast" else self.client.cookies
+
+    def cookie(self, name: str) -> str:
+        return next((cookie.value for cookie in self.cookies if cookie.name == name), "")
 
     def page(self, method: str, url: str, *, expect=(200,), **kwargs):
         """One request, named by its kind, redirects not followed; a status outside `expect`
@@ -76,7 +89,13 @@ class Person(HttpUser):
         parts = urlsplit(url)
         name = kind(method, parts.path, parts.query)
         with self.client.request(
-            method, url, name=name, allow_redirects=False, catch_response=True, **kwargs
+            method,
+            url,
+            name=name,
+            headers=self.headers,
+            allow_redirects=False,
+            catch_response=True,
+            **kwargs,
         ) as response:
             if response.status_code not in expect:
                 response.failure(f"{response.status_code} for {method} {parts.path}")
@@ -84,12 +103,12 @@ class Person(HttpUser):
                 response.success()
         # Django's cookies are Secure with DEBUG off; the rush speaks plain HTTP on loopback,
         # so they are kept as not Secure, to be sent as a browser sends them over HTTPS.
-        for cookie in self.client.cookies:
+        for cookie in self.cookies:
             cookie.secure = False
         return response
 
     def post(self, url: str, data: dict, *, expect=(302,)):
-        data = {"csrfmiddlewaretoken": self.client.cookies.get("csrftoken", ""), **data}
+        data = {"csrfmiddlewaretoken": self.cookie("csrftoken"), **data}
         return self.page("POST", url, data=data, expect=expect)
 
     def think(self):
@@ -118,8 +137,8 @@ class Professional(Person):
             return
         email, member = DATA["professionals"][n]
         RESULTS["journeys"] += 1
-        self.client.cookies.clear()
-        self.client.headers["X-Forwarded-For"] = _address()
+        self.cookies.clear()
+        self.headers["X-Forwarded-For"] = _address()
         pool = DATA["sessions"] if member else DATA["open_sessions"]
         chosen = RNG.sample(pool, RNG.randint(1, 3))
 

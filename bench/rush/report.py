@@ -85,6 +85,12 @@ def sizing(cpu_used, by_person, *, validated: int, wall: float, target: int) -> 
     return lines
 
 
+def _client(args) -> str:
+    """The load generator's HTTP client (locustfile.py: RUSH_HTTP_CLIENT)."""
+    client = getattr(args, "http_client", "fast")
+    return "FastHttpUser" if client == "fast" else "HttpUser (requests)"
+
+
 def report(
     *, args, stats, cpu_by_kind, cpu_by_person, cpu_used, wall, results, outcome, build_info
 ) -> str:
@@ -96,7 +102,8 @@ def report(
         f"{os.cpu_count()} cores (load average before: {build_info['load']}): "
         f"{args.professionals} professionals, {args.approvers} approvers, {args.visitors} "
         f"visitors; {args.rate:g} validations a second offered for {args.duration} s; gunicorn "
-        f"{_workers(args)}, a Celery worker, Redis, PostgreSQL `{args.database}_run`.",
+        f"{_workers(args)}, a Celery worker, Redis, PostgreSQL `{args.database}_run`; "
+        f"Locust's {_client(args)}.",
         "",
         "| measured | value |",
         "| --- | ---: |",
