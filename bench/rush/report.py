@@ -85,6 +85,12 @@ def sizing(cpu_used, by_person, *, validated: int, wall: float, target: int) -> 
     return lines
 
 
+def _speed(build_info) -> str:
+    """The machine's speed before the run: a password check's CPU (run.py)."""
+    check = build_info.get("password_check_ms")
+    return f"; a password check {check} ms" if check else ""
+
+
 def _client(args) -> str:
     """The load generator's HTTP client (locustfile.py: RUSH_HTTP_CLIENT)."""
     client = getattr(args, "http_client", "fast")
@@ -99,7 +105,7 @@ def report(
     when = build_info.get("when") or f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}"
     lines = [
         f"Rush of {when} UTC, commit `{build_info['commit']}`, "
-        f"{os.cpu_count()} cores (load average before: {build_info['load']}): "
+        f"{os.cpu_count()} cores (load average before: {build_info['load']}{_speed(build_info)}): "
         f"{args.professionals} professionals, {args.approvers} approvers, {args.visitors} "
         f"visitors; {args.rate:g} validations a second offered for {args.duration} s; gunicorn "
         f"{_workers(args)}, a Celery worker, Redis, PostgreSQL `{args.database}_run`; "

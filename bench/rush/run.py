@@ -68,6 +68,24 @@ RESULTS = HERE / "results"
 MAX_AGE = dt.timedelta(days=7)
 
 
+def password_check_ms(runs: int = 5) -> float:
+    """The median time of checking a password with the project's hasher (Argon2id,
+    accounts.hashers), just before the rush: the machine's speed at that moment, which no
+    change of the pages touches — what makes runs on different (or noisy) machines
+    comparable."""
+    sys.path.insert(0, str(ROOT))
+    from accounts.hashers import Argon2idPasswordHasher
+
+    hasher = Argon2idPasswordHasher()
+    encoded = hasher.encode("rush", hasher.salt())
+    times = []
+    for _ in range(runs):
+        started = time.process_time()
+        hasher.verify("rush", encoded)
+        times.append((time.process_time() - started) * 1000)
+    return round(sorted(times)[runs // 2], 1)
+
+
 # --- stages run in a process of their own, set up for Django on one database --------------
 
 
@@ -407,6 +425,7 @@ def main() -> None:
         users = args.professionals + args.approvers + args.visitors
         load = os.getloadavg()
         build_info = {
+            "password_check_ms": password_check_ms(),
             "commit": subprocess.run(
                 ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
             ).stdout.strip(),
