@@ -86,9 +86,12 @@ def sizing(cpu_used, by_person, *, validated: int, wall: float, target: int) -> 
 
 
 def _speed(build_info) -> str:
-    """The machine's speed before the run: a password check's CPU (run.py)."""
-    check = build_info.get("password_check_ms")
-    return f"; a password check {check} ms" if check else ""
+    """The machine's speed before and after the run: a password check's CPU (run.py)."""
+    before = build_info.get("password_check_ms")
+    after = build_info.get("password_check_after_ms")
+    if not before:
+        return ""
+    return f"; a password check {before} ms before the run" + (f", {after} after" if after else "")
 
 
 def _client(args) -> str:
