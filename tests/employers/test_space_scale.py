@@ -2,6 +2,7 @@
 decisions and employees (issue 12: 500 pending, 150 decided, 125 employees)."""
 
 import datetime as dt
+import sys
 import uuid
 
 import pytest
@@ -135,3 +136,41 @@ def test_history_and_export_queries_do_not_grow_with_the_data(
             reverse("employers:export"), {"structure": structure.pk, "year": year}
         )
     assert response.status_code == 200
+
+
+def _translations_while(client, url, params) -> int:
+    """How many times Django's translation functions run while `url` is served."""
+    names = {"gettext", "ngettext", "pgettext", "npgettext"}
+    count = 0
+
+    def profile(frame, event, arg):
+        nonlocal count
+        if (
+            event == "call"
+            and frame.f_code.co_name in names
+            and frame.f_globals.get("__name__") == "django.utils.translation"
+        ):
+            count += 1
+
+    sys.setprofile(profile)
+    try:
+        response = client.get(url, params)
+    finally:
+        sys.setprofile(None)
+    assert response.status_code == 200
+    return count
+
+
+def test_a_row_of_requests_is_not_translated_again_for_each_row(approver_client, structure):
+    """A row repeats the table's sentences (its buttons, its cells' headings, the screen
+    readers' labels): they are translated once for the page and filled in for each row. Each
+    translation looks the sentence up in each of the site's catalogues; asked again in each
+    row, they were a third of the rows' work (docs/PERFORMANCE.md)."""
+    build(structure, employees=3, pending=60, waitlisted=0, decided=0)
+    url = reverse("employers:space")
+    _translations_while(approver_client, url, {})  # the structure's details now cached
+    full = _translations_while(approver_client, url, {})  # 50 rows
+    rest = _translations_while(approver_client, url, {"page": 2})  # 10 rows
+    per_row = (full - rest) / 40
+    # What a row says in its own words: its state's badge, its owner's quota (a plural).
+    assert per_row <= 3, per_row

@@ -114,18 +114,7 @@ def _render_space(request, *, bound=None, bulk=None, status=200):
         {
             **context,
             "spaces": spaces,
-            "rows": render_part(
-                request,
-                "employers/requests_rows.html",
-                {
-                    "rows": page.object_list,
-                    "selected": selected,
-                    "several_structures": several_structures,
-                    "labels": ROW_LABELS,
-                    "refuse_label": RefuseForm.label,
-                    "reason_max_length": rules.REASON_MAX_LENGTH,
-                },
-            ),
+            "rows": _rows_html(request, page.object_list, selected, several_structures),
             "structure_spaces": render_part(
                 request,
                 "employers/structure_spaces.html",
@@ -145,6 +134,26 @@ def _render_space(request, *, bound=None, bulk=None, status=200):
             "messages": page_messages,
         },
         status=status,
+    )
+
+
+def _rows_html(request, rows, selected, several_structures) -> str:
+    """The requests table's rows (templates/jinja2/employers/requests_rows.html); nothing to
+    render when the table is empty (the page then says why)."""
+    if not rows:
+        return ""
+    return render_part(
+        request,
+        "employers/requests_rows.html",
+        {
+            "rows": rows,
+            "selected": selected,
+            "several_structures": several_structures,
+            # Translated once for the page, not in each row.
+            "labels": {key: str(label) for key, label in ROW_LABELS.items()},
+            "refuse_label": str(RefuseForm.label),
+            "reason_max_length": rules.REASON_MAX_LENGTH,
+        },
     )
 
 
