@@ -174,3 +174,23 @@ def test_a_row_of_requests_is_not_translated_again_for_each_row(approver_client,
     per_row = (full - rest) / 40
     # What a row says in its own words: its state's badge, its owner's quota (a plural).
     assert per_row <= 3, per_row
+
+
+def test_an_employee_is_not_translated_again_for_each_employee(approver_client, structure):
+    """The structure's people are listed twice (who is attached, with a form to detach each;
+    the employees' table, with their quota): the sentences each of them repeats are
+    translated once for the page."""
+    url = reverse("employers:space")
+    _translations_while(approver_client, url, {})
+    before = _translations_while(approver_client, url, {})
+    people = [
+        UserFactory.build(email=f"joined-{n}@example.test", structure=structure) for n in range(30)
+    ]
+    for person in people:
+        person.password = "!"
+    type(structure.approver).objects.bulk_create(people)
+    after = _translations_while(approver_client, url, {})
+    page = approver_client.get(url).content.decode()
+    assert page.count('id="detach-reason-') >= 30  # each of them, with a form to detach
+    # What an employee's row says in its own words: their quota (a plural).
+    assert (after - before) / 30 <= 1, (after - before) / 30

@@ -21,7 +21,9 @@ from employers import attachments, selectors
 from employers.models import Attachment, Structure
 from enrollment import services as enrollment
 from enrollment.rules import RuleViolation
+from web.employers.filters import url_for_each
 from web.employers.forms import AttachmentRefusalForm, DetachForm
+from web.templatetags.french import day
 
 REFUSALS = (PermissionDenied, ValidationError)
 
@@ -46,6 +48,35 @@ def attachments_section(structures, people) -> list[StructureAttachments]:
         StructureAttachments(structure=s, requests=requests[s.pk], people=attached[s.pk])
         for s in structures
     ]
+
+
+def present_attachments(section: list[StructureAttachments]) -> None:
+    """What each structure, request to join and attached person of `section` shows
+    (templates/jinja2/employers/attachments.html): its sentences translated once for the
+    page and filled in for each, its forms' addresses reversed once — the part grows with
+    the structure's people, as the page's other tables do with their rows."""
+    title_text = _("Qui fait partie %(of_name)s")
+    confirm_text = _("Confirmer le rattachement %(of_name)s")
+    refuse_text = _("Refuser le rattachement %(of_name)s")
+    requested_text = _("Demandé le %(date)s")
+    detach_text = _("Détacher %(name)s")
+    accept_url = url_for_each("employers:attachment_accept")
+    refuse_url = url_for_each("employers:attachment_refuse")
+    for structure_attachments in section:
+        structure = structure_attachments.structure
+        structure_attachments.title = title_text % {"of_name": de_name(structure.name)}
+        for request in structure_attachments.requests:
+            of_name = de_name(request.user.get_full_name())
+            request.confirm_label = confirm_text % {"of_name": of_name}
+            request.refuse_label = refuse_text % {"of_name": of_name}
+            request.requested = requested_text % {"date": day(request.requested_at)}
+            request.accept_url = accept_url(request.pk)
+            request.refuse_url = refuse_url(request.pk)
+        detach_url = url_for_each("employers:detach", by="user_pk", structure_pk=structure.pk)
+        for person in structure_attachments.people:
+            person.shown_name = person.get_full_name() or person.email
+            person.detach_label = detach_text % {"name": person.shown_name}
+            person.detach_url = detach_url(person.pk)
 
 
 def _back(structure_id) -> str:

@@ -151,10 +151,11 @@ def tables_context(request, structures, form_class):
 URL_MARKER = "9070605040302010"
 
 
-def _url_for_each(name: str, *, by: str = "pk"):
-    """`reverse(name)` for each row of a page: reversed once, each row fills in its key (a
-    reverse() per link and row was a tenth of the page's time at 50 rows)."""
-    url = reverse(name, kwargs={by: URL_MARKER})
+def url_for_each(name: str, *, by: str = "pk", **fixed):
+    """`reverse(name)` for each row of a page: reversed once (with the `fixed` arguments all
+    rows share), each row fills in its key `by` (a reverse() per link and row was a tenth of
+    the page's time at 50 rows)."""
+    url = reverse(name, kwargs={by: URL_MARKER, **fixed})
     return lambda key: url.replace(URL_MARKER, str(key), 1)
 
 
@@ -191,9 +192,9 @@ def present_rows(rows, query: str) -> None:
     once rather than by the template's tags and filters, whose cost made the page's time grow
     with its rows (docs/PERFORMANCE.md)."""
     suffix = f"?{query}" if query else ""
-    action_url = _url_for_each("catalog:action_detail", by="slug")
-    approve_url = _url_for_each("employers:approve")
-    refuse_url = _url_for_each("employers:refuse")
+    action_url = url_for_each("catalog:action_detail", by="slug")
+    approve_url = url_for_each("employers:approve")
+    refuse_url = url_for_each("employers:refuse")
     _day = _day_formatter()
     # Each sentence translated once for the page and filled in for each row: a translation
     # looks the sentence up in each of the site's catalogues (a dozen), a third of a row's

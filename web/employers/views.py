@@ -27,7 +27,11 @@ from enrollment import services as enrollment
 from enrollment.models import RegistrationStatus
 from enrollment.rules import RuleViolation
 from web.context_processors import membership
-from web.employers.attachment_views import attach_refusal_errors, attachments_section
+from web.employers.attachment_views import (
+    attach_refusal_errors,
+    attachments_section,
+    present_attachments,
+)
 from web.employers.filters import (
     DecisionForm,
     RequestForm,
@@ -97,6 +101,7 @@ def _render_space(request, *, bound=None, bulk=None, status=200):
     attachments = attachments_section(structures, people)
     # A refusal of a request to join that lacked its reason: the error next to its field.
     page_messages = attach_refusal_errors(attachments, get_messages(request))
+    present_attachments(attachments)
     for structure_space in spaces:
         structure_space.invite_form = INVITE.for_row(structure_space.structure, bound)
     if bulk is None:
@@ -130,7 +135,13 @@ def _render_space(request, *, bound=None, bulk=None, status=200):
             "bulk_form": bulk,
             "selected": selected,
             "has_errors": bound is not None or bulk.is_bound,
-            "attachments_section": attachments,
+            "attachments_section": render_part(
+                request,
+                "employers/attachments.html",
+                {"section": attachments, "user_pk": request.user.pk},
+            )
+            if attachments
+            else "",
             "messages": page_messages,
         },
         status=status,
