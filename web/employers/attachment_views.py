@@ -23,6 +23,7 @@ from enrollment import services as enrollment
 from enrollment.rules import RuleViolation
 from web.employers.filters import url_for_each
 from web.employers.forms import AttachmentRefusalForm, DetachForm
+from web.parts import render_part
 from web.templatetags.french import day
 
 REFUSALS = (PermissionDenied, ValidationError)
@@ -77,6 +78,19 @@ def present_attachments(section: list[StructureAttachments]) -> None:
             person.shown_name = person.get_full_name() or person.email
             person.detach_label = detach_text % {"name": person.shown_name}
             person.detach_url = detach_url(person.pk)
+
+
+def attachments_html(request, section: list[StructureAttachments]) -> str:
+    """The top of the Employer Space (templates/jinja2/employers/attachments.html): `section`
+    (`attachments_section`, its refusals' errors attached) presented and rendered."""
+    if not section:
+        return ""
+    present_attachments(section)
+    return render_part(
+        request,
+        "employers/attachments.html",
+        {"section": section, "user_pk": request.user.pk},
+    )
 
 
 def _back(structure_id) -> str:

@@ -18,8 +18,21 @@ from common import typography
 from common.text import de_name
 from enrollment import employer_requests as tables
 from enrollment.models import RegistrationStatus
-from enrollment.rules import ANNUAL_MEMBER_ONLY_QUOTA, ANNUAL_TRAINING_QUOTA
+from enrollment.rules import ANNUAL_MEMBER_ONLY_QUOTA, ANNUAL_TRAINING_QUOTA, REASON_MAX_LENGTH
+from web.employers.forms import RefuseForm
 from web.forms import PageForm
+from web.parts import render_part
+
+# Each cell's heading of the requests table, said before its value on a phone (data-label).
+ROW_LABELS = {
+    "action": _("Action"),
+    "session": _("Session"),
+    "submitted": _("Demandée le"),
+    "place": _("Place"),
+    "quota": _("Quota annuel"),
+    "motivations": _("Motivations"),
+    "decision": _("Décision"),
+}
 
 # The URL's parameters that a table keeps from one page to the next (filters, order, page).
 KEPT = ("status", "employee", "kind", "year", "structure", "sort", "page")
@@ -225,3 +238,24 @@ def present_rows(rows, query: str) -> None:
         registration.submitted = _day(registration.submitted_at, with_time=True)
         registration.approve_url = approve_url(registration.pk) + suffix
         registration.refuse_url = refuse_url(registration.pk) + suffix
+
+
+def rows_html(request, rows, selected, several_structures) -> str:
+    """The requests table's rows (templates/jinja2/employers/requests_rows.html), once
+    `present_rows` has set what they show; nothing to render when the table is empty (the
+    page then says why)."""
+    if not rows:
+        return ""
+    return render_part(
+        request,
+        "employers/requests_rows.html",
+        {
+            "rows": rows,
+            "selected": selected,
+            "several_structures": several_structures,
+            # Translated once for the page, not in each row.
+            "labels": {key: str(label) for key, label in ROW_LABELS.items()},
+            "refuse_label": str(RefuseForm.label),
+            "reason_max_length": REASON_MAX_LENGTH,
+        },
+    )

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,15 +21,14 @@ from common.text import de_name, lowercase_first
 from employers import services
 from enrollment import employer_requests as tables
 from enrollment import employer_space as space
-from enrollment import rules
 from enrollment import services as enrollment
 from enrollment.models import RegistrationStatus
 from enrollment.rules import RuleViolation
 from web.context_processors import membership
 from web.employers.attachment_views import (
     attach_refusal_errors,
+    attachments_html,
     attachments_section,
-    present_attachments,
 )
 from web.employers.filters import (
     DecisionForm,
@@ -38,6 +36,7 @@ from web.employers.filters import (
     present_rows,
     query_string,
     quota_text,
+    rows_html,
     tables_context,
 )
 from web.employers.forms import (
@@ -52,16 +51,6 @@ from web.operations import exports
 from web.parts import render_part
 
 REFUSE = RowForm(RefuseForm, "refuse")
-# Each cell's heading, said before its value on a phone (data-label).
-ROW_LABELS = {
-    "action": _lazy("Action"),
-    "session": _lazy("Session"),
-    "submitted": _lazy("Demandée le"),
-    "place": _lazy("Place"),
-    "quota": _lazy("Quota annuel"),
-    "motivations": _lazy("Motivations"),
-    "decision": _lazy("Décision"),
-}
 INVITE = RowForm(InviteApproverForm, "invite")
 
 
@@ -101,7 +90,6 @@ def _render_space(request, *, bound=None, bulk=None, status=200):
     attachments = attachments_section(structures, people)
     # A refusal of a request to join that lacked its reason: the error next to its field.
     page_messages = attach_refusal_errors(attachments, get_messages(request))
-    present_attachments(attachments)
     for structure_space in spaces:
         structure_space.invite_form = INVITE.for_row(structure_space.structure, bound)
     if bulk is None:
@@ -119,7 +107,7 @@ def _render_space(request, *, bound=None, bulk=None, status=200):
         {
             **context,
             "spaces": spaces,
-            "rows": _rows_html(request, page.object_list, selected, several_structures),
+            "rows": rows_html(request, page.object_list, selected, several_structures),
             "structure_spaces": render_part(
                 request,
                 "employers/structure_spaces.html",
@@ -135,36 +123,10 @@ def _render_space(request, *, bound=None, bulk=None, status=200):
             "bulk_form": bulk,
             "selected": selected,
             "has_errors": bound is not None or bulk.is_bound,
-            "attachments_section": render_part(
-                request,
-                "employers/attachments.html",
-                {"section": attachments, "user_pk": request.user.pk},
-            )
-            if attachments
-            else "",
+            "attachments_section": attachments_html(request, attachments),
             "messages": page_messages,
         },
         status=status,
-    )
-
-
-def _rows_html(request, rows, selected, several_structures) -> str:
-    """The requests table's rows (templates/jinja2/employers/requests_rows.html); nothing to
-    render when the table is empty (the page then says why)."""
-    if not rows:
-        return ""
-    return render_part(
-        request,
-        "employers/requests_rows.html",
-        {
-            "rows": rows,
-            "selected": selected,
-            "several_structures": several_structures,
-            # Translated once for the page, not in each row.
-            "labels": {key: str(label) for key, label in ROW_LABELS.items()},
-            "refuse_label": str(RefuseForm.label),
-            "reason_max_length": rules.REASON_MAX_LENGTH,
-        },
     )
 
 
