@@ -73,7 +73,8 @@ def password_check_ms(runs: int = 5) -> float:
     accounts.hashers), before and after the rush: the machine's speed at that moment, which no
     change of the pages touches — what makes runs on different (or noisy) machines
     comparable."""
-    sys.path.insert(0, str(ROOT))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     from accounts.hashers import Argon2idPasswordHasher
 
     hasher = Argon2idPasswordHasher()

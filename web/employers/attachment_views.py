@@ -66,13 +66,13 @@ def present_attachments(section: list[StructureAttachments]) -> None:
     for structure_attachments in section:
         structure = structure_attachments.structure
         structure_attachments.title = title_text % {"of_name": de_name(structure.name)}
-        for request in structure_attachments.requests:
-            of_name = de_name(request.user.get_full_name())
-            request.confirm_label = confirm_text % {"of_name": of_name}
-            request.refuse_label = refuse_text % {"of_name": of_name}
-            request.requested = requested_text % {"date": day(request.requested_at)}
-            request.accept_url = accept_url(request.pk)
-            request.refuse_url = refuse_url(request.pk)
+        for attachment in structure_attachments.requests:
+            of_name = de_name(attachment.user.get_full_name())
+            attachment.confirm_label = confirm_text % {"of_name": of_name}
+            attachment.refuse_label = refuse_text % {"of_name": of_name}
+            attachment.requested = requested_text % {"date": day(attachment.requested_at)}
+            attachment.accept_url = accept_url(attachment.pk)
+            attachment.refuse_url = refuse_url(attachment.pk)
         detach_url = url_for_each("employers:detach", by="user_pk", structure_pk=structure.pk)
         for person in structure_attachments.people:
             person.shown_name = person.get_full_name() or person.email

@@ -1,6 +1,6 @@
 """The Employer Space's tables: their GET forms (who, what, when, which state, the
-order), the links that keep them, and what their rows show; the queries are
-`enrollment.employer_requests`'."""
+order), the links that keep them, what their rows show and the requests table's rows
+rendered (`rows_html`); the queries are `enrollment.employer_requests`'."""
 
 from __future__ import annotations
 
