@@ -128,12 +128,21 @@ LIVE_REQUEST_STATUSES = selectors.LIVE_REQUEST_STATUSES
 
 def live_requests(user_id: int, *, now: dt.datetime):
     """The person's requests that hold or wait for a place in a session not over yet, with
-    their sessions and actions (the overlaps' facts)."""
+    their sessions' times and actions' titles (the overlaps' facts, as the confirmation
+    says them) and no more: the statement's 56 columns cost more to build and read than the
+    rest of it (docs/PERFORMANCE.md)."""
     return (
         Registration.objects.filter(
             user_id=user_id, status__in=LIVE_REQUEST_STATUSES, session__ends_at__gt=now
         )
         .select_related("session__action")
+        .only(
+            "user_id",
+            "session_id",
+            "session__starts_at",
+            "session__ends_at",
+            "session__action__title",
+        )
         .order_by("session__starts_at", "pk")
     )
 

@@ -142,6 +142,32 @@ def is_to_decide(registration: Registration) -> bool:
     )
 
 
+# What a row of the requests table shows and decides from (`requests_page`, `is_to_decide`,
+# the quota's year, web/employers/filters.present_rows), and no more: the statement's 68
+# columns (the action's texts, the structure's address…) cost more to build and read than
+# the rest of it (docs/PERFORMANCE.md).
+REQUEST_ROW = (
+    "user_id",
+    "session_id",
+    "status",
+    "submitted_at",
+    "first_name",
+    "last_name",
+    "email",
+    "job_title",
+    "motivations",
+    "waitlist_reason",
+    "employer_approved_at",
+    "session__starts_at",
+    "session__ends_at",
+    "session__registration_deadline",
+    "session__action__title",
+    "session__action__slug",
+    "session__action__kind",
+    "structure__name",
+)
+
+
 def requests(structures, criteria: Criteria) -> QuerySet[Registration]:
     """The structures' requests that `criteria` select, in its order."""
     queryset = Registration.objects.filter(structure__in=structures)
@@ -152,6 +178,7 @@ def requests(structures, criteria: Criteria) -> QuerySet[Registration]:
     return (
         _filter(queryset, criteria)
         .select_related("session__action", "structure")
+        .only(*REQUEST_ROW)
         .order_by(*ordering(criteria.sort, REQUEST_SORTS, REQUEST_DEFAULT_SORT))
     )
 
@@ -210,11 +237,17 @@ def overlapping_requests(rows) -> set[int]:
     live = [row for row in rows if row.status in LIVE_REQUEST_STATUSES and row.user_id]
     if not live:
         return set()
-    others = Registration.objects.filter(
-        user_id__in={row.user_id for row in live},
-        status__in=LIVE_REQUEST_STATUSES,
-        session__ends_at__gt=timezone.now(),
-    ).select_related("session")
+    others = (
+        Registration.objects.filter(
+            user_id__in={row.user_id for row in live},
+            status__in=LIVE_REQUEST_STATUSES,
+            session__ends_at__gt=timezone.now(),
+        )
+        .select_related("session")
+        # What `overlaps` compares, and no more: the statement's 39 columns cost more to
+        # build and read than the rest of it (docs/PERFORMANCE.md).
+        .only("user_id", "session_id", "session__starts_at", "session__ends_at")
+    )
     return set(overlaps(live, list(others)))
 
 

@@ -43,6 +43,11 @@ def survey_of_user_or_404(user, pk) -> Survey:
     return get_object_or_404(_surveys().filter(answerable_by(user)).distinct(), pk=pk)
 
 
+# What « Mon espace » says of a questionnaire to answer (surveys/_to_answer.html), and no
+# more: the statement's 43 columns cost more to build and read than the rest of it.
+LISTED = ("kind", "closes_at", "session__starts_at", "session__ends_at", "session__action__title")
+
+
 def to_answer(user, *, now: dt.datetime | None = None, approver: bool = True) -> list[Survey]:
     """The person's questionnaires still open and unanswered, the one closing first first.
 
@@ -57,11 +62,14 @@ def to_answer(user, *, now: dt.datetime | None = None, approver: bool = True) ->
         # `answerable_by` with the structures as a subquery: no join to multiply rows, so no
         # DISTINCT; only what « Mon espace » shows is joined.
         approved = Structure.objects.filter(approvers=user).values("pk")
-        surveys = open_ones.filter(
-            Q(respondent=user) | Q(kind=Kind.EMPLOYER, structure__in=approved)
-        ).select_related("session__action", "structure")
+        surveys = (
+            open_ones.filter(Q(respondent=user) | Q(kind=Kind.EMPLOYER, structure__in=approved))
+            .select_related("session__action", "structure")
+            .only(*LISTED, "structure__name")
+        )
     else:
         surveys = open_ones.filter(respondent=user).select_related("session__action")
+        surveys = surveys.only(*LISTED)
     return list(surveys.order_by("closes_at", "pk"))
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from catalog.models import ActionKind
 from employers import attachments
 from employers.models import Attachment
+from employers.selectors import attachment_requests
 from enrollment import services
 from enrollment.models import Registration, RegistrationStatus
 from enrollment.rules import RuleViolation
@@ -265,3 +266,16 @@ def test_staff_detach_from_the_user_admin(admin_client, structure):
     registration.refresh_from_db()
     assert employee.structure is None
     assert registration.status == Status.CANCELLED
+
+
+def test_the_requests_to_join_are_read_with_what_the_space_says_and_no_more(
+    structure, newcomer, django_assert_num_queries
+):
+    """Who asks (name, email, job title) and when, in one statement for every structure; the
+    rest of the person (their password's hash among it) left unread."""
+    with django_assert_num_queries(1):
+        [attachment] = attachment_requests([structure.pk])[structure.pk]
+        said = (attachment.user.get_full_name(), attachment.user.email, attachment.user.job_title)
+        assert attachment.requested_at is not None
+    assert said[1] == "nouvelle@example.test"
+    assert {"password", "phone"} <= attachment.user.get_deferred_fields()

@@ -6,6 +6,8 @@ import sys
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,6 +33,25 @@ HISTORY_QUERIES = 9
 EXPORT_QUERIES = 6
 
 
+def request_of(person, session, structure, status, submitted_at, **extra) -> Registration:
+    """`person`'s request for `session`, unsaved (for `bulk_create`), as a cart makes it."""
+    return Registration(
+        user=person,
+        session=session,
+        structure=structure,
+        status=status,
+        submission=uuid.uuid4(),
+        submitted_at=submitted_at,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        email=person.email,
+        phone=person.phone,
+        job_title=person.job_title,
+        motivations="Approfondir ma pratique.",
+        **extra,
+    )
+
+
 def build(structure, *, employees: int, pending: int, waitlisted: int, decided: int):
     """Requests bulk-created as the benchmark does: `pending` holding places, `waitlisted`
     member-only ones to pre-approve, `decided` accepted by the approver (an event each)."""
@@ -53,20 +74,8 @@ def build(structure, *, employees: int, pending: int, waitlisted: int, decided: 
 
     def request(status, minutes, **extra):
         person, session = next(slots)
-        return Registration(
-            user=person,
-            session=session,
-            structure=structure,
-            status=status,
-            submission=uuid.uuid4(),
-            submitted_at=now - dt.timedelta(minutes=minutes),
-            first_name=person.first_name,
-            last_name=person.last_name,
-            email=person.email,
-            phone=person.phone,
-            job_title=person.job_title,
-            motivations="Approfondir ma pratique.",
-            **extra,
+        return request_of(
+            person, session, structure, status, now - dt.timedelta(minutes=minutes), **extra
         )
 
     accepted = Registration.objects.bulk_create(
@@ -194,3 +203,52 @@ def test_an_employee_is_not_translated_again_for_each_employee(approver_client, 
     assert page.count('id="detach-reason-') >= 30  # each of them, with a form to detach
     # What an employee's row says in its own words: their quota (a plural).
     assert (after - before) / 30 <= 1, (after - before) / 30
+
+
+def test_a_row_in_any_state_reads_nothing_more_than_the_table(
+    approver_client, structure, other_structure, django_assert_num_queries
+):
+    """The table's statement reads only what a row shows (`employer_requests.REQUEST_ROW`):
+    whatever the rows' states, their owners (an anonymised one, the approver's own request),
+    their waiting reasons or their structures, the page runs the queries of a one-row page —
+    a row needing a column left unread would cost a query of its own."""
+    approver = structure.approver
+    other_structure.approvers.add(approver)  # two structures: each row names its own
+    person = UserFactory(structure=structure, job_title="Conseillère")
+    sessions = [session_of(ActionKind.TRAINING, days=30 + n) for n in range(len(Status) + 2)]
+    now = timezone.now()
+
+    def request(session, status, *, user=person, on=structure, **extra):
+        registration = request_of(person, session, on, status, now, **extra)
+        registration.user = user
+        return registration
+
+    # A waiting row in both pages: their positions are read once for the page.
+    Registration.objects.bulk_create(
+        [request(sessions[0], Status.WAITLISTED, waitlist_reason="full")]
+    )
+    url = reverse("employers:space")
+    query = {"status": "all"}
+    approver_client.get(url, query)  # the structures' details cached
+    with CaptureQueriesContext(connection) as one_row:
+        approver_client.get(url, query)
+    Registration.objects.bulk_create(
+        [
+            request(
+                session,
+                status,
+                on=other_structure if n % 2 else structure,
+                waitlist_reason="full" if status == Status.WAITLISTED else "",
+            )
+            for n, (session, status) in enumerate(zip(sessions[1:], Status, strict=False))
+        ]
+        + [
+            request(sessions[-1], Status.PENDING_EMPLOYER, user=approver),
+            request(sessions[-1], Status.CANCELLED, user=None),
+        ]
+    )
+    with django_assert_num_queries(len(one_row)):
+        html = approver_client.get(url, query).content.decode()
+    assert html.count('<tr id="request-') == len(Status) + 3
+    assert other_structure.name in html and "Conseillère" in html
+    assert "Position 1." in html and "C'est votre propre demande" in html

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import ActionKind
-from enrollment import services
+from enrollment import eligibility, services
 from enrollment.calendar import sessions_clash
 from enrollment.models import RegistrationStatus
 from enrollment.rules import sessions_overlap
@@ -206,3 +206,27 @@ def test_the_employer_table_marks_the_requests_that_overlap(
     badge = "chevauche une autre demande"
     assert [badge in rows[r.pk] for r in registrations] == [True, True, False]
     assert badge not in rows[alone.pk]  # the same session as another person's: no overlap
+
+
+@pytest.mark.django_db
+def test_the_overlaps_facts_are_read_in_one_statement_and_no_more(
+    employee, december, django_assert_num_queries
+):
+    """What the confirmation compares and says of another request (its session's times, its
+    action's title), in one statement; the request's contact and motivations, the action's
+    texts left unread (`eligibility.live_requests`)."""
+    for session in december:
+        services.add_to_cart(employee, session)
+    services.submit_cart(
+        employee,
+        contact=contact_of(employee),
+        motivations={s.pk: "Pour progresser." for s in december},
+    )
+    with django_assert_num_queries(1):
+        live = list(eligibility.live_requests(employee.pk, now=timezone.now()))
+        facts = [(r.user_id, r.session_id, r.session.starts_at, r.session.ends_at) for r in live]
+        titles = {r.session.action.title for r in live}
+    assert sorted(session_id for _user, session_id, *_ in facts) == sorted(s.pk for s in december)
+    assert titles == {s.action.title for s in december}
+    assert {"motivations", "email", "phone"} <= live[0].get_deferred_fields()
+    assert "summary" in live[0].session.action.get_deferred_fields()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils import timezone
 from catalog.models import ActionKind
 from enrollment.models import RegistrationStatus
 from surveys.models import Survey, SurveyAnswer
+from surveys.selectors import to_answer
 from tests.factories import (
     RegistrationFactory,
     StructureFactory,
@@ -291,3 +293,37 @@ def test_my_space_reads_employer_questionnaires_only_for_an_approver(client, ses
     space = page(client.get(reverse("enrollment:my_space")))
     for survey in (own, employer):
         assert reverse("surveys:my_answer", args=[survey.pk]) in space
+
+
+def test_my_space_reads_what_it_says_of_a_questionnaire_and_no_more(
+    session, django_assert_num_queries
+):
+    """`to_answer` reads the questionnaire's kind and deadline, its session's dates, its
+    action's title and, for a structure's, the structure's name: in its one statement, the
+    rest left unread (`surveys.selectors.LISTED`)."""
+    structure = StructureFactory(name="Mission locale des Graves")
+    approver = UserFactory(structure=structure)
+    structure.approvers.add(approver)
+    survey_of(session, user=approver)
+    survey_of(session_of(ActionKind.WEBINAR), "employer", structure=structure)
+    with django_assert_num_queries(1):
+        surveys = to_answer(approver)
+        said = [
+            (s.kind, s.closes_at, s.session.starts_at, s.session.ends_at, s.session.action.title)
+            for s in surveys
+        ]
+        names = [s.structure.name for s in surveys if s.kind == "employer"]
+    assert [kind for kind, *_ in said] == ["hot", "employer"]
+    assert names == ["Mission locale des Graves"]
+    assert {"token", "sent_at", "registration_id"} <= surveys[0].get_deferred_fields()
+    assert "summary" in surveys[0].session.action.get_deferred_fields()
+    with django_assert_num_queries(1):
+        [own] = to_answer(approver, approver=False)
+        assert (own.kind, own.session.action.title) == ("hot", session.action.title)
+    assert "token" in own.get_deferred_fields()
+    # What the page says of it, read from these columns.
+    client = Client()
+    client.force_login(approver)
+    space = page(client.get(reverse("enrollment:my_space")))
+    assert f"Votre avis sur «\u00a0{session.action.title}\u00a0»" in space
+    assert "Mission locale des Graves" in space
