@@ -281,24 +281,42 @@ def cart_session_ids(user) -> set[int]:
     return set(CartItem.objects.filter(cart__user=user).values_list("session_id", flat=True))
 
 
+# What `eligibility.validation_warnings` reads of a session of the cart, and what the cart
+# shows of an item (cart.html, its session's facts, `CartSubmitForm`): their statements read
+# no more, a statement's columns costing more to build and read than the rest of its work.
+WARNING_FACTS = (
+    *("starts_at", "ends_at", "capacity", "cap_released_at"),
+    *("action__title", "action__kind"),
+)
+CART_FACTS = (
+    "session_id",
+    "motivations_draft",
+    *(f"session__{name}" for name in WARNING_FACTS),
+    *(f"session__{name}" for name in ("format", "location", "department", "status")),
+    "session__registration_deadline",
+    "session__action__slug",
+)
+
+
 def cart_sessions(user) -> list[Session]:
-    """The sessions in `user`'s cart, in cart order, their action loaded and `places_held`
-    counted (what a request's warnings read: `eligibility.validation_warnings`), in one
-    query."""
+    """The sessions in `user`'s cart, in cart order, with what a request's warnings read of
+    them (`WARNING_FACTS`) and `places_held` counted, in one query."""
     return list(
         Session.objects.filter(cart_items__cart__user_id=user.pk)
         .annotate(places_held=places_held_expression())
         .select_related("action")
+        .only(*WARNING_FACTS)
         .order_by("cart_items__added_at", "cart_items__pk")
     )
 
 
 def cart_items(user) -> list[CartItem]:
-    """The cart's items in cart order, with their sessions and actions (what the cart page
-    and its form show; not their themes nor providers, which it never shows)."""
+    """The cart's items in cart order, with what the cart page, its form and its warnings
+    read of their sessions and actions (`CART_FACTS`)."""
     return list(
         CartItem.objects.filter(cart__user_id=user.pk)
         .select_related("session__action")
+        .only(*CART_FACTS)
         .order_by("added_at", "pk")
     )
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import ActionKind
-from enrollment import eligibility, services
+from enrollment import eligibility, selectors, services
 from enrollment.calendar import sessions_clash
 from enrollment.models import RegistrationStatus
 from enrollment.rules import sessions_overlap
@@ -230,3 +230,28 @@ def test_the_overlaps_facts_are_read_in_one_statement_and_no_more(
     assert titles == {s.action.title for s in december}
     assert {"motivations", "email", "phone"} <= live[0].get_deferred_fields()
     assert "summary" in live[0].session.action.get_deferred_fields()
+
+
+@pytest.mark.django_db
+def test_the_cart_is_read_with_what_its_warnings_need_and_no_more(
+    employee, december, django_assert_num_queries
+):
+    """The action page reads the cart's sessions for the warnings of a new request (its
+    times, capacity, places held, cap's release, action's title and kind:
+    `selectors.WARNING_FACTS`), in one statement; where they are held, not."""
+    first, second, third = december
+    for session in (first, third):
+        services.add_to_cart(employee, session)
+    with django_assert_num_queries(1):
+        cart = selectors.cart_sessions(employee)
+        facts = [
+            (s.starts_at, s.ends_at, s.capacity, s.cap_released_at, s.places_held) for s in cart
+        ]
+        kinds = [(s.action.title, s.action.is_member_only, s.action.is_training) for s in cart]
+    assert [s.pk for s in cart] == [first.pk, third.pk] and len(facts) == len(kinds) == 2
+    assert {"location", "remote_url", "registration_deadline"} <= cart[0].get_deferred_fields()
+    assert "summary" in cart[0].action.get_deferred_fields()
+    # The warning they give the second session, held at the same time as the first.
+    selectors.places_of([second])
+    warnings = eligibility.validation_warnings(employee, [second], now=timezone.now(), ahead=cart)
+    assert any(first.action.title in text for text in warnings[second.pk])

@@ -2,18 +2,22 @@
 
 import datetime as dt
 import uuid
+from html import unescape
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import ActionKind
-from enrollment import services
+from enrollment import selectors, services
 from enrollment.models import CartItem, Registration, RegistrationStatus
 from tests.factories import (
     JobSeekerFactory,
     RegistrationFactory,
+    SessionFactory,
     UserFactory,
     contact_of,
     register,
@@ -309,3 +313,35 @@ def test_two_sessions_of_one_action_get_distinct_labels(client, employee):
     body = client.get(reverse("enrollment:cart")).content.decode()
     label = f"Vos motivations et attentes pour «\u00a0{first.action.title}, session du"
     assert body.count(label) == 2
+
+
+def test_the_cart_page_needs_nothing_its_statement_left_unread(client):
+    """The cart's statement reads what the page, its form and its warnings use of each item
+    (`selectors.CART_FACTS`): a remote session, one with a department, two sessions of one
+    action (told apart by their dates), one whose registrations closed since it was added —
+    the page runs the queries of a one-item cart."""
+    user = UserFactory()
+    client.force_login(user)
+    url = reverse("enrollment:cart")
+    remote = session_of(ActionKind.WEBINAR, format="remote", location="", department="")
+    services.add_to_cart(user, remote)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one_item:
+        client.get(url)
+    on_site = session_of(ActionKind.WEBINAR, days=50, location="Cap Métiers")
+    again = SessionFactory(action=on_site.action, starts_at=timezone.now() + dt.timedelta(days=60))
+    closing = session_of(ActionKind.CONFERENCE, days=70)
+    for session in (on_site, again, closing):
+        services.add_to_cart(user, session)
+    closing.registration_deadline = timezone.now() - dt.timedelta(hours=1)
+    closing.save()
+    with CaptureQueriesContext(connection) as four_items:
+        html = client.get(url).content.decode()
+    assert len(four_items) == len(one_item)
+    assert html.count('class="card cart-item') == 4
+    assert "<li>À distance</li>" in unescape(html)
+    assert "<li>Cap Métiers — 33 — Gironde</li>" in unescape(html)
+    assert "session du" in html  # two sessions of one action, told apart
+    assert "Inscriptions closes" in html
+    in_cart = [remote, on_site, again, closing]
+    assert [s.pk for s in selectors.cart_sessions(user)] == [s.pk for s in in_cart]
