@@ -68,8 +68,7 @@ def to_answer(user, *, now: dt.datetime | None = None, approver: bool = True) ->
             .only(*LISTED, "structure__name")
         )
     else:
-        surveys = open_ones.filter(respondent=user).select_related("session__action")
-        surveys = surveys.only(*LISTED)
+        surveys = open_ones.filter(respondent=user).select_related("session__action").only(*LISTED)
     return list(surveys.order_by("closes_at", "pk"))
 
 
