@@ -1,7 +1,8 @@
 """Value lists shared by several apps: the bottom layer, importing no app (STYLE.md, Layers).
 
 Profiles and structures (DESIGN.md, FAQ Q2) and the states of a registration, which the
-catalogue counts (places held) without importing enrollment.
+catalogue counts (places held) without importing enrollment; and how a field's value is
+named on screen (`choice_label`).
 """
 
 from django.db import models
@@ -86,3 +87,20 @@ QUOTA_STATUSES = (HOLDING_STATUSES - {RegistrationStatus.OFFERED}) | {
     RegistrationStatus.ATTENDED,
     RegistrationStatus.ABSENT,
 }
+
+
+def choice_label(instance, field_name: str):
+    """The name of a field's value on screen, as `instance.get_<field>_display()` gives it
+    (the value itself when it is none of the field's choices), at the cost of one translation.
+
+    Django's `get_FOO_display()` builds a dict of every choice at each call, and so translates
+    every label (in each of the site's 11 catalogues) to find one: a registration's state,
+    13 translations and 600 function calls; an action's kind, 8. In the rows of « Mon espace »
+    (each request's kind and history), the catalogue's cards and the exports, that was a
+    tenth of the page (docs/PERFORMANCE.md). The fields' choices are enumerations
+    (`TextChoices`), flat."""
+    value = getattr(instance, field_name)
+    for choice, label in instance._meta.get_field(field_name).choices:
+        if choice == value:
+            return str(label)
+    return value

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from jinja2 import ChainableUndefined, Environment
 
+from common.choices import choice_label
 from web.templatetags import catalog_tags, enrollment_tags, french
 
 
@@ -43,6 +44,7 @@ def environment(**options) -> Environment:
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals.update(
         url=url,
+        choice_label=choice_label,
         static=static,
         audience_badge=catalog_tags.audience_badge,
         status_badge=enrollment_tags.status_badge,

@@ -2,7 +2,6 @@
 decisions and employees (issue 12: 500 pending, 150 decided, 125 employees)."""
 
 import datetime as dt
-import sys
 import uuid
 
 import pytest
@@ -14,6 +13,7 @@ from django.utils import timezone
 from catalog.models import ActionKind
 from enrollment.models import Registration, RegistrationEvent
 from tests.factories import UserFactory, session_of
+from tests.translations import translations_during
 
 pytestmark = pytest.mark.django_db
 
@@ -149,23 +149,7 @@ def test_history_and_export_queries_do_not_grow_with_the_data(
 
 def _translations_while(client, url, params) -> int:
     """How many times Django's translation functions run while `url` is served."""
-    names = {"gettext", "ngettext", "pgettext", "npgettext"}
-    count = 0
-
-    def profile(frame, event, arg):
-        nonlocal count
-        if (
-            event == "call"
-            and frame.f_code.co_name in names
-            and frame.f_globals.get("__name__") == "django.utils.translation"
-        ):
-            count += 1
-
-    sys.setprofile(profile)
-    try:
-        response = client.get(url, params)
-    finally:
-        sys.setprofile(None)
+    response, count = translations_during(lambda: client.get(url, params))
     assert response.status_code == 200
     return count
 

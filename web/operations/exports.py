@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.choices import choice_label
 from enrollment.models import Registration
 from web import csvsafe
 
@@ -66,7 +67,7 @@ def participant_rows(registrations: Iterable[Registration]) -> Iterable[list]:
             registration.phone,
             registration.job_title,
             registration.structure.name if registration.structure else "",
-            registration.get_status_display(),
+            choice_label(registration, "status"),
         ]
 
 
@@ -111,11 +112,11 @@ def registration_rows(registrations: Iterable[Registration]) -> Iterable[list]:
             structure.name if structure else "",
             structure.siret if structure else "",
             session.action.title,
-            session.action.get_kind_display(),
+            choice_label(session.action, "kind"),
             session.action.provider.name,
             _when(session.starts_at),
             _place(session),
-            registration.get_status_display(),
+            choice_label(registration, "status"),
             _when(registration.submitted_at),
             _when(registration.employer_approved_at),
             _when(registration.provider_decided_at),
@@ -186,10 +187,10 @@ def structure_request_rows(registrations: Iterable[Registration]) -> Iterable[li
             registration.first_name,
             registration.email,
             session.action.title,
-            session.action.get_kind_display(),
+            choice_label(session.action, "kind"),
             _when(session.starts_at),
             _when(session.ends_at),
-            registration.get_status_display(),
+            choice_label(registration, "status"),
             _when(registration.submitted_at),
             decision,
             _name(by),

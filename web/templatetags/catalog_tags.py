@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from catalog.dates import moment_text, period_text
 from common import typography
+from common.choices import choice_label as _choice_label
 from enrollment import rules
 from web.parts import render_part
 
@@ -60,13 +61,20 @@ def places_text(session) -> str:
 
 
 @register.filter
+def choice_label(instance, field_name: str) -> str:
+    """`{{ action|choice_label:"kind" }}`: what `{{ action.get_kind_display }}` says, for one
+    translation rather than one for each of the field's choices (common.choices)."""
+    return _choice_label(instance, field_name)
+
+
+@register.filter
 def where(session) -> str:
     """The place of a session, or « À distance »."""
     if session.is_remote:
         return _("À distance")
     parts = [session.location] if session.location else []
     if session.department:
-        parts.append(session.get_department_display())
+        parts.append(_choice_label(session, "department"))
     return " — ".join(parts)
 
 
