@@ -325,10 +325,20 @@ def cart_items(user) -> list[CartItem]:
 NAME_OF_BY = ("by__first_name", "by__last_name", "by__email")
 
 
+# What « Mon espace », a validated cart and their rules (R6, R8, e-learning, joining link) read.
+MY_REQUEST_FACTS = (
+    *("user_id", "session_id", "status", "waitlist_reason", "decision_reason", "counted_in_quota"),
+    *("cancellation_reason", "session__action__slug", "session__action__e_parcourspro_course_id"),
+    *(f"session__{name}" for name in (*WARNING_FACTS, "format", "location", "remote_url")),
+    "session__department",
+)
+
+
 def registrations_of(user) -> QuerySet[Registration]:
     return (
         Registration.objects.filter(user=user)
-        .select_related("session__action")  # what « Mon espace » and a validated cart show
+        .select_related("session__action")
+        .only(*MY_REQUEST_FACTS)
         .order_by("-session__starts_at", "-pk")
     )
 

@@ -9,8 +9,16 @@ from django.utils import timezone
 
 from catalog.models import ActionKind
 from enrollment import services
-from enrollment.models import Registration, RegistrationStatus
-from tests.factories import RegistrationFactory, UserFactory, next_year_start, register, session_of
+from enrollment.models import Offer, Registration, RegistrationStatus
+from tests.factories import (
+    DocumentFactory,
+    RegistrationFactory,
+    UserFactory,
+    next_year_start,
+    register,
+    session_of,
+    tutored_session,
+)
 
 pytestmark = pytest.mark.django_db
 Status = RegistrationStatus
@@ -235,3 +243,113 @@ def test_what_people_typed_is_escaped_in_the_list_of_requests(client, employee):
     cards = body.split('class="card registration"', 1)[1]
     assert "&lt;script&gt;" in cards and "&amp; titre" in cards
     assert "raison" in cards
+
+
+def _requests_in_every_state(person):
+    """A request of `person` in each state, each with what its card can show: a remote
+    session's link, an e-learning course, papers, a reason, an offer, a history of changes
+    made by someone else, an in-person session with its department."""
+    now = timezone.now()
+    other = UserFactory(first_name="Claire", last_name="Dupuis")
+
+    def request(status, session=None, **fields):
+        session = session or session_of(ActionKind.TRAINING, location="Pessac", department="33")
+        registration = RegistrationFactory(user=person, session=session, status=status, **fields)
+        registration.events.create(to_status=status, by=other, reason="Vu avec le service")
+        return registration
+
+    remote = session_of(ActionKind.WEBINAR, format="remote", remote_url="https://visio.test/1")
+    confirmed = request(Status.CONFIRMED, remote)
+    DocumentFactory(kind="convocation", session=remote, registration=confirmed)
+    request(Status.CONFIRMED, tutored_session(course_id=7))
+    past = session_of(ActionKind.TRAINING, starts_at=now - dt.timedelta(days=30))
+    attended = request(Status.ATTENDED, past)
+    DocumentFactory(kind="certificate", session=past, registration=attended)
+    request(
+        Status.ABSENT,
+        session_of(ActionKind.PRACTICE_WORKSHOP, starts_at=now - dt.timedelta(days=9)),
+    )
+    for status in (Status.PENDING_EMPLOYER, Status.PENDING_PROVIDER, Status.LAPSED):
+        request(status)
+    request(Status.WAITLISTED, waitlist_reason="full")
+    request(Status.WAITLISTED, waitlist_reason="structure_cap")
+    offered = request(Status.OFFERED)
+    Offer.objects.create(
+        registration=offered,
+        session=offered.session,
+        made_at=now,
+        expires_at=now + dt.timedelta(days=2),
+    )
+    request(Status.REFUSED, decision_reason="Période de forte activité")
+    request(Status.DECLINED, decision_reason="Prérequis non remplis")
+    request(
+        Status.CANCELLED,
+        session_of(ActionKind.TRAINING, days=3),
+        cancellation_reason="Un empêchement",
+        cancelled_at=now,
+        counted_in_quota=True,
+    )
+
+
+# The page's statements for one request (session, user, the requests, their history, their
+# papers, the header, the questionnaires), and for requests in every state: the waiting
+# lists' positions, the running offers and the e-learning enrolments, one statement each.
+MY_SPACE_ONE_REQUEST = 7
+MY_SPACE_EVERY_STATE = MY_SPACE_ONE_REQUEST + 3
+
+
+def test_a_request_in_any_state_reads_nothing_more_than_the_list(
+    client, employee, django_assert_num_queries
+):
+    """The requests are read with what the page shows of them and no more (their contact
+    details and the action's texts are left out: `selectors.MY_REQUEST_FACTS`). Whatever a
+    card shows in any state is in that statement: a field left out would cost a query for
+    each request."""
+    client.force_login(employee)
+    RegistrationFactory(user=employee, session=session_of(ActionKind.WEBINAR))
+    client.get(reverse("enrollment:my_space"))
+    with django_assert_num_queries(MY_SPACE_ONE_REQUEST):
+        client.get(reverse("enrollment:my_space"))
+    _requests_in_every_state(employee)
+    client.get(reverse("enrollment:my_space"))
+    with django_assert_num_queries(MY_SPACE_EVERY_STATE):
+        response = client.get(reverse("enrollment:my_space"))
+    page = response.content.decode()
+    assert page.count('class="card registration"') == 14
+    for shown in [
+        "https://visio.test/1",  # the confirmed remote session's link
+        "Ma convocation (PDF)",
+        "Mon certificat de réalisation (PDF)",
+        "Accéder à e-ParcoursPro",
+        "Accepter la place",  # the running offer
+        "Période de forte activité",
+        "Prérequis non remplis",
+        "Un empêchement",
+        "Désistement tardif",
+        "Déjà 2 collègues de votre structure inscrits",
+        "33 — Gironde",
+        "par Claire Dupuis",
+    ]:
+        assert shown in page, shown
+
+
+def test_a_validated_cart_reads_its_requests_in_one_statement(
+    client, employee, django_assert_num_queries
+):
+    """The confirmation of a validated cart reads the same facts of its requests: a
+    waitlisted request and one held at the same time as another, in one statement each."""
+    first = session_of(ActionKind.WEBINAR, capacity=1, days=20)
+    RegistrationFactory(session=first, status=Status.CONFIRMED)
+    clash = session_of(ActionKind.TRAINING, starts_at=first.starts_at, location="Pau")
+    registrations = register(employee, first, clash)
+    client.force_login(employee)
+    url = reverse("enrollment:cart_done", args=[registrations[0].submission])
+    client.get(url)
+    # Session, user, the requests, the waiting list's positions, the person's other requests
+    # (overlaps), the header.
+    with django_assert_num_queries(6):
+        response = client.get(url)
+    page = response.content.decode()
+    assert page.count('class="card"') == 2
+    assert "La session est complète." in page
+    assert "que vous avez aussi demandée" in page
