@@ -62,7 +62,7 @@ from load import (  # noqa: E402
     server_env,
     wait_for_healthz,
 )
-from report import locust_stats, report, worker_cpu  # noqa: E402
+from report import locust_stats, report, worker_cpu, worker_time  # noqa: E402
 
 RESULTS = HERE / "results"
 MAX_AGE = dt.timedelta(days=7)
@@ -514,6 +514,7 @@ def write_report(args) -> None:
     run = json.loads((RESULTS / "run.json").read_text())
     stats = locust_stats(RESULTS / "locust")
     cpu_by_kind, cpu_by_person = worker_cpu(RESULTS / "cpu")
+    time_by_kind, busy = worker_time(RESULTS / "cpu")
     text = report(
         args=args,
         stats=stats,
@@ -524,6 +525,8 @@ def write_report(args) -> None:
         results=results,
         outcome=outcome,
         build_info=run["build_info"],
+        time_by_kind=time_by_kind,
+        busy=busy,
     )
     out = RESULTS / f"rush-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.md"
     out.write_text(text + "\n")
