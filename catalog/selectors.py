@@ -20,6 +20,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     TextField,
@@ -79,6 +80,28 @@ def with_places(sessions: QuerySet[Session]) -> QuerySet[Session]:
         places_held=places_held_expression(),
         places_waiting=_count_registrations([WAITLIST_STATUS]),
     ).annotate(places_left=Greatest(F("capacity") - F("places_held"), Value(0)))
+
+
+def places_counts(session_ids) -> dict[int, tuple[int, int]]:
+    """(places held, places waiting) of each of `session_ids` as `with_places` counts them,
+    in one grouped count: for an action's few sessions, `with_places`'s two correlated
+    subqueries cost about 3 ms to build and run, this 1 ms (docs/PERFORMANCE.md). A session
+    without such a request is left out: (0, 0)."""
+    rows = (
+        _registration_model()
+        .objects.filter(
+            session_id__in=list(session_ids),
+            status__in=(*PLACE_TAKING_STATUSES, WAITLIST_STATUS),
+        )
+        .order_by()
+        .values("session_id")
+        .annotate(
+            held=Count("pk", filter=Q(status__in=PLACE_TAKING_STATUSES)),
+            waiting=Count("pk", filter=Q(status=WAITLIST_STATUS)),
+        )
+        .values_list("session_id", "held", "waiting")
+    )
+    return {session_id: (held, waiting) for session_id, held, waiting in rows}
 
 
 def places_held_expression() -> Coalesce:

@@ -103,7 +103,7 @@ def main() -> None:
         "catalogue": (None, "/catalogue/"),
         "catalogue, filtered": (None, "/catalogue/?q=orientation&format=remote"),
         # What every logged-in page costs before its own work: the session, the person, the
-        # header, the middleware (the FAQ's content is one block kept in the cache).
+        # header, the middleware (the FAQ's own part: one statement reading its entries).
         "FAQ (logged in)": (professional, "/faq/"),
         "action page": (professional, action.get_absolute_url()),
         "catalogue (logged in)": (professional, "/catalogue/"),

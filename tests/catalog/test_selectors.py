@@ -29,6 +29,37 @@ def test_places_count_holding_requests_only():
     assert (annotated.places_held, annotated.places_waiting, annotated.places_left) == (3, 2, 1)
 
 
+@pytest.mark.parametrize(
+    "statuses",
+    [
+        [],
+        ["confirmed"],
+        ["waitlisted", "waitlisted"],
+        ["pending_employer", "pending_provider", "confirmed", "offered", "waitlisted"],
+        ["attended", "absent", "confirmed", "refused", "cancelled", "lapsed", "declined"],
+        [str(status) for status in RegistrationStatus],
+    ],
+)
+def test_places_counts_as_with_places_counts(statuses):
+    """The action page counts its sessions' places in one grouped count (`places_counts`);
+    it says what `with_places` says, for requests in any state and a session with none."""
+    session, other, empty = SessionFactory(capacity=4), SessionFactory(), SessionFactory()
+    for status in statuses:
+        registration_in(session, status)
+    registration_in(other, "confirmed")
+    ids = [session.pk, other.pk, empty.pk]
+    annotated = {
+        pk: (held, waiting)
+        for pk, held, waiting in selectors.with_places(
+            Session.objects.filter(pk__in=ids)
+        ).values_list("pk", "places_held", "places_waiting")
+    }
+    counted = selectors.places_counts(ids)
+    assert {pk: counted.get(pk, (0, 0)) for pk in ids} == annotated
+    held = sum(status in selectors.PLACE_TAKING_STATUSES for status in statuses)
+    assert counted.get(session.pk, (0, 0)) == (held, statuses.count("waitlisted"))
+
+
 def test_places_left_is_never_negative():
     session = SessionFactory(capacity=1)
     registration_in(session)

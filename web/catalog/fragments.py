@@ -246,14 +246,9 @@ class ActionPage:
         self.keys = {s.pk: f"catalog:session:{s.pk}.{s.version}.{flags[s.pk]}" for s in sessions}
         self.found = cache.get_many([self.head_key, *self.keys.values()])
         missing = [s.pk for s in sessions if self.keys[s.pk] not in self.found]
-        counted = {}
-        if missing:
-            rows = selectors.with_places(Session.objects.filter(pk__in=missing)).values_list(
-                "pk", "places_held", "places_waiting"
-            )
-            counted = {pk: (held, waiting) for pk, held, waiting in rows}
+        counted = selectors.places_counts(missing) if missing else {}
         for session in sessions:
-            # (0, 0): deleted between the two reads, its page is already out of date.
+            # (0, 0): no request holds or awaits a place (or deleted between the two reads).
             held, waiting, _ = self.found.get(self.keys[session.pk]) or (
                 *counted.get(session.pk, (0, 0)),
                 None,
