@@ -3,9 +3,8 @@ from dataclasses import astuple
 
 from django.conf import settings
 
-from documents.selectors import conventions_to_accept_of
 from employers.constants import BASE_MEMBERSHIP_PRICE, EXTENDED_MEMBERSHIP_PRICE
-from enrollment.header import header_state
+from web.header import header_state
 
 
 def phone_uri(phone: str) -> str:
@@ -36,9 +35,7 @@ def site(request):
     is_approver = False
     is_provider = False
     if user is not None and user.is_authenticated:
-        cart_count, is_approver, is_provider = astuple(header_state(user))
-        if is_approver:
-            conventions_to_accept = conventions_to_accept_of(user)
+        cart_count, is_approver, is_provider, conventions_to_accept = astuple(header_state(user))
     return {
         "PROGRAMME_CONTACT_EMAIL": settings.PROGRAMME_CONTACT_EMAIL,
         "PROGRAMME_CONTACT_PHONE": settings.PROGRAMME_CONTACT_PHONE,

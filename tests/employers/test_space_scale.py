@@ -20,16 +20,16 @@ pytestmark = pytest.mark.django_db
 Status = Registration.Status
 # Queries of each page, whatever the data: session and user (2), the approved structures (1),
 # the people the filters name (1), the years (1), the layout's header (cart, approver,
-# provider: 1) and the approver's conventions to accept (1), then the page's own: for the
+# provider and the approver's conventions to accept: 1), then the page's own: for the
 # space the counters per employee (which count the requests to decide: no other count
 # unfiltered), the rows, their waiting positions, the quota use of the rows' owners and of
 # the employees, the rows' overlaps (5), the requests to join (1), and the structures'
 # memberships, approvers and invitations once, then from the cache (3, then 0); for the
 # history a count and the rows (2).
-SPACE_QUERIES = 16
-SPACE_CACHED_QUERIES = 13
-SPACE_FILTERED_QUERIES = 14
-HISTORY_QUERIES = 9
+SPACE_QUERIES = 15
+SPACE_CACHED_QUERIES = 12
+SPACE_FILTERED_QUERIES = 13
+HISTORY_QUERIES = 8
 EXPORT_QUERIES = 6
 
 

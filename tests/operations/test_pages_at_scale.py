@@ -31,7 +31,7 @@ Status = RegistrationStatus
 
 # The pinned counts: each page's own queries and the layout's (session, user, and the
 # header's cart count with the approver and provider links in one query, three until
-# `enrollment.header.header_state`). A new query per row would make them grow with the
+# `web.header.header_state`). A new query per row would make them grow with the
 # data. « Mon espace »: 11 since the documents (one query for every request's PDFs) and the
 # e-ParcoursPro enrolments, 9 with the header in one query; the provider's page: 10 with the
 # conventions and their acceptances, then 8; the dashboard 9, then 7. Issue 28: « Mon espace »
