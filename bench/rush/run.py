@@ -77,7 +77,21 @@ def password_check_ms(runs: int = 5) -> float:
         sys.path.insert(0, str(ROOT))
     from accounts.hashers import Argon2idPasswordHasher
 
-    hasher = Argon2idPasswordHasher()
+    return _check_ms(Argon2idPasswordHasher(), runs)
+
+
+def pbkdf2_check_ms(runs: int = 3) -> float:
+    """The median CPU of checking a password with Django's PBKDF2 at its default iterations
+    (1,000,000 in Django 5.2): the measure issue 26 gives of the machine its load test ran
+    on (« about 0.25 s a login »), so that a run here can be set beside that one."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    return _check_ms(PBKDF2PasswordHasher(), runs)
+
+
+def _check_ms(hasher, runs: int) -> float:
     encoded = hasher.encode("rush", hasher.salt())
     times = []
     for _ in range(runs):
@@ -427,6 +441,7 @@ def main() -> None:
         load = os.getloadavg()
         build_info = {
             "password_check_ms": password_check_ms(),
+            "pbkdf2_check_ms": pbkdf2_check_ms(),
             "commit": subprocess.run(
                 ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
             ).stdout.strip(),
